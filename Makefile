@@ -1,0 +1,108 @@
+# ntpguard - XDP filter against NTP mode 7 (monlist) reflection.
+#
+#   make            build build/ntpguard (BPF object embedded as a skeleton)
+#   make deps       install the Debian packages the build and tests need
+#   make demo       the demo network in namespaces (README's first command)
+#   make test       every test (README's second command)
+#   make bench      per-packet cost against baselines (BPF_PROG_TEST_RUN)
+#
+# Layout follows libbpf-bootstrap: all outputs under $(OUTPUT), `V=1` shows
+# the commands, intermediate files are kept.
+
+OUTPUT  ?= build
+CLANG   ?= clang
+BPFTOOL ?= bpftool
+CC      ?= gcc
+ARCH    := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/;s/ppc64le/powerpc/;s/mips.*/mips/')
+
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
+
+CFLAGS  ?= -O2 -g
+CFLAGS  += -Wall -Wextra -std=gnu11 -D_GNU_SOURCE -Iheaders -I$(OUTPUT) \
+	   -DNG_VERSION='"$(VERSION)"'
+LDLIBS  := -lxdp -lbpf -lelf -lz
+
+# Clang's own system include dirs, so the BPF target finds asm/types.h.
+CLANG_BPF_SYS_INCLUDES ?= $(shell $(CLANG) -v -E - </dev/null 2>&1 \
+	| sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Wextra \
+	      -Iheaders $(CLANG_BPF_SYS_INCLUDES)
+
+HEADERS   := $(wildcard headers/*.h)
+USER_SRCS := $(wildcard user/*.c)
+USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
+USER_HDRS := $(wildcard user/*.h)
+
+TEST_BPF  := $(OUTPUT)/tests/baseline.bpf.o
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+.PHONY: all deps demo test bench lint clean
+all: $(OUTPUT)/ntpguard
+
+$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests:
+	$(Q)mkdir -p $@
+
+# One BPF object; BTF kept (-g): libxdp reads the run config from it.
+$(OUTPUT)/ntpguard.bpf.o: bpf/ntpguard.bpf.c $(HEADERS) | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/ntpguard.skel.h: $(OUTPUT)/ntpguard.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name ntpguard_bpf > $@
+
+$(OUTPUT)/user/%.o: user/%.c $(OUTPUT)/ntpguard.skel.h $(HEADERS) $(USER_HDRS) | $(OUTPUT)/user
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUTPUT)/ntpguard: $(USER_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+# ---- tests -----------------------------------------------------------
+$(OUTPUT)/tests/%.bpf.o: tests/bpf/%.bpf.c $(HEADERS) | $(OUTPUT)/tests
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/tests/bpf_unit: tests/bpf_unit.c $(OUTPUT)/ntpguard.skel.h $(HEADERS) | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< $(LDLIBS) -o $@
+
+$(OUTPUT)/tests/bench: tests/bench.c $(OUTPUT)/ntpguard.skel.h $(HEADERS) | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< $(LDLIBS) -o $@
+
+$(OUTPUT)/tests/ntpresponder: tests/ntpresponder.c $(HEADERS) | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< -o $@
+
+test-bins: $(OUTPUT)/ntpguard $(OUTPUT)/tests/bpf_unit $(OUTPUT)/tests/bench $(TEST_BPF)
+
+deps:
+	scripts/deps.sh
+
+demo:
+	scripts/demo.sh
+
+test:
+	tests/run-all.sh
+
+bench: test-bins
+	$(OUTPUT)/tests/bench --baseline $(TEST_BPF)
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+		--suppress=missingIncludeSystem -Iheaders user/ tests/*.c
+
+clean:
+	rm -rf $(OUTPUT)
+
+.DELETE_ON_ERROR:
+.SECONDARY:
