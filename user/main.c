@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* ntpguard: command dispatch. */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+
+#include "common.h"
+#include "cmds.h"
+
+#ifndef NG_VERSION
+#define NG_VERSION "0.1"
+#endif
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+} cmds[] = {
+	{ "load",   cmd_load,   "attach the filter to interfaces" },
+	{ "unload", cmd_unload, "detach it" },
+	{ "status", cmd_status, "where it is attached, how, allow-list size" },
+	{ "allow",  cmd_allow,  "manage the allow-list (hosts that may use ntpdc/ntpq)" },
+	{ "stats",  cmd_stats,  "per-interface, per-reason packet and byte counters" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: ntpguard [-v] COMMAND [ARGS]\n\n"
+		"XDP filter against NTP mode 7 (monlist) reflection, CVE-2013-5211.\n\n"
+		"Commands:\n");
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		fprintf(f, "  %-8s %s\n", cmds[i].name, cmds[i].summary);
+	fprintf(f, "\n'ntpguard COMMAND --help' for a command's options.\n"
+		"  -v, --verbose   show libbpf/libxdp diagnostics\n"
+		"  -V, --version   print the version\n"
+		"Environment: NTPGUARD_BPFFS (default /sys/fs/bpf) is the bpffs whose\n"
+		"ntpguard/ directory holds the pinned maps.\n");
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	/* Failures become our own one-line messages; details with -v. */
+	(void)level;
+	if (!ng_verbose)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+int main(int argc, char **argv)
+{
+	int i = 1;
+
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
+			ng_verbose = 1;
+		} else if (!strcmp(argv[i], "-V") || !strcmp(argv[i], "--version")) {
+			printf("ntpguard %s\n", NG_VERSION);
+			return NG_EXIT_OK;
+		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage(stdout);
+			return NG_EXIT_OK;
+		} else {
+			ng_err("unknown option '%s'", argv[i]);
+			usage(stderr);
+			return NG_EXIT_USAGE;
+		}
+	}
+	if (i >= argc) {
+		ng_err("no command given");
+		usage(stderr);
+		return NG_EXIT_USAGE;
+	}
+	libbpf_set_print(libbpf_print);
+	for (size_t c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++)
+		if (!strcmp(argv[i], cmds[c].name)) {
+			optind = 1;
+			return cmds[c].fn(argc - i, argv + i);
+		}
+	ng_err("unknown command '%s'", argv[i]);
+	usage(stderr);
+	return NG_EXIT_USAGE;
+}
