@@ -82,17 +82,25 @@ static __always_inline const struct ng_policy *ng_live_policy(void)
 	return pol;
 }
 
-static __always_inline int ng_allowed(const struct ng_pkt *pkt, const __u8 *addr)
+/* Is the source (dst=0) or destination (dst=1) address allow-listed? */
+static __always_inline int ng_allowed(const struct ng_pkt *pkt, const __u8 *end,
+				      int dst)
 {
+	const __u8 *ip = pkt->l3;
+
 	if (pkt->family == 4) {
 		struct ng_lpm_v4 k = { .prefixlen = 32 };
 
-		__builtin_memcpy(k.addr, addr, 4);
+		if (ip + 20 > end)
+			return 0;
+		__builtin_memcpy(k.addr, ip + (dst ? 16 : 12), 4);
 		return bpf_map_lookup_elem(&NG_MAP_ALLOW_V4, &k) != 0;
 	} else {
 		struct ng_lpm_v6 k = { .prefixlen = 128 };
 
-		__builtin_memcpy(k.addr, addr, 16);
+		if (ip + 40 > end)
+			return 0;
+		__builtin_memcpy(k.addr, ip + (dst ? 24 : 8), 16);
 		return bpf_map_lookup_elem(&NG_MAP_ALLOW_V6, &k) != 0;
 	}
 }
@@ -117,9 +125,9 @@ int NG_PROG_XDP(struct xdp_md *ctx)
 			max = pol->mode7_response_max_bytes;
 	}
 	if (ng_needs_src_lookup(&pkt))
-		src_ok = ng_allowed(&pkt, pkt.saddr);
+		src_ok = ng_allowed(&pkt, end, 0);
 	else if (ng_needs_dst_lookup(&pkt, max))
-		dst_ok = ng_allowed(&pkt, pkt.daddr);
+		dst_ok = ng_allowed(&pkt, end, 1);
 
 	reason = ng_reason_of(&pkt, src_ok, dst_ok, max);
 	if (reason < 0)

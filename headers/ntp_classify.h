@@ -63,8 +63,14 @@ struct ng_pkt {
 	__u16 sport;     /* host order */
 	__u16 dport;
 	__u32 ntp_len;   /* NTP payload length from the UDP length field */
-	__u8 saddr[16];  /* IPv4 in the first 4 octets */
+	const __u8 *l3;  /* the IP header, once family is set */
+#ifndef __bpf__
+	/* Userspace convenience copies (the BPF program reads the addresses
+	 * through l3 only when it needs them): set for NG_CLS_FRAG_TINY,
+	 * NG_CLS_NTP and the mode 7 classes; IPv4 in the first 4 octets. */
+	__u8 saddr[16];
 	__u8 daddr[16];
+#endif
 };
 
 static __always_inline __u16 ng_be16(const __u8 *p)
@@ -72,12 +78,18 @@ static __always_inline __u16 ng_be16(const __u8 *p)
 	return (__u16)((__u16)p[0] << 8 | p[1]);
 }
 
-static __always_inline void ng_copy_addr(__u8 *dst, const __u8 *src, int len)
+static __always_inline void ng_copy_addrs(struct ng_pkt *pkt)
 {
-#pragma unroll
-	for (int i = 0; i < 16; i++)
-		if (i < len)
-			dst[i] = src[i];
+#ifndef __bpf__
+	int off = pkt->family == 4 ? 12 : 8, len = pkt->family == 4 ? 4 : 16;
+
+	for (int i = 0; i < 16; i++) {
+		pkt->saddr[i] = i < len ? pkt->l3[off + i] : 0;
+		pkt->daddr[i] = i < len ? pkt->l3[off + len + i] : 0;
+	}
+#else
+	(void)pkt;
+#endif
 }
 
 /*
@@ -149,6 +161,7 @@ static __always_inline int ng_classify_ipv4(const __u8 *ip, const __u8 *end,
 	if (ip[9] != NG_IPPROTO_UDP)
 		return pkt->cls = NG_CLS_OTHER;          /* fast path */
 	pkt->family = 4;
+	pkt->l3 = ip;
 	ihl = (__u32)(ip[0] & 0x0f) * 4;
 	tot_len = ng_be16(ip + 2);
 	if ((ip[0] >> 4) != 4 || ihl < 20 || tot_len < ihl)
@@ -160,9 +173,9 @@ static __always_inline int ng_classify_ipv4(const __u8 *ip, const __u8 *end,
 	if (frag & 0x1fff)
 		return pkt->cls = NG_CLS_FRAG_NONFIRST;
 	pkt->first_frag = (frag & 0x2000) ? 1 : 0;
-	ng_copy_addr(pkt->saddr, ip + 12, 4);
-	ng_copy_addr(pkt->daddr, ip + 16, 4);
-	return ng_classify_udp(ip + ihl, ip + tot_len, end, pkt);
+	if (ng_classify_udp(ip + ihl, ip + tot_len, end, pkt) != NG_CLS_OTHER)
+		ng_copy_addrs(pkt);
+	return pkt->cls;
 }
 
 static __always_inline int ng_classify_ipv6(const __u8 *ip, const __u8 *end,
@@ -179,13 +192,12 @@ static __always_inline int ng_classify_ipv6(const __u8 *ip, const __u8 *end,
 	    nh != NG_IPPROTO_FRAGMENT && nh != NG_IPPROTO_AH)
 		return pkt->cls = NG_CLS_OTHER;          /* fast path */
 	pkt->family = 6;
+	pkt->l3 = ip;
 	if ((ip[0] >> 4) != 6)
 		return pkt->cls = NG_CLS_MALFORMED;
 	l4_end = ip + 40 + ng_be16(ip + 4);
 	if (l4_end > end)
 		return pkt->cls = NG_CLS_MALFORMED;      /* truncated */
-	ng_copy_addr(pkt->saddr, ip + 8, 16);
-	ng_copy_addr(pkt->daddr, ip + 24, 16);
 
 	p = ip + 40;
 #pragma unroll
@@ -221,7 +233,9 @@ static __always_inline int ng_classify_ipv6(const __u8 *ip, const __u8 *end,
 	}
 	if (nh != NG_IPPROTO_UDP)   /* chain longer than we inspect */
 		return pkt->cls = NG_CLS_MALFORMED;
-	return ng_classify_udp(p, l4_end, end, pkt);
+	if (ng_classify_udp(p, l4_end, end, pkt) != NG_CLS_OTHER)
+		ng_copy_addrs(pkt);
+	return pkt->cls;
 }
 
 /*
