@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Every ntpguard test. README's test command; CI runs it through .ci/run.
+# Installs what is missing (Debian packages), builds, then runs each suite and
+# prints one closing line "N passed, N failed" summed over all suites.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+[ "$(id -u)" = 0 ] || { echo "tests: run as root (BPF, network namespaces)" >&2; exit 1; }
+if ! scripts/deps.sh --check >/dev/null 2>&1; then
+	scripts/deps.sh || { echo "tests: installing dependencies failed" >&2; exit 1; }
+fi
+make -s all test-bins build/tests/ntpresponder || { echo "tests: build failed" >&2; exit 1; }
+
+passed=0 failed=0
+suite() { # suite NAME CMD...: run, echo output, add its "N passed, N failed"
+	local name=$1 out rc line p f
+	shift
+	echo "=== $name"
+	out=$("$@" 2>&1); rc=$?
+	printf '%s\n' "$out"
+	line=$(printf '%s\n' "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed' | tail -n 1)
+	if [ -z "$line" ]; then
+		echo "--- $name: no summary line (exit $rc): counted as 1 failure"
+		failed=$((failed + 1)); return
+	fi
+	p=${line%% passed*}; f=${line#*, }; f=${f%% failed*}
+	[ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+	passed=$((passed + p)); failed=$((failed + f))
+}
+
+/usr/bin/python3 tests/fixtures.py > build/tests/fixtures.txt || { echo "tests: fixture generation failed" >&2; exit 1; }
+suite "BPF unit tests (BPF_PROG_TEST_RUN fixtures)" build/tests/bpf_unit build/tests/fixtures.txt
+suite "CLI tests" tests/cli.sh
+suite "test responder checks" tests/responder-check.sh
+suite "integration tests (network namespaces)" tests/integration.sh
+
+echo
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
