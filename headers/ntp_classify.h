@@ -231,8 +231,10 @@ static __always_inline int ng_classify_ipv6(const __u8 *ip, const __u8 *end,
 		nh = p[0];
 		p += len;
 	}
-	if (nh != NG_IPPROTO_UDP)   /* chain longer than we inspect */
-		return pkt->cls = NG_CLS_MALFORMED;
+	if (nh != NG_IPPROTO_UDP)   /* a chain longer than we inspect, or not UDP */
+		return pkt->cls = (nh == NG_IPPROTO_HOPOPTS || nh == NG_IPPROTO_ROUTING ||
+				   nh == NG_IPPROTO_DSTOPTS || nh == NG_IPPROTO_FRAGMENT ||
+				   nh == NG_IPPROTO_AH) ? NG_CLS_MALFORMED : NG_CLS_OTHER;
 	if (ng_classify_udp(p, l4_end, end, pkt) != NG_CLS_OTHER)
 		ng_copy_addrs(pkt);
 	return pkt->cls;

@@ -38,6 +38,9 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 ns() { local n=$1; shift; nsenter --net="/run/netns/$P-$n" -- "$@"; }
+# Start a background process in a namespace and remember its pid (not a
+# subshell's: nsenter execs the command, so the pid is the command's own).
+bg() { local n=$1; shift; nsenter --net="/run/netns/$P-$n" -- "$@" & PIDS+=($!); }
 
 # ---- topology --------------------------------------------------------
 for n in rtr att vic srv cli; do ip netns add "$P-$n"; NSES+=("$P-$n"); done
@@ -63,9 +66,8 @@ ns rtr sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=
 	net.ipv4.conf.r-att.rp_filter=0
 
 # ---- the vulnerable reflector and the victim's counter ------------------
-ns srv capsh --drop=cap_sys_time -- -c \
-	"exec $ROOT/build/tests/ntpresponder --prefill 600 --duration 120 --quiet" &
-PIDS+=($!)
+bg srv capsh --drop=cap_sys_time -- -c \
+	"exec $ROOT/build/tests/ntpresponder --prefill 600 --duration 120 --quiet"
 cat > "$WORK/victim.py" <<'EOF'
 import socket, sys, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -84,8 +86,7 @@ while time.time() < end:
         f.write(f"{pk} {by}\n")
     __import__("os").replace(out + ".tmp", out)
 EOF
-ns vic /usr/bin/python3 "$WORK/victim.py" "$WORK/victim.count" &
-PIDS+=($!)
+bg vic /usr/bin/python3 "$WORK/victim.py" "$WORK/victim.count"
 
 spoof() { # spoof COUNT: monlist requests, 8-octet attack-tool form, from "the victim"
 	ns att /usr/bin/python3 - "$1" <<'EOF' 2>/dev/null
@@ -109,7 +110,7 @@ sleep 2
 read -r p1 b1 < <(victim_count)
 sync_before=$(timesync)
 
-ns srv "$ROOT/build/ntpguard" load h-srv > "$WORK/load.txt"
+ns srv "$ROOT/build/ntpguard" load h-srv | grep '^h-srv: ' > "$WORK/load.txt"
 N=20
 spoof "$N" >/dev/null
 sleep 2
