@@ -19,7 +19,7 @@ const volatile __u32 ng_slot = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, NG_MAX_IFSLOTS * NG_REASON_SLOTS);
+	__uint(max_entries, NG_MAX_IFSLOTS * NG_SLOT_STRIDE);
 	__type(key, __u32);
 	__type(value, struct ng_counter);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);

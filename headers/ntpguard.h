@@ -64,7 +64,34 @@ enum ng_reason {
 
 _Static_assert(NG_R__COUNT <= NG_REASON_SLOTS, "too many reasons");
 
-#define NG_COUNTER_KEY(slot, reason) ((slot) * NG_REASON_SLOTS + (reason))
+/*
+ * Counter rows: each attachment slot owns NG_SLOT_STRIDE entries; the first
+ * NG_REASON_SLOTS count what happened, the next NG_REASON_SLOTS count
+ * would-drops (drop verdicts turned into passes by monitor mode).
+ */
+#define NG_SLOT_STRIDE (2 * NG_REASON_SLOTS)
+#define NG_COUNTER_KEY(slot, reason) ((slot) * NG_SLOT_STRIDE + (reason))
+#define NG_COUNTER_WOULD_KEY(slot, reason) \
+	((slot) * NG_SLOT_STRIDE + NG_REASON_SLOTS + (reason))
+
+#ifndef __bpf__
+/* Name of a reason as used in stats, JSON and Prometheus; NULL if unknown. */
+static inline const char *ng_reason_name(int r)
+{
+	static const char *const names[NG_R__COUNT] = {
+#define NG_X_NAME(e, name, drop) [NG_R_##e] = name,
+		NG_REASONS(NG_X_NAME)
+#undef NG_X_NAME
+	};
+
+	return r >= 0 && r < NG_R__COUNT ? names[r] : 0;
+}
+
+static inline int ng_reason_drops(int r)
+{
+	return r >= 0 && r < NG_R__COUNT && ((NG_DROP_MASK >> r) & 1);
+}
+#endif
 
 struct ng_counter {
 	__u64 packets;

@@ -357,11 +357,6 @@ static void read_counters(int map_fd, int ncpu, __u64 *pkts)
  */
 static void check_frames(int counters_fd)
 {
-	static const char *const reason_names[] = {
-#define NG_X_NAME(e, name, drop) name,
-		NG_REASONS(NG_X_NAME)
-#undef NG_X_NAME
-	};
 	__u64 before[NG_REASON_SLOTS], after[NG_REASON_SLOTS];
 	int ncpu = libbpf_num_possible_cpus();
 
@@ -383,10 +378,10 @@ static void check_frames(int counters_fd)
 			if (after[r] - before[r] != want) {
 				fprintf(stderr, "bench: WRONG REASON: %s on %s: reason %d (%s) counted %llu, expected %llu; the frame's expected reason is %s\n",
 					progs[P_NG].name, f->id, r,
-					r < NG_R__COUNT ? reason_names[r] : "?",
+					r < NG_R__COUNT ? ng_reason_name(r) : "?",
 					(unsigned long long)(after[r] - before[r]),
 					(unsigned long long)want,
-					f->reason >= 0 ? reason_names[f->reason] : "none (uncounted)");
+					f->reason >= 0 ? ng_reason_name(f->reason) : "none (uncounted)");
 				exit(1);
 			}
 		}

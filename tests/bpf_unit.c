@@ -55,11 +55,6 @@
 #define TEST_SLOT 3u           /* ng_slot given to the program under test */
 #define MAX_CIDRS 32
 
-static const char *const reason_names[NG_R__COUNT] = {
-#define NG_X_NAME(e, name, drop) [NG_R_##e] = name,
-	NG_REASONS(NG_X_NAME)
-#undef NG_X_NAME
-};
 
 struct cidr {
 	int family;            /* 4 or 6 */
@@ -86,7 +81,7 @@ struct run_state {
 	int prog_fd, counters_fd, allow4_fd, allow6_fd, policy_fd, sel_fd;
 	int ncpus;
 	struct ng_counter *percpu;   /* ncpus values, lookup buffer */
-	struct ng_counter expect_total[NG_REASON_SLOTS];
+	struct ng_counter expect_total[NG_SLOT_STRIDE];
 	int test_no, passed, failed;
 };
 
@@ -120,9 +115,7 @@ static const char *reason_name(int r)
 {
 	if (r == -1)
 		return "none";
-	if (r >= 0 && r < NG_R__COUNT)
-		return reason_names[r];
-	return "?";
+	return ng_reason_name(r) ? ng_reason_name(r) : "?";
 }
 
 static int parse_reason(const char *s)
@@ -130,7 +123,7 @@ static int parse_reason(const char *s)
 	if (!strcmp(s, "none"))
 		return -1;
 	for (int r = 0; r < NG_R__COUNT; r++)
-		if (!strcmp(s, reason_names[r]))
+		if (!strcmp(s, ng_reason_name(r)))
 			return r;
 	return -2;
 }
@@ -441,7 +434,7 @@ static void format_deltas(char *buf, size_t sz, const struct ng_counter *before,
 		if (!dp && !db)
 			continue;
 		off += (size_t)snprintf(buf + off, off < sz ? sz - off : 0, "%s%s %+lldp/%+lldB",
-					any ? ", " : "", r < NG_R__COUNT ? reason_names[r] : "slot?",
+					any ? ", " : "", r < NG_R__COUNT ? ng_reason_name(r) : "slot?",
 					dp, db);
 		any = 1;
 		if (off >= sz)
@@ -581,8 +574,8 @@ static void check_all_counters(struct run_state *st)
 	char where[160] = "";
 	int bad = 0;
 
-	for (__u32 key = 0; key < NG_MAX_IFSLOTS * NG_REASON_SLOTS; key++) {
-		__u32 slot = key / NG_REASON_SLOTS, r = key % NG_REASON_SLOTS;
+	for (__u32 key = 0; key < NG_MAX_IFSLOTS * NG_SLOT_STRIDE; key++) {
+		__u32 slot = key / NG_SLOT_STRIDE, r = key % NG_SLOT_STRIDE;
 		struct ng_counter c, want = { 0, 0 };
 
 		if (read_counter(st, key, &c)) {

@@ -24,12 +24,6 @@
 
 int ng_verbose;
 
-const char *const ng_reason_names[NG_R__COUNT] = {
-#define NG_X_NAME(e, name, drop) [NG_R_##e] = name,
-	NG_REASONS(NG_X_NAME)
-#undef NG_X_NAME
-};
-
 static void vmsg(FILE *f, const char *prefix, const char *fmt, va_list ap)
 {
 	fputs(prefix, f);
@@ -273,7 +267,8 @@ static int ncpus(void)
 	return n;
 }
 
-int ng_counters_read(int fd, __u32 slot, struct ng_counter out[NG_R__COUNT])
+int ng_counters_read(int fd, __u32 slot, struct ng_counter real[NG_R__COUNT],
+		     struct ng_counter would[NG_R__COUNT])
 {
 	int n = ncpus();
 	struct ng_counter *v;
@@ -283,18 +278,21 @@ int ng_counters_read(int fd, __u32 slot, struct ng_counter out[NG_R__COUNT])
 	v = calloc((size_t)n, sizeof(*v));
 	if (!v)
 		return -1;
-	for (__u32 r = 0; r < NG_R__COUNT; r++) {
-		__u32 key = NG_COUNTER_KEY(slot, r);
+	for (__u32 i = 0; i < 2 * NG_R__COUNT; i++) {
+		__u32 r = i % NG_R__COUNT;
+		struct ng_counter *out = i < NG_R__COUNT ? &real[r] : &would[r];
+		__u32 key = i < NG_R__COUNT ? NG_COUNTER_KEY(slot, r) :
+					      NG_COUNTER_WOULD_KEY(slot, r);
 
-		out[r].packets = out[r].bytes = 0;
+		out->packets = out->bytes = 0;
 		if (bpf_map_lookup_elem(fd, &key, v)) {
 			ng_err("cannot read counters: %s", strerror(errno));
 			free(v);
 			return -1;
 		}
 		for (int c = 0; c < n; c++) {
-			out[r].packets += v[c].packets;
-			out[r].bytes += v[c].bytes;
+			out->packets += v[c].packets;
+			out->bytes += v[c].bytes;
 		}
 	}
 	free(v);
@@ -312,8 +310,8 @@ int ng_counters_clear(int fd, __u32 slot)
 	v = calloc((size_t)n, sizeof(*v));
 	if (!v)
 		return -1;
-	for (__u32 r = 0; r < NG_REASON_SLOTS && !ret; r++) {
-		__u32 key = NG_COUNTER_KEY(slot, r);
+	for (__u32 i = 0; i < NG_SLOT_STRIDE && !ret; i++) {
+		__u32 key = slot * NG_SLOT_STRIDE + i;
 
 		ret = bpf_map_update_elem(fd, &key, v, BPF_ANY);
 	}

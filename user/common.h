@@ -57,11 +57,11 @@ const char *ng_path_name(__u8 path);
 const char *ng_state_name(__u8 state);
 const char *ng_dir_name(__u8 dir);
 
-/* Counters: sum over CPUs for every reason of one slot. */
-int ng_counters_read(int fd, __u32 slot, struct ng_counter out[NG_R__COUNT]);
+/* Counters of one slot, summed over CPUs: what happened (real) and the
+ * drops monitor mode turned into passes (would). */
+int ng_counters_read(int fd, __u32 slot, struct ng_counter real[NG_R__COUNT],
+		     struct ng_counter would[NG_R__COUNT]);
 int ng_counters_clear(int fd, __u32 slot);
-
-extern const char *const ng_reason_names[NG_R__COUNT];
 
 /* JSON string (quoted, escaped). */
 void ng_json_str(FILE *f, const char *s);

@@ -11,27 +11,41 @@
 
 static const char stats_usage[] = "ntpguard stats [--json]";
 
-static void print_text(const struct ng_ifrec *r, const struct ng_counter *c)
+static void print_text(const struct ng_ifrec *r, const struct ng_counter *c,
+		       const struct ng_counter *w)
 {
 	printf("%s (%s, %s mode, %s attach, %s)\n", r->ifname, ng_live_state(r),
 	       ng_mode_name(r->mode), ng_path_name(r->path), ng_dir_name(r->direction));
-	for (int i = 0; i < NG_R__COUNT; i++)
-		printf("  %-26s %-5s %14" PRIu64 " pkts %16" PRIu64 " bytes\n",
-		       ng_reason_names[i], (NG_DROP_MASK >> i) & 1 ? "drop" : "pass",
+	for (int i = 0; i < NG_R__COUNT; i++) {
+		printf("  %-26s %-5s %14" PRIu64 " pkts %16" PRIu64 " bytes",
+		       ng_reason_name(i), ng_reason_drops(i) ? "drop" : "pass",
 		       (uint64_t)c[i].packets, (uint64_t)c[i].bytes);
+		if (w[i].packets)
+			printf("   (+%" PRIu64 " would-drop in monitor mode)",
+			       (uint64_t)w[i].packets);
+		printf("\n");
+	}
 }
 
-static void print_json(const struct ng_ifrec *r, const struct ng_counter *c)
+static void print_json(const struct ng_ifrec *r, const struct ng_counter *c,
+		       const struct ng_counter *w)
 {
 	ng_json_str(stdout, r->ifname);
 	printf(": {\"mode\": \"%s\", \"attach\": \"%s\", \"state\": \"%s\", "
 	       "\"direction\": \"%s\", \"reasons\": {",
 	       ng_mode_name(r->mode), ng_path_name(r->path), ng_live_state(r),
 	       ng_dir_name(r->direction));
-	for (int i = 0; i < NG_R__COUNT; i++)
-		printf("%s\"%s\": {\"packets\": %" PRIu64 ", \"bytes\": %" PRIu64 "}",
-		       i ? ", " : "", ng_reason_names[i], (uint64_t)c[i].packets,
+	for (int i = 0; i < NG_R__COUNT; i++) {
+		printf("%s\"%s\": {\"action\": \"%s\", \"packets\": %" PRIu64
+		       ", \"bytes\": %" PRIu64, i ? ", " : "", ng_reason_name(i),
+		       ng_reason_drops(i) ? "drop" : "pass", (uint64_t)c[i].packets,
 		       (uint64_t)c[i].bytes);
+		if (ng_reason_drops(i))
+			printf(", \"would_drop_packets\": %" PRIu64
+			       ", \"would_drop_bytes\": %" PRIu64,
+			       (uint64_t)w[i].packets, (uint64_t)w[i].bytes);
+		printf("}");
+	}
 	printf("}}");
 }
 
@@ -42,7 +56,7 @@ int cmd_stats(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	struct ng_counter cnt[NG_R__COUNT];
+	struct ng_counter cnt[NG_R__COUNT], would[NG_R__COUNT];
 	struct ng_ifrec *recs = NULL;
 	struct ng_paths paths;
 	bool json = false, first = true;
@@ -86,13 +100,13 @@ int cmd_stats(int argc, char **argv)
 
 		if (r->state == NG_IF_FREE || r->netns_ino != ns)
 			continue;
-		if (ng_counters_read(cfd, (__u32)s, cnt))
+		if (ng_counters_read(cfd, (__u32)s, cnt, would))
 			goto out;
 		if (json) {
 			printf("%s", first ? "" : ", ");
-			print_json(r, cnt);
+			print_json(r, cnt, would);
 		} else {
-			print_text(r, cnt);
+			print_text(r, cnt, would);
 		}
 		first = false;
 	}
