@@ -13,6 +13,7 @@
 
 #include "ntpguard.h"
 #include "ntp_classify.h"
+#include "ng_ratelimit.h"
 
 /* Set by the loader before load: which attachment record this instance is. */
 const volatile __u32 ng_slot = 0;
@@ -59,6 +60,24 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } NG_MAP_POLICY_SEL SEC(".maps");
 
+/* Per-key token buckets; max_entries set by the loader (--max-sources). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, NG_DEFAULT_MAX_SOURCES);
+	__type(key, struct ng_bkey);
+	__type(value, struct ng_bucket);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} NG_MAP_BUCKETS SEC(".maps");
+
+/* One global bucket per policed class, behind a spin lock. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, NG_PC__COUNT);
+	__type(key, __u32);
+	__type(value, struct ng_gbucket);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} NG_MAP_GLOBAL SEC(".maps");
+
 /* Attachment records: written and read by userspace only. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -68,6 +87,8 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } NG_MAP_IFACES SEC(".maps");
 
+static const struct ng_policy ng_default_policy = NG_DEFAULT_POLICY;
+
 static __always_inline const struct ng_policy *ng_live_policy(void)
 {
 	const struct ng_policy *pol;
@@ -75,10 +96,10 @@ static __always_inline const struct ng_policy *ng_live_policy(void)
 
 	sel = bpf_map_lookup_elem(&NG_MAP_POLICY_SEL, &zero);
 	if (!sel)
-		return 0;
+		return &ng_default_policy;
 	pol = bpf_map_lookup_elem(&NG_MAP_POLICY, sel);
 	if (!pol || pol->magic != NG_POLICY_MAGIC)
-		return 0;
+		return &ng_default_policy;
 	return pol;
 }
 
@@ -105,41 +126,110 @@ static __always_inline int ng_allowed(const struct ng_pkt *pkt, const __u8 *end,
 	}
 }
 
+/* Per-key bucket (IPv4 /32, IPv6 /64), then the class's global bucket. */
+static __always_inline int ng_within_budget(const struct ng_pkt *pkt,
+					    const __u8 *end, int pclass,
+					    const struct ng_class_policy *cp)
+{
+	struct ng_bkey key = { .pclass = (__u8)pclass, .family = pkt->family };
+	const __u8 *ip = pkt->l3;
+	struct ng_bucket *b, fresh;
+	struct ng_gbucket *g;
+	__u64 now = bpf_ktime_get_ns();
+	__u32 idx = (__u32)pclass;
+	int ok;
+
+	if (pkt->family == 4) {
+		if (ip + 20 > end)
+			return 0;
+		__builtin_memcpy(key.addr, ip + (ng_pclass_by_dst(pclass) ? 16 : 12), 4);
+	} else {
+		if (ip + 40 > end)
+			return 0;
+		__builtin_memcpy(key.addr, ip + (ng_pclass_by_dst(pclass) ? 24 : 8), 8);
+	}
+	b = bpf_map_lookup_elem(&NG_MAP_BUCKETS, &key);
+	if (!b) {
+		ng_bucket_init(&fresh, now, cp->burst);
+		ok = ng_bucket_take(&fresh, now, cp->rate, cp->burst);
+		bpf_map_update_elem(&NG_MAP_BUCKETS, &key, &fresh, BPF_ANY);
+	} else {
+		/* Racy across CPUs like Cilium's: a source spread over several
+		 * queues may get a token more now and then (README). */
+		ok = ng_bucket_take(b, now, cp->rate, cp->burst);
+	}
+	if (!ok)
+		return 0;
+
+	g = bpf_map_lookup_elem(&NG_MAP_GLOBAL, &idx);
+	if (!g)
+		return 0;
+	bpf_spin_lock(&g->lock);
+	if (!g->b.last_ns)
+		ng_bucket_init(&g->b, now, cp->global_burst);
+	ok = ng_bucket_take(&g->b, now, cp->global_rate, cp->global_burst);
+	bpf_spin_unlock(&g->lock);
+	return ok;
+}
+
+static __always_inline void ng_count(__u32 key, __u64 bytes)
+{
+	struct ng_counter *c = bpf_map_lookup_elem(&NG_MAP_COUNTERS, &key);
+
+	if (c) {
+		c->packets++;
+		c->bytes += bytes;
+	}
+}
+
 SEC("xdp")
 int NG_PROG_XDP(struct xdp_md *ctx)
 {
 	const __u8 *data = (const __u8 *)(long)ctx->data;
 	const __u8 *end = (const __u8 *)(long)ctx->data_end;
 	const struct ng_policy *pol;
-	struct ng_counter *c;
+	const struct ng_class_policy *cp;
 	struct ng_pkt pkt;
-	__u32 max = NG_DEFAULT_M7_RESPONSE_MAX, key;
-	int src_ok = 0, dst_ok = 0, reason;
+	int reason, pclass, allowed, ok = 0;
 
 	if (ng_classify(data, end, &pkt) == NG_CLS_OTHER)
 		return XDP_PASS;
 
-	if (pkt.cls == NG_CLS_M7_RESPONSE) {
-		pol = ng_live_policy();
-		if (pol)
-			max = pol->mode7_response_max_bytes;
+	reason = ng_fixed_reason(&pkt);
+	if (reason == NG_R_NTP_PASSED || reason == NG_R_MALFORMED ||
+	    reason == NG_R_FRAGMENT_PASSED) {
+		/* Never dropped: no policy needed (the mode 3/4 path). */
+		ng_count(NG_COUNTER_KEY(ng_slot, (__u32)reason), (__u64)(end - data));
+		return XDP_PASS;
 	}
-	if (ng_needs_src_lookup(&pkt))
-		src_ok = ng_allowed(&pkt, end, 0);
-	else if (ng_needs_dst_lookup(&pkt, max))
-		dst_ok = ng_allowed(&pkt, end, 1);
 
-	reason = ng_reason_of(&pkt, src_ok, dst_ok, max);
-	if (reason < 0)
+	pol = ng_live_policy();
+	pclass = ng_pclass_of(&pkt, pol->mode7_response_max_bytes);
+	if (pclass >= 0 && pclass < NG_PC__COUNT) {
+		cp = &pol->cls[pclass];
+		allowed = ng_allowed(&pkt, end, ng_pclass_by_dst(pclass));
+		if (!allowed && cp->action == NG_ACT_RATECAP)
+			ok = ng_within_budget(&pkt, end, pclass, cp);
+		reason = ng_policed_reason(pclass,
+					   ng_outcome_of(allowed, cp->action, ok));
+	} else {
+		reason = ng_fixed_reason(&pkt);
+	}
+	if (reason < 0 || reason >= NG_R__COUNT)
 		return XDP_PASS;
 
-	key = NG_COUNTER_KEY(ng_slot, (__u32)reason);
-	c = bpf_map_lookup_elem(&NG_MAP_COUNTERS, &key);
-	if (c) {
-		c->packets++;
-		c->bytes += (__u64)(end - data);
+	if (!((NG_DROP_MASK >> reason) & 1)) {
+		ng_count(NG_COUNTER_KEY(ng_slot, (__u32)reason), (__u64)(end - data));
+		return XDP_PASS;
 	}
-	return (NG_DROP_MASK >> reason) & 1 ? XDP_DROP : XDP_PASS;
+	if (pol->monitor) {
+		/* Trial mode: count what would have been dropped, pass it. */
+		ng_count(NG_COUNTER_WOULD_KEY(ng_slot, (__u32)reason),
+			 (__u64)(end - data));
+		return XDP_PASS;
+	}
+	ng_count(NG_COUNTER_KEY(ng_slot, (__u32)reason), (__u64)(end - data));
+	return XDP_DROP;
 }
 
 /* libxdp: run early in the dispatcher chain, continue on XDP_PASS. */

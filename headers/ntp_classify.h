@@ -53,6 +53,7 @@ enum ng_class {
 	NG_CLS_NTP,            /* NTP that is not a mode 7 request/response */
 	NG_CLS_M7_REQUEST,     /* mode 7, R=0, to port 123, >= 8 octets */
 	NG_CLS_M7_RESPONSE,    /* mode 7, R=1, >= 8 octets */
+	NG_CLS_M6_REQUEST,     /* mode 6, R=0, to port 123, >= 12 octets */
 };
 
 struct ng_pkt {
@@ -137,6 +138,13 @@ static __always_inline int ng_classify_udp(const __u8 *udp, const __u8 *l4_end,
 		return pkt->cls = NG_CLS_MALFORMED;
 	pkt->ntp_byte0 = ntp[0];
 
+	if (ntp_mode(ntp[0]) == NTP_MODE_CONTROL) {
+		/* Shorter than 12 octets: ntpd ignores it, nothing to police. */
+		if (pkt->dport == NTP_PORT && pkt->ntp_len >= NTP_M6_HDR_LEN &&
+		    NG_HAVE(ntp, 2, l4_end, end) && !ntp_m6_is_response(ntp))
+			return pkt->cls = NG_CLS_M6_REQUEST;
+		return pkt->cls = NG_CLS_NTP;
+	}
 	if (ntp_mode(ntp[0]) != NTP_MODE_PRIVATE)
 		return pkt->cls = NG_CLS_NTP;
 	/* ntpd ignores mode 7 shorter than its 8-octet header. */
@@ -276,15 +284,36 @@ static __always_inline int ng_classify(const __u8 *data, const __u8 *end,
 }
 
 /*
- * Policy step, also pure: the BPF program looks the allow-list up only when
- * the class needs it and passes the answers in.
- *   src_allowed: the source is on the allow-list (used for requests)
- *   dst_allowed: the destination is on the allow-list (used for responses)
- * Returns an enum ng_reason, or -1 for "not counted, pass" (NG_CLS_OTHER).
+ * Policy step, also pure. Classes that a policy applies to ("policed") get
+ * their reason from the allow-list answer, the class's action and, for
+ * ratecap, the token buckets; the others have a fixed reason.
  */
-static __always_inline int ng_reason_of(const struct ng_pkt *pkt,
-					int src_allowed, int dst_allowed,
+
+/* The policed class of a packet (enum ng_pclass), or -1. */
+static __always_inline int ng_pclass_of(const struct ng_pkt *pkt,
 					__u32 m7_response_max)
+{
+	switch (pkt->cls) {
+	case NG_CLS_M7_REQUEST:
+		return NG_PC_M7_REQUEST;
+	case NG_CLS_M6_REQUEST:
+		return NG_PC_M6_REQUEST;
+	case NG_CLS_M7_RESPONSE:
+		if (pkt->sport == NTP_PORT && pkt->ntp_len > m7_response_max)
+			return NG_PC_M7_RESPONSE;
+		return -1;
+	}
+	return -1;
+}
+
+/* Responses are judged by their destination, requests by their source. */
+static __always_inline int ng_pclass_by_dst(int pclass)
+{
+	return pclass == NG_PC_M7_RESPONSE;
+}
+
+/* Reason of a packet that is not policed (pclass -1); -1: uncounted. */
+static __always_inline int ng_fixed_reason(const struct ng_pkt *pkt)
 {
 	switch (pkt->cls) {
 	case NG_CLS_MALFORMED:
@@ -295,29 +324,46 @@ static __always_inline int ng_reason_of(const struct ng_pkt *pkt,
 		return NG_R_FRAGMENT_DROPPED;
 	case NG_CLS_NTP:
 		return NG_R_NTP_PASSED;
-	case NG_CLS_M7_REQUEST:
-		return src_allowed ? NG_R_MODE7_REQUEST_ALLOWED :
-				     NG_R_MODE7_REQUEST_DROPPED;
-	case NG_CLS_M7_RESPONSE:
-		if (pkt->sport == NTP_PORT && pkt->ntp_len > m7_response_max &&
-		    !dst_allowed)
-			return NG_R_MODE7_RESPONSE_OVERSIZED;
+	case NG_CLS_M7_RESPONSE:       /* small, or not from port 123 */
 		return NG_R_MODE7_RESPONSE_PASSED;
 	}
 	return -1;
 }
 
-/* Does the reason's verdict need the allow-list answer for src / dst? */
-static __always_inline int ng_needs_src_lookup(const struct ng_pkt *pkt)
+/* Outcomes of a policed packet. */
+enum ng_outcome { NG_OUT_ALLOWED, NG_OUT_DROPPED, NG_OUT_RATECAPPED, NG_OUT_PASSED };
+
+static __always_inline int ng_policed_reason(int pclass, int outcome)
 {
-	return pkt->cls == NG_CLS_M7_REQUEST;
+	if (pclass == NG_PC_M7_REQUEST)
+		return outcome == NG_OUT_ALLOWED ? NG_R_MODE7_REQUEST_ALLOWED :
+		       outcome == NG_OUT_DROPPED ? NG_R_MODE7_REQUEST_DROPPED :
+		       outcome == NG_OUT_RATECAPPED ? NG_R_MODE7_REQUEST_RATECAPPED :
+						      NG_R_MODE7_REQUEST_PASSED;
+	if (pclass == NG_PC_M6_REQUEST)
+		return outcome == NG_OUT_ALLOWED ? NG_R_MODE6_REQUEST_ALLOWED :
+		       outcome == NG_OUT_DROPPED ? NG_R_MODE6_REQUEST_DROPPED :
+		       outcome == NG_OUT_RATECAPPED ? NG_R_MODE6_REQUEST_RATECAPPED :
+						      NG_R_MODE6_REQUEST_PASSED;
+	/* oversized mode 7 responses */
+	return outcome == NG_OUT_DROPPED ? NG_R_MODE7_RESPONSE_OVERSIZED :
+	       outcome == NG_OUT_RATECAPPED ? NG_R_MODE7_RESPONSE_RATECAPPED :
+					      NG_R_MODE7_RESPONSE_PASSED;
 }
 
-static __always_inline int ng_needs_dst_lookup(const struct ng_pkt *pkt,
-					       __u32 m7_response_max)
+/*
+ * Outcome for a policed packet, given whether its address is allow-listed,
+ * the class's action, and (ratecap only) whether the buckets had a token.
+ */
+static __always_inline int ng_outcome_of(int allowed, int action, int within_budget)
 {
-	return pkt->cls == NG_CLS_M7_RESPONSE && pkt->sport == NTP_PORT &&
-	       pkt->ntp_len > m7_response_max;
+	if (allowed)
+		return NG_OUT_ALLOWED;
+	if (action == NG_ACT_PASS)
+		return NG_OUT_PASSED;
+	if (action == NG_ACT_RATECAP)
+		return within_budget ? NG_OUT_PASSED : NG_OUT_RATECAPPED;
+	return NG_OUT_DROPPED;
 }
 
 #endif /* NTP_CLASSIFY_H */

@@ -47,7 +47,14 @@
 	X(MODE7_RESPONSE_PASSED,    "mode7_response_passed", 0)    \
 	X(FRAGMENT_DROPPED,         "fragment_dropped", 1)         \
 	X(FRAGMENT_PASSED,          "fragment_passed", 0)          \
-	X(MALFORMED,                "malformed", 0)
+	X(MALFORMED,                "malformed", 0)                \
+	X(MODE7_REQUEST_RATECAPPED, "mode7_request_ratecapped", 1) \
+	X(MODE7_REQUEST_PASSED,     "mode7_request_passed", 0)     \
+	X(MODE7_RESPONSE_RATECAPPED, "mode7_response_ratecapped", 1) \
+	X(MODE6_REQUEST_RATECAPPED, "mode6_request_ratecapped", 1) \
+	X(MODE6_REQUEST_PASSED,     "mode6_request_passed", 0)     \
+	X(MODE6_REQUEST_DROPPED,    "mode6_request_dropped", 1)    \
+	X(MODE6_REQUEST_ALLOWED,    "mode6_request_allowed", 0)
 
 enum ng_reason {
 #define NG_X_ENUM(e, name, drop) NG_R_##e,
@@ -60,7 +67,11 @@ enum ng_reason {
 #define NG_DROP_MASK (0u                                   \
 	| (1u << NG_R_MODE7_REQUEST_DROPPED)               \
 	| (1u << NG_R_MODE7_RESPONSE_OVERSIZED)            \
-	| (1u << NG_R_FRAGMENT_DROPPED))
+	| (1u << NG_R_FRAGMENT_DROPPED)                    \
+	| (1u << NG_R_MODE7_REQUEST_RATECAPPED)            \
+	| (1u << NG_R_MODE7_RESPONSE_RATECAPPED)           \
+	| (1u << NG_R_MODE6_REQUEST_RATECAPPED)            \
+	| (1u << NG_R_MODE6_REQUEST_DROPPED))
 
 _Static_assert(NG_R__COUNT <= NG_REASON_SLOTS, "too many reasons");
 
@@ -117,17 +128,93 @@ typedef __u32 ng_allow_val;
  * Userspace writes the inactive slot of NG_MAP_POLICY, then flips
  * NG_MAP_POLICY_SEL with one 4-byte store, so the data plane never reads a
  * half-written policy. A slot whose magic is not NG_POLICY_MAGIC (e.g. a
- * freshly created, zeroed map) means "compiled-in defaults".
+ * freshly created, zeroed map) means "compiled-in defaults" (ng_default_policy).
  */
-#define NG_POLICY_MAGIC 0x4e475031u /* "NGP1" */
-#define NG_DEFAULT_M7_RESPONSE_MAX 200
+#define NG_POLICY_MAGIC 0x4e475032u /* "NGP2" */
+
+/* Policed traffic classes. */
+enum ng_pclass {
+	NG_PC_M7_REQUEST = 0,   /* mode 7 requests, bucket per source */
+	NG_PC_M7_RESPONSE = 1,  /* oversized mode 7 responses, bucket per destination */
+	NG_PC_M6_REQUEST = 2,   /* mode 6 requests, bucket per source */
+	NG_PC__COUNT
+};
+
+/* What a policy does with a class (0 in a zeroed policy = invalid). */
+enum ng_action { NG_ACT_DROP = 1, NG_ACT_RATECAP = 2, NG_ACT_PASS = 3 };
+
+struct ng_class_policy {
+	__u8 action;            /* enum ng_action */
+	__u8 pad[3];
+	__u32 rate;             /* per key: tokens per second (ratecap) */
+	__u32 burst;            /* per key: bucket depth */
+	__u32 global_rate;      /* whole host, this class: caps passed packets */
+	__u32 global_burst;
+};
 
 struct ng_policy {
 	__u32 magic;
 	__u32 mode7_response_max_bytes; /* oversized: UDP payload > this */
-	__u32 reserved[14];             /* issue 3 knobs grow here */
+	__u32 monitor;                  /* 1: count would-drops, drop nothing */
+	__u32 reserved0;
+	struct ng_class_policy cls[NG_PC__COUNT];
+	__u32 reserved[13];
 };
-_Static_assert(sizeof(struct ng_policy) == 64, "policy ABI");
+_Static_assert(sizeof(struct ng_policy) == 128, "policy ABI");
+
+/*
+ * Defaults (README explains them, from ntp-protocol.md):
+ * - mode 7 requests: dropped. Nobody outside the allow-list needs ntpdc.
+ *   With ratecap: 1/s, burst 5 per source (an admin's ntpdc session).
+ * - oversized mode 7 responses (> 200 octets: every monlist/peer-list data
+ *   packet, 440-488 octets; error replies are 8): dropped. With ratecap:
+ *   10/s, burst 20 per victim.
+ * - mode 6 requests: rate-capped at 5/s, burst 20 per source: ntpq -p asks
+ *   once per association, check_ntp_peer 2-3 times per check; a capped
+ *   source reflects at most ~5 x 480 octets/s (READVAR is ~20-80x).
+ * - global caps (whole host, per class) bound what spoofed floods with
+ *   millions of sources can get through after churning the LRU table.
+ */
+#define NG_DEFAULT_M7_RESPONSE_MAX 200
+#define NG_DEFAULT_POLICY {                                               \
+	.magic = NG_POLICY_MAGIC,                                         \
+	.mode7_response_max_bytes = NG_DEFAULT_M7_RESPONSE_MAX,           \
+	.monitor = 0,                                                     \
+	.cls = {                                                          \
+		[NG_PC_M7_REQUEST] = { NG_ACT_DROP, {0}, 1, 5, 20, 40 },  \
+		[NG_PC_M7_RESPONSE] = { NG_ACT_DROP, {0}, 10, 20, 200, 400 }, \
+		[NG_PC_M6_REQUEST] = { NG_ACT_RATECAP, {0}, 5, 20, 500, 1000 }, \
+	},                                                                \
+}
+
+/* ---- rate-cap state ----------------------------------------------------- */
+#define NG_MAP_BUCKETS ng_buckets   /* LRU hash: per-key token buckets */
+#define NG_MAP_GLOBAL  ng_global    /* array[NG_PC__COUNT]: global buckets */
+#define NG_DEFAULT_MAX_SOURCES 65536
+
+/* Key: class + IPv4 /32 or IPv6 /64 (remaining octets zero). */
+struct ng_bkey {
+	__u8 pclass;
+	__u8 family;            /* 4 or 6 */
+	__u8 pad[2];
+	__u8 addr[16];
+};
+
+/* Tokens are kept in nano-tokens: 1 token = NG_NSEC. */
+#define NG_NSEC 1000000000ull
+struct ng_bucket {
+	__u64 tokens;
+	__u64 last_ns;
+	__u64 dropped;          /* packets refused by this bucket */
+	__u64 passed;
+};
+
+/* Global bucket of a class: shared by all CPUs, updated under its lock. */
+struct ng_gbucket {
+	struct bpf_spin_lock lock;
+	__u32 pad;
+	struct ng_bucket b;
+};
 
 /* ---- attachment records (written by userspace only) ------------------- */
 enum ng_if_state { NG_IF_FREE = 0, NG_IF_ATTACHED = 1, NG_IF_DETACHED = 2 };

@@ -55,10 +55,13 @@ VICTIM_PORT = 80
 MAC_A, MAC_B = "02:00:00:00:00:0a", "02:00:00:00:00:7b"
 
 DROP_REASONS = {"mode7_request_dropped", "mode7_response_oversized",
-                "fragment_dropped"}
-REASONS = {"ntp_passed", "mode7_request_dropped", "mode7_request_allowed",
-           "mode7_response_oversized", "mode7_response_passed",
-           "fragment_dropped", "fragment_passed", "malformed", "none"}
+                "fragment_dropped", "mode7_request_ratecapped",
+                "mode7_response_ratecapped", "mode6_request_ratecapped",
+                "mode6_request_dropped"}
+REASONS = DROP_REASONS | {
+    "ntp_passed", "mode7_request_allowed", "mode7_response_passed",
+    "fragment_passed", "malformed", "mode7_request_passed",
+    "mode6_request_passed", "mode6_request_allowed", "none"}
 
 
 def h(s):
@@ -140,11 +143,12 @@ VECTORS = {
     14: ("monlist_reply_impl2_488", h("d7 00 02 2a 00 0f 00 20") + V14_ITEMS, "resp",
          "mode7_response_oversized"),
     15: ("error_reply_nodata_8", h("97 00 03 2a 40 00 00 00"), "resp", "mode7_response_passed"),
-    16: ("m6_readvar_req", h("16 02 00 01 00 00 00 00 00 00 00 00"), "req", "ntp_passed"),
+    16: ("m6_readvar_req", h("16 02 00 01 00 00 00 00 00 00 00 00"), "req",
+         "mode6_request_passed"),
     17: ("m6_readvar_reply_204", h("16 82 00 01 06 18 00 00 00 00 00 c0") + V17_TEXT, "resp",
          "ntp_passed"),
-    18: ("m6_req_nonce", h("16 0c 00 01") + bytes(8), "req", "ntp_passed"),
-    19: ("m6_unsettrap", h("16 1f 00 01") + bytes(8), "req", "ntp_passed"),
+    18: ("m6_req_nonce", h("16 0c 00 01") + bytes(8), "req", "mode6_request_passed"),
+    19: ("m6_unsettrap", h("16 1f 00 01") + bytes(8), "req", "mode6_request_passed"),
     20: ("mode3_client_v4", h("23 00 06 e0") + bytes(36) + h("e9 a1 b2 c3 12 34 56 78"), "req",
          "ntp_passed"),
     21: ("mode4_server_reply", h("24 02 06 e9 00000010 00000020 c0000201 e9a1b2a0 00000000 "
@@ -169,7 +173,7 @@ VECTORS = {
          + b"".join(m1_item(i) for i in range(7)), "resp", "mode7_response_oversized"),
     35: ("m6_11_octets", h("16 02 00 01 00 00 00 00 00 00 00"), "req", "ntp_passed"),
     36: ("m6_13_octets_unaligned", h("16 02 00 01 00 00 00 00 00 00 00 01 76"), "req",
-         "ntp_passed"),
+         "mode6_request_passed"),
     37: ("m6_R1_to_123", h("16 82 00 01") + bytes(8), "req", "ntp_passed"),
 }
 
@@ -501,7 +505,7 @@ def ntp_edge():
     fx("m7_req_123_to_123_dropped", "mode7_request_dropped", req4(V3, sport=123))
     # Mode 6 requests and replies in both directions.
     fx("m6_readvar_reply_ipv6", "ntp_passed", resp6(VECTORS[17][1]))
-    fx("m6_readvar_req_ipv6", "ntp_passed", req6(VECTORS[16][1], 16))
+    fx("m6_readvar_req_ipv6", "mode6_request_passed", req6(VECTORS[16][1], 16))
     fx("m6_reply_from_123_to_ephemeral", "ntp_passed",
        resp4(h("16 82 00 01") + bytes(8), dport=40016))
     fx("mode3_ipv6", "ntp_passed", req6(V20, 20))

@@ -9,6 +9,7 @@
  * kernel refuses freplace programs it falls back to a legacy single-program
  * attach; we detect which one happened and always say so.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <net/if.h>
@@ -109,6 +110,27 @@ struct attach_result {
 	__u8 path;
 };
 
+/* Size of the rate-cap table, fixed when the maps are first created. */
+static __u32 g_max_sources = NG_DEFAULT_MAX_SOURCES;
+
+/* max_entries of a pinned map, 0 if it cannot be read. */
+static __u32 pinned_max_entries(const struct ng_paths *paths, const char *name)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	char path[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", paths->pin_dir, name);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return 0;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		info.max_entries = 0;
+	close(fd);
+	return info.max_entries;
+}
+
 static int attach_once(const struct ng_paths *paths, int ifindex, __u32 slot,
 		       enum xdp_attach_mode mode, struct attach_result *res)
 {
@@ -122,6 +144,7 @@ static int attach_once(const struct ng_paths *paths, int ifindex, __u32 slot,
 	if (!skel)
 		return -errno;
 	skel->rodata->ng_slot = slot;
+	bpf_map__set_max_entries(skel->maps.NG_MAP_BUCKETS, g_max_sources);
 
 	xopts.obj = skel->obj;
 	xopts.prog_name = NG_STR(NG_PROG_XDP);
@@ -299,7 +322,8 @@ out:
 	return ret;
 }
 
-static const char load_usage[] = "ntpguard load [--mode native|skb] IFACE...";
+static const char load_usage[] =
+	"ntpguard load [--mode native|skb] [--max-sources N] IFACE...";
 
 static void load_help(void)
 {
@@ -310,23 +334,39 @@ static void load_help(void)
 	       "says which. Maps are pinned under $NTPGUARD_BPFFS/ntpguard\n"
 	       "(default /sys/fs/bpf/ntpguard). Loading an interface that is already\n"
 	       "protected changes nothing.\n\n"
-	       "  -m, --mode MODE   native or skb; default: native, falling back to skb\n"
-	       "  -h, --help        this help\n", load_usage, NG_RUN_PRIO);
+	       "  -m, --mode MODE       native or skb; default: native, falling back to skb\n"
+	       "  -s, --max-sources N   size of the rate-cap table (LRU, default %d);\n"
+	       "                        fixed while any interface stays loaded\n"
+	       "  -h, --help            this help\n", load_usage, NG_RUN_PRIO,
+	       NG_DEFAULT_MAX_SOURCES);
 }
 
 int cmd_load(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "mode", required_argument, NULL, 'm' },
+		{ "max-sources", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	enum xdp_attach_mode mode = XDP_MODE_UNSPEC;
 	struct ng_paths paths;
+	unsigned long long max_src = 0;
+	__u32 pinned;
+	char *end;
 	int c, lock, ret = NG_EXIT_OK;
 
-	while ((c = getopt_long(argc, argv, "+m:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+m:s:h", opts, NULL)) != -1) {
 		switch (c) {
+		case 's':
+			errno = 0;
+			max_src = strtoull(optarg, &end, 10);
+			if (!*optarg || *end || errno || optarg[0] == '-' ||
+			    max_src < 16 || max_src > (1u << 24))
+				return ng_usage_err(load_usage,
+					"--max-sources: '%s' is not an integer in 16..%u",
+					optarg, 1u << 24);
+			break;
 		case 'm':
 			if (!strcmp(optarg, "native"))
 				mode = XDP_MODE_NATIVE;
@@ -363,6 +403,15 @@ int cmd_load(int argc, char **argv)
 	lock = ng_lock(&paths);
 	if (lock < 0)
 		return NG_EXIT_FAIL;
+	/* Pinned maps are reused only if they match: keep the table's size. */
+	pinned = pinned_max_entries(&paths, NG_STR(NG_MAP_BUCKETS));
+	if (pinned && max_src && pinned != max_src) {
+		ng_err("the rate-cap table already holds up to %u sources; unload "
+		       "every interface to resize it", pinned);
+		ng_unlock(lock);
+		return NG_EXIT_FAIL;
+	}
+	g_max_sources = pinned ? pinned : max_src ? (__u32)max_src : NG_DEFAULT_MAX_SOURCES;
 	for (int i = optind; i < argc; i++)
 		if (load_one(&paths, argv[i], mode))
 			ret = NG_EXIT_FAIL;
@@ -414,20 +463,22 @@ static int detach_rec(const struct ng_ifrec *r)
 	return 0;
 }
 
+/* Remove every pin in our directory (only ours live there), then it. */
 static void remove_pins(const struct ng_paths *paths)
 {
-	static const char *const names[] = {
-		NG_STR(NG_MAP_COUNTERS), NG_STR(NG_MAP_ALLOW_V4),
-		NG_STR(NG_MAP_ALLOW_V6), NG_STR(NG_MAP_POLICY),
-		NG_STR(NG_MAP_POLICY_SEL), NG_STR(NG_MAP_IFACES),
-	};
+	DIR *d = opendir(paths->pin_dir);
+	struct dirent *e;
 	char path[PATH_MAX];
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", paths->pin_dir, names[i]);
-		if (unlink(path) && errno != ENOENT)
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", paths->pin_dir, e->d_name);
+		if (unlink(path))
 			ng_err("cannot remove %s: %s", path, strerror(errno));
 	}
+	if (d)
+		closedir(d);
 	if (rmdir(paths->pin_dir) && errno != ENOENT)
 		ng_err("cannot remove %s: %s", paths->pin_dir, strerror(errno));
 	else
@@ -536,7 +587,7 @@ out:
 
 static long count_keys(int fd, size_t key_size)
 {
-	unsigned char cur[32], next[32];
+	unsigned char cur[64], next[64];
 	long n = 0;
 	void *prev = NULL;
 
@@ -579,8 +630,10 @@ int cmd_status(int argc, char **argv)
 	struct ng_ifrec *recs = NULL;
 	struct ng_paths paths;
 	bool json = false, first = true;
-	long n4 = 0, n6 = 0;
-	int c, fd = -1, fd4 = -1, fd6 = -1, ret = NG_EXIT_FAIL;
+	long n4 = 0, n6 = 0, nb = 0;
+	int c, fd = -1, fd4 = -1, fd6 = -1, pfd = -1, sfd = -1, bfd = -1;
+	int ret = NG_EXIT_FAIL;
+	struct ng_policy pol;
 	__u64 ns = ng_netns_ino();
 
 	while ((c = getopt_long(argc, argv, "+jh", opts, NULL)) != -1) {
@@ -617,7 +670,11 @@ int cmd_status(int argc, char **argv)
 	fd = ng_map_open(&paths, NG_STR(NG_MAP_IFACES));
 	fd4 = ng_map_open(&paths, NG_STR(NG_MAP_ALLOW_V4));
 	fd6 = ng_map_open(&paths, NG_STR(NG_MAP_ALLOW_V6));
-	if (!recs || fd < 0 || fd4 < 0 || fd6 < 0 || ng_ifrec_read_all(fd, recs))
+	pfd = ng_map_open(&paths, NG_STR(NG_MAP_POLICY));
+	sfd = ng_map_open(&paths, NG_STR(NG_MAP_POLICY_SEL));
+	bfd = ng_map_open(&paths, NG_STR(NG_MAP_BUCKETS));
+	if (!recs || fd < 0 || fd4 < 0 || fd6 < 0 || pfd < 0 || sfd < 0 || bfd < 0 ||
+	    ng_ifrec_read_all(fd, recs))
 		goto out;
 	n4 = count_keys(fd4, sizeof(struct ng_lpm_v4));
 	n6 = count_keys(fd6, sizeof(struct ng_lpm_v6));
@@ -650,10 +707,22 @@ int cmd_status(int argc, char **argv)
 		}
 		first = false;
 	}
-	if (json)
-		printf("}, \"allow\": {\"ipv4\": %ld, \"ipv6\": %ld}}\n", n4, n6);
-	else
+	if (ng_policy_read(pfd, sfd, &pol, NULL))
+		goto out;
+	nb = count_keys(bfd, sizeof(struct ng_bkey));
+	if (json) {
+		printf("}, \"allow\": {\"ipv4\": %ld, \"ipv6\": %ld}, "
+		       "\"rate_table\": {\"entries\": %ld, \"capacity\": %u}, \"policy\": ",
+		       n4, n6, nb, pinned_max_entries(&paths, NG_STR(NG_MAP_BUCKETS)));
+		ng_policy_print(stdout, &pol, true);
+		printf("}\n");
+	} else {
 		printf("allow-list: %ld IPv4 prefix(es), %ld IPv6 prefix(es)\n", n4, n6);
+		printf("rate-cap table: %ld of %u sources tracked\n", nb,
+		       pinned_max_entries(&paths, NG_STR(NG_MAP_BUCKETS)));
+		printf("policy%s:\n", pol.monitor ? " (MONITOR MODE: nothing is dropped)" : "");
+		ng_policy_print(stdout, &pol, false);
+	}
 	ret = NG_EXIT_OK;
 out:
 	if (fd >= 0)
@@ -662,6 +731,12 @@ out:
 		close(fd4);
 	if (fd6 >= 0)
 		close(fd6);
+	if (pfd >= 0)
+		close(pfd);
+	if (sfd >= 0)
+		close(sfd);
+	if (bfd >= 0)
+		close(bfd);
 	free(recs);
 	return ret;
 }

@@ -24,6 +24,7 @@ static const struct {
 	{ "status", cmd_status, "where it is attached, how, allow-list size" },
 	{ "allow",  cmd_allow,  "manage the allow-list (hosts that may use ntpdc/ntpq)" },
 	{ "stats",  cmd_stats,  "per-interface, per-reason packet and byte counters" },
+	{ "set",    cmd_set,    "change the live policy (drop/ratecap/pass, monitor mode)" },
 };
 
 static void usage(FILE *f)
