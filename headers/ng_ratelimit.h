@@ -4,15 +4,22 @@
  * bpf/lib/ratelimit.h). Pure arithmetic: compiles for BPF and userspace.
  *
  * Tokens are counted in nano-tokens (1 token = NG_NSEC), so refilling is
- * elapsed_ns * rate with no division on the hot path. The bucket holds at
- * most burst tokens; after a long idle it is simply full, and the clamp
- * below keeps elapsed_ns * rate from overflowing (burst <= 2^32,
- * so the cap is < 2^62).
+ * elapsed_ns * rate, with no division on the hot path. The bucket holds at
+ * most burst tokens. Overflow: elapsed is clamped to NG_REFILL_MAX_NS, so
+ * elapsed * rate <= 2^64 / NG_RATE_MAX * NG_RATE_MAX, and tokens <= burst *
+ * NG_NSEC <= 10^16 leaves room for the sum. A bucket idle longer than the
+ * clamp (30 minutes) is full unless burst / rate exceeds 30 minutes, where
+ * it gains 30 minutes' worth per refill: a settings corner, not a risk.
  */
 #ifndef NG_RATELIMIT_H
 #define NG_RATELIMIT_H
 
 #include "ntpguard.h"
+
+/* Largest rate and burst a policy may hold (ntpguard set checks). */
+#define NG_RATE_MAX 10000000u
+/* 2^64 / NG_RATE_MAX, rounded down: about 30 minutes. */
+#define NG_REFILL_MAX_NS 1844674407370ull
 
 #ifndef __always_inline
 #define __always_inline inline __attribute__((always_inline))
@@ -36,10 +43,9 @@ static __always_inline int ng_bucket_take(struct ng_bucket *b, __u64 now,
 	__u64 cap = (__u64)burst * NG_NSEC;
 	__u64 elapsed = now > b->last_ns ? now - b->last_ns : 0;
 
-	if (rate && elapsed >= cap / rate)       /* idle long enough: full */
-		b->tokens = cap;
-	else if (rate)
-		b->tokens += elapsed * rate;
+	if (elapsed > NG_REFILL_MAX_NS)
+		elapsed = NG_REFILL_MAX_NS;
+	b->tokens += elapsed * (rate <= NG_RATE_MAX ? rate : NG_RATE_MAX);
 	if (b->tokens > cap)
 		b->tokens = cap;
 	b->last_ns = now;

@@ -197,7 +197,7 @@ struct ng_bkey {
 	__u8 pclass;
 	__u8 family;            /* 4 or 6 */
 	__u8 pad[2];
-	__u8 addr[16];
+	__u8 addr[8];
 };
 
 /* Tokens are kept in nano-tokens: 1 token = NG_NSEC. */

@@ -417,6 +417,8 @@ static void usage(FILE *out)
 		"  --rounds N       interleaved rounds, median reported (default %d)\n"
 		"  --cpu N          pin this process to CPU N first\n"
 		"  --json           machine-readable results on stdout\n"
+		"  --ratecap N      instead: the rate-capped path with an empty rate\n"
+		"                   table and with one holding N sources\n"
 		"  -v               libbpf messages (twice: debug)\n"
 		"\n"
 		"Fails only on load errors and wrong verdicts, never on timing.\n",
@@ -552,6 +554,135 @@ static void print_json(int repeat, int rounds, const char *kernel, int cpu)
 	printf("  ]\n}\n");
 }
 
+/* ---- rate-capped path: empty table vs a table holding N sources ---------- */
+
+/* Load a private ntpguard instance whose rate table holds `cap` keys, with a
+ * policy that rate-caps mode 7 requests (budgets far above the repeat count,
+ * so the measured packets pass through both buckets). */
+static struct ntpguard_bpf *load_ratecap(__u32 cap)
+{
+	struct ng_policy pol = NG_DEFAULT_POLICY;
+	struct ntpguard_bpf *skel = ntpguard_bpf__open();
+	struct ng_class_policy *cp = &pol.cls[NG_PC_M7_REQUEST];
+	__u32 zero = 0;
+	struct bpf_map *map;
+
+	if (!skel) {
+		fprintf(stderr, "bench: opening the ntpguard skeleton: %s\n", strerror(errno));
+		exit(1);
+	}
+	bpf_object__for_each_map(map, skel->obj)
+		bpf_map__set_pin_path(map, NULL);
+	bpf_map__set_max_entries(skel->maps.NG_MAP_BUCKETS, cap);
+	if (ntpguard_bpf__load(skel)) {
+		fprintf(stderr, "bench: loading ntpguard (rate table %u): %s\n", cap,
+			strerror(errno));
+		exit(1);
+	}
+	cp->action = NG_ACT_RATECAP;
+	cp->rate = cp->global_rate = 10000000;
+	cp->burst = cp->global_burst = 10000000;
+	if (bpf_map_update_elem(bpf_map__fd(skel->maps.NG_MAP_POLICY), &zero, &pol, BPF_ANY)) {
+		fprintf(stderr, "bench: writing the policy: %s\n", strerror(errno));
+		exit(1);
+	}
+	return skel;
+}
+
+/* Fill the rate table with n distinct IPv4 sources. */
+static void fill_table(struct ntpguard_bpf *skel, __u32 n)
+{
+	int fd = bpf_map__fd(skel->maps.NG_MAP_BUCKETS);
+	struct ng_bucket b = { .tokens = NG_NSEC, .last_ns = 1 };
+
+	for (__u32 i = 0; i < n; i++) {
+		/* 198.18.0.0 + i: map keys only, never on the wire */
+		__u32 a = 0xc6120000u + i;
+		struct ng_bkey k = { .pclass = NG_PC_M7_REQUEST, .family = 4,
+				     .addr = { (__u8)(a >> 24), (__u8)(a >> 16),
+					       (__u8)(a >> 8), (__u8)a } };
+
+		if (bpf_map_update_elem(fd, &k, &b, BPF_ANY)) {
+			fprintf(stderr, "bench: filling the rate table at %u: %s\n", i,
+				strerror(errno));
+			exit(1);
+		}
+	}
+}
+
+static long count_entries(struct ntpguard_bpf *skel)
+{
+	int fd = bpf_map__fd(skel->maps.NG_MAP_BUCKETS);
+	struct ng_bkey cur, next;
+	long n = 0;
+	void *prev = NULL;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		cur = next;
+		prev = &cur;
+		n++;
+	}
+	return n;
+}
+
+static int bench_ratecap(int repeat, int rounds, __u32 fill, int json)
+{
+	enum { EMPTY_T, FULL_T, NT };
+	static const char *const tname[NT] = { "empty table", "full table" };
+	struct ntpguard_bpf *skel[NT];
+	double t_ns[NT][MAX_ROUNDS], t_empty[NT][MAX_ROUNDS], t_ratio[NT][MAX_ROUNDS];
+	struct frame *f = &frames[0];      /* m7-req-v4 */
+	long entries[NT];
+	__u32 cap = fill + fill / 8 + 1024;
+
+	for (int t = 0; t < NT; t++) {
+		skel[t] = load_ratecap(cap);
+		if (t == FULL_T)
+			fill_table(skel[t], fill);
+	}
+	/* Verdict and reason check: within budget, so passed. */
+	progs[P_NG].fd = bpf_program__fd(skel[EMPTY_T]->progs.NG_PROG_XDP);
+	f->expect[P_NG] = XDP_PASS;
+	for (int r = 0; r < rounds; r++) {
+		for (int k = 0; k < NT; k++) {
+			int t = (k + r) % NT;
+
+			progs[P_NG].fd = bpf_program__fd(skel[t]->progs.NG_PROG_XDP);
+			t_empty[t][r] = run_once(P_EMPTY, f, repeat);
+			t_ns[t][r] = run_once(P_NG, f, repeat);
+			t_ratio[t][r] = safe_div(t_ns[t][r], t_empty[t][r]);
+		}
+	}
+	for (int t = 0; t < NT; t++)
+		entries[t] = count_entries(skel[t]);
+
+	if (json) {
+		printf("{\"ratecap\": {\"repeat\": %d, \"rounds\": %d, \"capacity\": %u", repeat,
+		       rounds, cap);
+		for (int t = 0; t < NT; t++)
+			printf(", \"%s\": {\"entries\": %ld, \"ns\": %.1f, \"empty_ns\": %.1f, "
+			       "\"x_empty\": %.2f}", t == EMPTY_T ? "empty_table" : "full_table",
+			       entries[t], median(t_ns[t], rounds), median(t_empty[t], rounds),
+			       median(t_ratio[t], rounds));
+		printf("}}\n");
+	} else {
+		printf("\nrate-capped path (mode7_request=ratecap, within budget: per-source LRU\n"
+		       "bucket + spin-locked global bucket), m7-req-v4, %d x repeat %d,\n"
+		       "table capacity %u:\n\n", rounds, repeat, cap);
+		printf("  %-12s %10s %10s %12s %10s\n", "", "entries", "ns/pkt",
+		       "empty XDP_DROP", "x empty");
+		for (int t = 0; t < NT; t++)
+			printf("  %-12s %10ld %10.1f %12.1f %10.2f\n", tname[t], entries[t],
+			       median(t_ns[t], rounds), median(t_empty[t], rounds),
+			       median(t_ratio[t], rounds));
+		printf("  full / empty table: %.2f\n",
+		       safe_div(median(t_ns[FULL_T], rounds), median(t_ns[EMPTY_T], rounds)));
+	}
+	for (int t = 0; t < NT; t++)
+		ntpguard_bpf__destroy(skel[t]);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option lopts[] = {
@@ -560,12 +691,14 @@ int main(int argc, char **argv)
 		{ "rounds",   required_argument, 0, 'r' },
 		{ "cpu",      required_argument, 0, 'c' },
 		{ "json",     no_argument,       0, 'j' },
+		{ "ratecap",  required_argument, 0, 'R' },
 		{ "verbose",  no_argument,       0, 'v' },
 		{ "help",     no_argument,       0, 'h' },
 		{ 0, 0, 0, 0 }
 	};
 	const char *baseline = DEFAULT_BASELINE;
 	int repeat = DEFAULT_REPEAT, rounds = DEFAULT_ROUNDS, cpu = -1, json = 0;
+	long ratecap_fill = -1;
 	struct ntpguard_bpf *skel;
 	struct bpf_object *base;
 	struct bpf_program *prog;
@@ -580,6 +713,7 @@ int main(int argc, char **argv)
 		case 'r': rounds = (int)parse_num("--rounds", optarg, 1, MAX_ROUNDS); break;
 		case 'c': cpu = (int)parse_num("--cpu", optarg, 0, CPU_SETSIZE - 1); break;
 		case 'j': json = 1; break;
+		case 'R': ratecap_fill = parse_num("--ratecap", optarg, 0, 4000000); break;
 		case 'v': verbose++; break;
 		case 'h': usage(stdout); return 0;
 		default:  usage(stderr); return 2;
@@ -651,6 +785,12 @@ int main(int argc, char **argv)
 
 	build_frames();
 	check_frames(bpf_map__fd(skel->maps.NG_MAP_COUNTERS));
+	if (ratecap_fill >= 0) {
+		bench_ratecap(repeat, rounds, (__u32)ratecap_fill, json);
+		bpf_object__close(base);
+		ntpguard_bpf__destroy(skel);
+		return 0;
+	}
 
 	for (int r = 0; r < rounds; r++) {
 		for (int i = 0; i < NFRAMES; i++) {

@@ -20,6 +20,7 @@
 
 #include "common.h"
 #include "cmds.h"
+#include "ng_ratelimit.h"
 
 enum key_type { K_ACTION, K_UINT, K_BOOL };
 
@@ -34,14 +35,13 @@ struct pkey {
 #define CLS(c, field) (offsetof(struct ng_policy, cls) + \
 		       (c) * sizeof(struct ng_class_policy) + \
 		       offsetof(struct ng_class_policy, field))
-#define RATE_MAX  10000000u
 #define CLASS_KEYS(prefix, c, what)                                            \
 	{ prefix, K_ACTION, CLS(c, action), 0, 0, "drop|ratecap|pass: " what }, \
-	{ prefix "_rate", K_UINT, CLS(c, rate), 1, RATE_MAX, "per-key tokens/s" }, \
-	{ prefix "_burst", K_UINT, CLS(c, burst), 1, RATE_MAX, "per-key bucket depth" }, \
-	{ prefix "_global_rate", K_UINT, CLS(c, global_rate), 1, RATE_MAX,      \
+	{ prefix "_rate", K_UINT, CLS(c, rate), 1, NG_RATE_MAX, "per-key tokens/s" }, \
+	{ prefix "_burst", K_UINT, CLS(c, burst), 1, NG_RATE_MAX, "per-key bucket depth" }, \
+	{ prefix "_global_rate", K_UINT, CLS(c, global_rate), 1, NG_RATE_MAX,      \
 	  "host-wide tokens/s for this class" },                               \
-	{ prefix "_global_burst", K_UINT, CLS(c, global_burst), 1, RATE_MAX,    \
+	{ prefix "_global_burst", K_UINT, CLS(c, global_burst), 1, NG_RATE_MAX,    \
 	  "host-wide bucket depth" }
 
 static const struct pkey keys[] = {
