@@ -78,6 +78,14 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } NG_MAP_GLOBAL SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, NG_EV_SLOTS);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} NG_MAP_EVENTS SEC(".maps");
+
 /* Attachment records: written and read by userspace only. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -126,20 +134,18 @@ static __always_inline int ng_allowed(const struct ng_pkt *pkt, const __u8 *end,
 	}
 }
 
-/* Per-key bucket (IPv4 /32, IPv6 /64), then the class's global bucket. */
-static __always_inline int ng_within_budget(const struct ng_pkt *pkt,
-					    const __u8 *end, int pclass,
-					    const struct ng_class_policy *cp)
+/* The per-key state of a policed packet (IPv4 /32, IPv6 /64 of its source,
+ * or of its destination for responses), created with a full bucket. */
+static __always_inline struct ng_bucket *ng_key_state(const struct ng_pkt *pkt,
+						      const __u8 *end, int pclass,
+						      const struct ng_class_policy *cp,
+						      __u64 now)
 {
 	struct ng_bkey key = { .pclass = (__u8)pclass, .family = pkt->family };
 	const __u8 *ip = pkt->l3;
 	struct ng_bucket *b, fresh;
-	struct ng_gbucket *g;
-	/* Coarse time (jiffies resolution) is plenty for NTP rates and costs
-	 * a fraction of bpf_ktime_get_ns() in a VM. */
-	__u64 now = bpf_ktime_get_coarse_ns();
-	__u32 idx = (__u32)pclass;
-	int ok;
+	__u32 ev = NG_EV_KEYS_INSERTED;
+	__u64 *n;
 
 	if (pkt->family == 4) {
 		if (ip + 20 > end)
@@ -151,18 +157,30 @@ static __always_inline int ng_within_budget(const struct ng_pkt *pkt,
 		__builtin_memcpy(key.addr, ip + (ng_pclass_by_dst(pclass) ? 24 : 8), 8);
 	}
 	b = bpf_map_lookup_elem(&NG_MAP_BUCKETS, &key);
-	if (!b) {
-		ng_bucket_init(&fresh, now, cp->burst);
-		ok = ng_bucket_take(&fresh, now, cp->rate, cp->burst);
-		bpf_map_update_elem(&NG_MAP_BUCKETS, &key, &fresh, BPF_ANY);
-	} else {
-		/* Racy across CPUs like Cilium's: a source spread over several
-		 * queues may get a token more now and then (README). */
-		ok = ng_bucket_take(b, now, cp->rate, cp->burst);
+	if (b)
+		return b;
+	ng_bucket_init(&fresh, now, cp->burst);
+	if (bpf_map_update_elem(&NG_MAP_BUCKETS, &key, &fresh, BPF_NOEXIST) == 0) {
+		n = bpf_map_lookup_elem(&NG_MAP_EVENTS, &ev);
+		if (n)
+			(*n)++;
 	}
-	if (!ok)
-		return 0;
+	return bpf_map_lookup_elem(&NG_MAP_BUCKETS, &key);
+}
 
+/* Rate cap: the per-key bucket, then the class's global bucket. */
+static __always_inline int ng_within_budget(struct ng_bucket *b, int pclass,
+					    const struct ng_class_policy *cp,
+					    __u64 now)
+{
+	struct ng_gbucket *g;
+	__u32 idx = (__u32)pclass;
+	int ok;
+
+	/* Racy across CPUs like Cilium's: a source spread over several
+	 * queues may get a token more now and then (README). */
+	if (!b || !ng_bucket_take(b, now, cp->rate, cp->burst))
+		return 0;
 	g = bpf_map_lookup_elem(&NG_MAP_GLOBAL, &idx);
 	if (!g)
 		return 0;
@@ -170,6 +188,10 @@ static __always_inline int ng_within_budget(const struct ng_pkt *pkt,
 	if (!g->b.last_ns)
 		ng_bucket_init(&g->b, now, cp->global_burst);
 	ok = ng_bucket_take(&g->b, now, cp->global_rate, cp->global_burst);
+	if (ok)
+		g->b.passed++;
+	else
+		g->b.dropped++;
 	bpf_spin_unlock(&g->lock);
 	return ok;
 }
@@ -191,8 +213,10 @@ int NG_PROG_XDP(struct xdp_md *ctx)
 	const __u8 *end = (const __u8 *)(long)ctx->data_end;
 	const struct ng_policy *pol;
 	const struct ng_class_policy *cp;
+	struct ng_bucket *st = 0;
 	struct ng_pkt pkt;
 	int reason, pclass, allowed, ok = 0;
+	__u64 now = 0;
 
 	if (ng_classify(data, end, &pkt) == NG_CLS_OTHER)
 		return XDP_PASS;
@@ -210,10 +234,25 @@ int NG_PROG_XDP(struct xdp_md *ctx)
 	if (pclass >= 0 && pclass < NG_PC__COUNT) {
 		cp = &pol->cls[pclass];
 		allowed = ng_allowed(&pkt, end, ng_pclass_by_dst(pclass));
+		if (!allowed && (cp->action == NG_ACT_RATECAP || pol->track)) {
+			/* Coarse time (jiffies) is plenty for NTP rates and
+			 * costs a fraction of bpf_ktime_get_ns() in a VM. */
+			now = bpf_ktime_get_coarse_ns();
+			st = ng_key_state(&pkt, end, pclass, cp, now);
+		}
 		if (!allowed && cp->action == NG_ACT_RATECAP)
-			ok = ng_within_budget(&pkt, end, pclass, cp);
+			ok = ng_within_budget(st, pclass, cp, now);
 		reason = ng_policed_reason(pclass,
 					   ng_outcome_of(allowed, cp->action, ok));
+		if (st) {
+			st->last_ns = now;
+			if ((NG_DROP_MASK >> reason) & 1) {
+				st->dropped++;
+				st->dropped_bytes += (__u64)(end - data);
+			} else {
+				st->passed++;
+			}
+		}
 	} else {
 		reason = ng_fixed_reason(&pkt);
 	}

@@ -33,6 +33,7 @@ static __always_inline void ng_bucket_init(struct ng_bucket *b, __u64 now,
 	b->last_ns = now;
 	b->dropped = 0;
 	b->passed = 0;
+	b->dropped_bytes = 0;
 }
 
 /* Refill for the time since the last call, then take one token.
@@ -51,10 +52,8 @@ static __always_inline int ng_bucket_take(struct ng_bucket *b, __u64 now,
 	b->last_ns = now;
 	if (b->tokens >= NG_NSEC) {
 		b->tokens -= NG_NSEC;
-		b->passed++;
 		return 1;
 	}
-	b->dropped++;
 	return 0;
 }
 

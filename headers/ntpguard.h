@@ -156,7 +156,10 @@ struct ng_policy {
 	__u32 magic;
 	__u32 mode7_response_max_bytes; /* oversized: UDP payload > this */
 	__u32 monitor;                  /* 1: count would-drops, drop nothing */
-	__u32 reserved0;
+	__u32 track;                    /* 1: per-key counters for `top` even for
+					   drop/pass classes (costs an LRU
+					   update per policed packet; off by
+					   default to keep drops at line rate) */
 	struct ng_class_policy cls[NG_PC__COUNT];
 	__u32 reserved[13];
 };
@@ -180,6 +183,7 @@ _Static_assert(sizeof(struct ng_policy) == 128, "policy ABI");
 	.magic = NG_POLICY_MAGIC,                                         \
 	.mode7_response_max_bytes = NG_DEFAULT_M7_RESPONSE_MAX,           \
 	.monitor = 0,                                                     \
+	.track = 0,                                                       \
 	.cls = {                                                          \
 		[NG_PC_M7_REQUEST] = { NG_ACT_DROP, {0}, 1, 5, 20, 40 },  \
 		[NG_PC_M7_RESPONSE] = { NG_ACT_DROP, {0}, 10, 20, 200, 400 }, \
@@ -187,9 +191,17 @@ _Static_assert(sizeof(struct ng_policy) == 128, "policy ABI");
 	},                                                                \
 }
 
-/* ---- rate-cap state ----------------------------------------------------- */
-#define NG_MAP_BUCKETS ng_buckets   /* LRU hash: per-key token buckets */
+/* ---- per-key state: rate-cap buckets and `top` counters ------------------ */
+#define NG_MAP_BUCKETS ng_buckets   /* LRU hash: per-key bucket + counters */
 #define NG_MAP_GLOBAL  ng_global    /* array[NG_PC__COUNT]: global buckets */
+#define NG_MAP_EVENTS  ng_events    /* per-CPU array[NG_EV_SLOTS] of __u64 */
+
+enum ng_event {
+	NG_EV_KEYS_INSERTED = 0,    /* new keys put in NG_MAP_BUCKETS; more than
+				       its capacity means keys were evicted */
+	NG_EV__COUNT
+};
+#define NG_EV_SLOTS 16
 #define NG_DEFAULT_MAX_SOURCES 65536
 
 /* Key: class + IPv4 /32 or IPv6 /64 (remaining octets zero). */
@@ -200,13 +212,19 @@ struct ng_bkey {
 	__u8 addr[8];
 };
 
-/* Tokens are kept in nano-tokens: 1 token = NG_NSEC. */
+/*
+ * Per-key state. A key gets an entry when its class is rate-capped or when
+ * tracking is on (policy `track`); dropped counts drop verdicts (and
+ * would-drops in monitor mode), passed counts the rest.
+ * Tokens are kept in nano-tokens: 1 token = NG_NSEC.
+ */
 #define NG_NSEC 1000000000ull
 struct ng_bucket {
 	__u64 tokens;
-	__u64 last_ns;
-	__u64 dropped;          /* packets refused by this bucket */
+	__u64 last_ns;          /* coarse monotonic ns of the last packet */
+	__u64 dropped;
 	__u64 passed;
+	__u64 dropped_bytes;
 };
 
 /* Global bucket of a class: shared by all CPUs, updated under its lock. */

@@ -47,6 +47,8 @@ struct pkey {
 static const struct pkey keys[] = {
 	{ "monitor", K_BOOL, offsetof(struct ng_policy, monitor), 0, 1,
 	  "on|off: count would-drops, drop nothing" },
+	{ "track", K_BOOL, offsetof(struct ng_policy, track), 0, 1,
+	  "on|off: per-source/victim counters for `top` (LRU table)" },
 	CLASS_KEYS("mode7_request", NG_PC_M7_REQUEST,
 		   "mode 7 requests (bucket per source /32 or /64)"),
 	{ "mode7_response_max_bytes", K_UINT,
