@@ -1,0 +1,316 @@
+#!/bin/bash
+# tests/cli.sh - build/ntpguard's command line: every documented error, bad
+# arguments, --help, and "a failed command changes nothing".
+#
+# Runs in a private network namespace (ngt<pid>-c) with a veth pair and a
+# device without native XDP (dummy, or ifb where the kernel has no dummy
+# driver), against a private bpffs (NTPGUARD_BPFFS), so a real install's
+# /sys/fs/bpf/ntpguard is never touched.
+#
+#   tests/cli.sh                prints "N passed, N failed", exit 1 on failure
+#   NG_KEEP_TMP=1               keep the temp dir
+set -u
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+ng_require_root
+ng_require_bin ip nsenter unshare setpriv capsh bpftool "$NG_PY" "$NTPGUARD"
+
+NG=$NTPGUARD
+FOREIGN_OBJ=/usr/lib/x86_64-linux-gnu/bpf/xdpfilt_alw_all.o # section "xdp"
+ng_setup_bpffs
+
+ng_ns_add c
+if ns c ip link add dum0 type dummy 2>/dev/null; then
+	NOXDP_KIND=dummy
+else
+	ns c ip link add dum0 type ifb || ng_die "cannot create a dummy or ifb device"
+	NOXDP_KIND=ifb
+fi
+ns c ip link set dum0 up
+ns c ip link add ve0 type veth peer name ve1
+ns c ip link set ve0 up
+ns c ip link set ve1 up
+ng_log "device without native XDP: dum0 ($NOXDP_KIND)"
+
+ngc() { ns c "$NG" "$@"; }
+xdp_id() { ng_xdp_prog_id c "$1"; }
+# The observable state: allow-list, attachments, XDP programs on our devices.
+state() {
+	printf 'allow=%s\nstatus=%s\nxdp=%s/%s/%s\n' \
+		"$(ngc allow list --json 2>/dev/null)" \
+		"$(ngc status --json 2>/dev/null)" \
+		"$(xdp_id dum0)" "$(xdp_id ve0)" "$(xdp_id ve1)"
+}
+
+# err NAME RC REGEX CMD... : CMD exits RC, stderr has a line starting
+# "ntpguard: " and matches REGEX, stdout is empty; for RC 2 stderr also
+# carries a usage hint (except for bad allow-list values: errv); the state
+# is unchanged.
+err() {
+	local name=$1 rc=$2 re=$3 before after
+	shift 3
+	before=$(state)
+	check_rc "$name: exit $rc" "$rc" "$@" || return
+	cp "$NG_ERR" "$NG_TMP/err.last"
+	cp "$NG_OUT" "$NG_TMP/out.last"
+	check_grep "$name: 'ntpguard: ' message" "$NG_TMP/err.last" '^ntpguard: '
+	check_grep "$name: says what is wrong" "$NG_TMP/err.last" "$re"
+	if [ "$rc" = 2 ] && [ "${NO_USAGE_HINT:-0}" = 0 ]; then
+		check_grep "$name: usage hint" "$NG_TMP/err.last" 'usage:|--help'
+	fi
+	check_eq "$name: nothing on stdout" "" "$(cat "$NG_TMP/out.last")"
+	after=$(state)
+	check_eq "$name: state unchanged" "$before" "$after"
+}
+# errv: err for a bad value (a CIDR): the contract asks for a clear message,
+# a non-zero exit and nothing applied, not for a usage text.
+errv() { NO_USAGE_HINT=1 err "$@"; }
+
+# =============================================================================
+ng_log "--help"
+for cmd in "" load unload status allow "allow add" "allow del" "allow list" stats; do
+	# shellcheck disable=SC2086
+	check_rc "help: ntpguard $cmd --help exits 0" 0 ngc $cmd --help
+	check_grep "help: ntpguard $cmd --help prints usage on stdout" "$NG_OUT" \
+		"^usage: ntpguard ${cmd%% *}"
+	check_eq "help: ntpguard $cmd --help: stderr empty" "" "$(cat "$NG_ERR")"
+done
+check_rc "help: -h works too" 0 ngc load -h
+check_rc "version: --version exits 0" 0 ngc --version
+check_grep "version: prints a version" "$NG_OUT" '^ntpguard [^ ]+'
+
+# =============================================================================
+ng_log "usage errors (exit 2), nothing loaded"
+err "no command" 2 'command' ngc
+err "unknown command" 2 "unknown command.*frobnicate" ngc frobnicate
+err "unknown global option" 2 "unknown option|unrecognized" ngc --frobnicate status
+err "load: unknown option" 2 "option" ngc load --frobnicate ve0
+err "status: unknown option" 2 "option" ngc status --frobnicate
+err "stats: unknown option" 2 "option" ngc stats --frobnicate
+err "unload: unknown option" 2 "option" ngc unload --frobnicate ve0
+err "allow list: unknown option" 2 "option" ngc allow list --frobnicate
+err "load: no interface" 2 'interface' ngc load
+err "load: --mode without value" 2 'mode|argument' ngc load --mode
+err "load: --mode bogus" 2 "bogus" ngc load --mode bogus ve0
+err "unload: no interface" 2 'interface' ngc unload
+err "unload: interfaces and --all" 2 'all' ngc unload --all ve0
+err "status: stray argument" 2 'foo' ngc status foo
+err "stats: stray argument" 2 'foo' ngc stats foo
+err "allow: no subcommand" 2 'subcommand|add' ngc allow
+err "allow: unknown subcommand" 2 'frob' ngc allow frob
+err "allow add: no CIDR" 2 'CIDR' ngc allow add
+err "allow del: no CIDR" 2 'CIDR' ngc allow del
+err "allow list: stray argument" 2 'extra' ngc allow list extra
+# An option after the interface is either honoured or a usage error; it is
+# not an interface name.
+check_rc "load ve0 --mode skb: option honoured (0) or usage error (2)" "0|2" \
+	ngc load ve0 --mode skb
+cp "$NG_ERR" "$NG_TMP/err.optlast"
+check_not "load ve0 --mode skb: '--mode' not taken for an interface" \
+	grep -q 'no such interface: --mode' "$NG_TMP/err.optlast"
+ngc unload --all >/dev/null 2>&1
+[ -d "$NG_PIN_DIR" ] && rm -rf "$NG_PIN_DIR"
+
+# =============================================================================
+ng_log "runtime errors (exit 1)"
+err "load: unknown interface" 1 '^ntpguard: no such interface: nosuch0$' ngc load nosuch0
+err "load: unknown interface among known ones" 1 'no such interface: nosuch0' \
+	ngc load ve0 nosuch0
+err "allow list while not loaded" 1 'not loaded|load' ngc allow list
+err "allow add while not loaded" 1 'not loaded|load' ngc allow add 198.51.100.0/24
+err "stats while not loaded" 1 'not loaded|load' ngc stats
+err "unload while not loaded" 1 'not loaded|not attached' ngc unload ve0
+check_rc "status while not loaded exits 0" 0 ngc status --json
+check_eq "status while not loaded: loaded false" false "$(ng_json "d['loaded']" <"$NG_OUT")"
+
+# A refused load must not leave pins behind either.
+err "load --mode native on $NOXDP_KIND" 1 'native' ngc load --mode native dum0
+# keep later checks independent of a failure here: drop leftover pins
+# (our private bpffs only)
+[ -d "$NG_PIN_DIR" ] && rm -rf "$NG_PIN_DIR"
+
+# Someone else's XDP program, attached without libxdp (legacy, generic mode).
+ns c ip link set dev ve0 xdpgeneric obj "$FOREIGN_OBJ" sec xdp ||
+	ng_die "cannot attach $FOREIGN_OBJ"
+FOREIGN=$(xdp_id ve0)
+err "load over a foreign XDP program" 1 'another|other|foreign|already' ngc load ve0
+err "load --mode skb over a foreign XDP program" 1 'another|other|foreign|already' \
+	ngc load --mode skb ve0
+err "load --mode native over a foreign XDP program" 1 'another|other|foreign|already' \
+	ngc load --mode native ve0
+check_eq "foreign program still attached" "$FOREIGN" "$(xdp_id ve0)"
+check_not "no pins created by the refused loads" test -e "$NG_PIN_DIR/ng_ifaces"
+ns c ip link set dev ve0 xdpgeneric off
+
+# Unprivileged.
+err "load as nobody (setpriv)" 1 'permission|root|CAP_' \
+	ns c setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+	"$NG" load ve0
+err "status as nobody (setpriv)" 1 'permission|root|CAP_' \
+	ns c setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+	"$NG" status
+err "load without CAP_BPF/SYS_ADMIN/NET_ADMIN (capsh)" 1 'permission|root|CAP_' \
+	ns c capsh --drop=cap_bpf,cap_sys_admin,cap_net_admin -- -c "exec $NG load ve0"
+err "allow add without CAP_BPF/SYS_ADMIN (capsh)" 1 'permission|root|CAP_|not loaded' \
+	ns c capsh --drop=cap_bpf,cap_sys_admin,cap_net_admin -- -c \
+	"exec $NG allow add 198.51.100.0/24"
+
+# Kernel without BTF, simulated by hiding /sys/kernel/btf in a mount namespace.
+err "load on a kernel without BTF" 1 'BTF' \
+	ns c unshare -m sh -c "mount -t tmpfs none /sys/kernel/btf && exec $NG load ve0"
+
+# bpffs not mounted: NTPGUARD_BPFFS is a plain tmpfs in a private mount ns.
+PLAIN=$NG_TMP/plain
+mkdir -p "$PLAIN"
+cat >"$NG_TMP/nobpffs.sh" <<EOF
+set -u
+export NTPGUARD_BPFFS=$PLAIN LIBXDP_BPFFS=$PLAIN
+mount -t tmpfs none $PLAIN || exit 99
+step() { echo "== \$*"; "\$@"; echo "rc=\$?"; }
+step $NG status
+step $NG status --json
+step $NG load ve0
+step $NG status --json
+step $NG unload ve0
+step $NG status --json
+EOF
+ns c unshare -m bash "$NG_TMP/nobpffs.sh" >"$NG_TMP/nobpffs.out" 2>&1
+awk '/^== /{n++} {print > ("'"$NG_TMP"'/nobpffs." n)}' "$NG_TMP/nobpffs.out"
+f=$NG_TMP/nobpffs
+check_grep "no bpffs: status exits 1" "$f.1" '^rc=1$'
+check_grep "no bpffs: status says bpffs is not mounted" "$f.1" '^ntpguard: .*(bpffs|bpf).*not mounted'
+check_grep "no bpffs: status --json exits 1 too" "$f.2" '^rc=1$'
+check_grep "no bpffs: load exits 0" "$f.3" '^rc=0$'
+check_grep "no bpffs: load says it mounted bpffs" "$f.3" 'mount'
+check_grep "no bpffs: load attached ve0" "$f.3" '^ve0: attached'
+check_grep "no bpffs: status then shows ve0 attached" "$f.4" '"state": "attached"'
+check_grep "no bpffs: pins were in the mounted dir" "$f.4" "\"pin_dir\": \"$PLAIN/ntpguard\""
+check_grep "no bpffs: unload exits 0" "$f.5" '^rc=0$'
+check_eq "no bpffs: nothing left on ve0" "" "$(xdp_id ve0)"
+check "no bpffs: our own bpffs untouched" test ! -e "$NG_PIN_DIR"
+
+# =============================================================================
+ng_log "load and default-mode fallback"
+check "load dum0 (default mode)" ngc load dum0
+check_grep "load dum0: falls back to skb mode" "$NG_OUT" '^dum0: attached \(skb mode'
+check "load ve0" ngc load ve0
+check_grep "load ve0: native mode" "$NG_OUT" '^ve0: attached \(native mode'
+check_grep "load ve0: names the attach path" "$NG_OUT" 'legacy attach|dispatcher'
+check_grep "load ve0: prints the prog id" "$NG_OUT" 'prog id [0-9]+'
+VE0_PROG=$(xdp_id ve0)
+check_rc "load ve0 again exits 0" 0 ngc load ve0
+check_grep "load ve0 again: already protected" "$NG_OUT" '^ve0: already protected'
+check_eq "load ve0 again: same program" "$VE0_PROG" "$(xdp_id ve0)"
+check "status --json" ngc status --json
+cp "$NG_OUT" "$NG_TMP/status.json"
+SJ() { ng_json "$1" <"$NG_TMP/status.json"; }
+check_eq "status: loaded" true "$(SJ "d['loaded']")"
+check_eq "status: pin_dir" "$NG_PIN_DIR" "$(SJ "d['pin_dir']")"
+check_eq "status: dum0" "attached skb ingress" \
+	"$(SJ "' '.join(d['interfaces']['dum0'][k] for k in ('state','mode','direction'))")"
+check_eq "status: ve0" "attached native ingress $VE0_PROG" \
+	"$(SJ "' '.join(str(d['interfaces']['ve0'][k]) for k in ('state','mode','direction','prog_id'))")"
+check_eq "status: attach path is dispatcher or legacy" ok \
+	"$(SJ "'ok' if all(i['attach'] in ('dispatcher','legacy') for i in d['interfaces'].values()) else 'bad'")"
+check_eq "status: ifindex is the real one" \
+	"$(ns c ip -j link show dev ve0 | ng_json "d[0]['ifindex']")" \
+	"$(SJ "d['interfaces']['ve0']['ifindex']")"
+check_eq "status: allow counts" '{"ipv4": 0, "ipv6": 0}' "$(SJ "d['allow']")"
+
+check "stats --json" ngc stats --json
+cp "$NG_OUT" "$NG_TMP/stats.json"
+for r in ntp_passed mode7_request_dropped mode7_request_allowed \
+	mode7_response_oversized mode7_response_passed fragment_dropped \
+	fragment_passed malformed; do
+	check_eq "stats: ve0 has reason $r (packets, bytes)" "int int" \
+		"$(ng_json "' '.join(type(d['interfaces']['ve0']['reasons']['$r'][k]).__name__ for k in ('packets','bytes'))" <"$NG_TMP/stats.json")"
+done
+check_eq "stats: modes" "skb native" \
+	"$(ng_json "d['interfaces']['dum0']['mode'] + ' ' + d['interfaces']['ve0']['mode']" <"$NG_TMP/stats.json")"
+
+# =============================================================================
+ng_log "allow-list: validation; a failed command applies nothing"
+check "allow add 198.51.100.0/24" ngc allow add 198.51.100.0/24
+check "allow add 2001:db8:1::/48 (IPv6)" ngc allow add 2001:db8:1::/48
+check "allow add 203.0.113.7 (bare address)" ngc allow add 203.0.113.7
+check "allow add 2001:db8::7 (bare address)" ngc allow add 2001:db8::7
+check "allow list --json" ngc allow list --json
+check_eq "allow list --json content" \
+	'{"ipv4": ["198.51.100.0/24", "203.0.113.7/32"], "ipv6": ["2001:db8:1::/48", "2001:db8::7/128"]}' \
+	"$(ng_json "{'ipv4': sorted(d['ipv4']), 'ipv6': sorted(d['ipv6'])}" <"$NG_OUT")"
+check_eq "status: allow counts follow" '{"ipv4": 2, "ipv6": 2}' \
+	"$(ngc status --json | ng_json "d['allow']")"
+
+errv "allow add 300.1.1.1" 2 '300\.1\.1\.1' ngc allow add 300.1.1.1
+errv "allow add 198.51.100.1/24 (host bits)" 2 'host bits|198\.51\.100\.1/24' \
+	ngc allow add 198.51.100.1/24
+errv "allow add 198.51.100.0/33" 2 '/33|prefix' ngc allow add 198.51.100.0/33
+errv "allow add ::1/129" 2 '/129|prefix' ngc allow add ::1/129
+errv "allow add 2001:db8::1/64 (host bits)" 2 'host bits|2001:db8::1/64' \
+	ngc allow add 2001:db8::1/64
+errv "allow add bogus" 2 'bogus' ngc allow add bogus
+errv "allow add ''" 2 "''|empty|address" ngc allow add ''
+errv "allow add 198.51.100.0/" 2 '198\.51\.100\.0/' ngc allow add 198.51.100.0/
+errv "allow add /24" 2 '/24' ngc allow add /24
+errv "allow add 198.51.100.0/24x" 2 '24x' ngc allow add 198.51.100.0/24x
+errv "allow add 1.2.3" 2 '1\.2\.3' ngc allow add 1.2.3
+errv "allow add valid + bogus adds nothing" 2 'bogus' \
+	ngc allow add 192.0.2.0/24 bogus
+errv "allow add bogus + valid adds nothing" 2 'bogus' \
+	ngc allow add bogus 192.0.2.0/24
+errv "allow add X X (twice in one command)" 2 'twice|duplicate|192\.0\.2\.0/24' \
+	ngc allow add 192.0.2.0/24 192.0.2.0/24
+errv "allow add a b a (twice, IPv6 spellings)" 2 'twice|duplicate' \
+	ngc allow add 2001:db8:2::1 192.0.2.0/24 2001:DB8:2::1/128
+err "allow add existing entry" 1 'already|198\.51\.100\.0/24' \
+	ngc allow add 198.51.100.0/24
+err "allow add new + existing adds nothing" 1 'already|198\.51\.100\.0/24' \
+	ngc allow add 192.0.2.0/24 198.51.100.0/24
+err "allow add existing, other spelling (/32)" 1 'already|203\.0\.113\.7' \
+	ngc allow add 203.0.113.7/32
+err "allow add existing IPv6, other spelling" 1 'already|2001:db8::7' \
+	ngc allow add 2001:DB8:0::7/128
+err "allow del absent entry" 1 'not on|absent|192\.0\.2\.0/24' \
+	ngc allow del 192.0.2.0/24
+err "allow del present + absent deletes nothing" 1 'not on|absent|192\.0\.2\.0/24' \
+	ngc allow del 198.51.100.0/24 192.0.2.0/24
+errv "allow del X X (twice in one command)" 2 'twice|duplicate' \
+	ngc allow del 198.51.100.0/24 198.51.100.0/24
+errv "allow del host bits" 2 'host bits|198\.51\.100\.1/24' \
+	ngc allow del 198.51.100.1/24
+err "allow del a shorter prefix of an entry" 1 'not on|absent' \
+	ngc allow del 198.51.100.0/23
+
+check "allow del 198.51.100.0/24 203.0.113.7 2001:db8::7" \
+	ngc allow del 198.51.100.0/24 203.0.113.7 2001:db8::7
+check_eq "allow list after del" '{"ipv4": [], "ipv6": ["2001:db8:1::/48"]}' \
+	"$(ngc allow list --json | ng_json "{'ipv4': sorted(d['ipv4']), 'ipv6': sorted(d['ipv6'])}")"
+
+# =============================================================================
+ng_log "unload"
+ns c ip link set dev ve1 xdpgeneric obj "$FOREIGN_OBJ" sec xdp ||
+	ng_die "cannot attach $FOREIGN_OBJ"
+FOREIGN=$(xdp_id ve1)
+err "unload an interface ntpguard did not attach" 1 've1|not attached' ngc unload ve1
+err "unload an unknown interface" 1 'nosuch0' ngc unload nosuch0
+check_eq "foreign program on ve1 untouched" "$FOREIGN" "$(xdp_id ve1)"
+check "unload dum0" ngc unload dum0
+check_eq "dum0 has no XDP program" "" "$(xdp_id dum0)"
+check "pins kept while ve0 is attached" test -d "$NG_PIN_DIR"
+check "unload --all --keep-maps" ngc unload --all --keep-maps
+check_eq "ve0 has no XDP program" "" "$(xdp_id ve0)"
+check_eq "--all left the foreign program on ve1" "$FOREIGN" "$(xdp_id ve1)"
+check "--keep-maps kept the pins" test -d "$NG_PIN_DIR"
+check "load ve0 again" ngc load ve0
+check_eq "allow-list survived unload --keep-maps" '{"ipv4": [], "ipv6": ["2001:db8:1::/48"]}' \
+	"$(ngc allow list --json | ng_json "{'ipv4': sorted(d['ipv4']), 'ipv6': sorted(d['ipv6'])}")"
+check "unload --all" ngc unload --all
+check_eq "unload --all: no error output" "" "$(cat "$NG_ERR")"
+check_eq "unload --all: ve0 has no XDP program" "" "$(xdp_id ve0)"
+check_eq "unload --all: foreign program on ve1 still there" "$FOREIGN" "$(xdp_id ve1)"
+check_not "unload --all: pins dir removed" test -e "$NG_PIN_DIR"
+check_eq "status: not loaded" false "$(ngc status --json | ng_json "d['loaded']")"
+ns c ip link set dev ve1 xdpgeneric off
+
+ng_summary

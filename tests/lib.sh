@@ -1,0 +1,323 @@
+# tests/lib.sh - helpers for ntpguard's shell tests. Source it; needs bash.
+#
+#   ng_require_root / ng_require_bin      stop (exit 1, with the reason) if the
+#                                         script cannot run here
+#   ng_setup_bpffs                        private bpffs; exports NTPGUARD_BPFFS
+#                                         and LIBXDP_BPFFS (never /sys/fs/bpf)
+#   ng_ns_add NAME / ns NAME cmd...       network namespaces "${NG_PFX}NAME"
+#   ng_veth NS1 IF1 NS2 IF2               veth pair created directly inside
+#                                         the namespaces (root netns untouched)
+#   ng_bg NAME cmd...                     background process, killed at exit
+#   check NAME cmd...                     pass when cmd exits 0
+#   check_not NAME cmd...                 pass when cmd exits non-zero
+#   check_eq NAME expected actual         pass when equal
+#   check_rc NAME RC cmd...               pass when cmd exits RC; its output is
+#                                         kept in $NG_OUT / $NG_ERR (files)
+#   check_grep NAME FILE REGEX            pass when FILE has a matching line
+#   check_ge NAME MIN ACTUAL              pass when ACTUAL >= MIN (integers)
+#   skip NAME why                         counted, not a failure
+#   ng_wait_for SECONDS cmd...            poll (0.1 s) until cmd succeeds
+#   ng_json EXPR < json                   eval EXPR on the parsed input (d)
+#   ng_xdp_prog_id NS IFACE               id of the XDP program on IFACE, or ""
+#   ng_summary                            prints "N passed, N failed"; returns
+#                                         non-zero when anything failed
+#
+# Everything this run creates carries the prefix ngt<pid>- and is removed by
+# the EXIT/INT/TERM trap: only our namespaces, only pids we started, only our
+# bpffs mount and temp dir. Addresses used by the tests are documentation
+# ranges only (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24, 2001:db8::/32).
+
+NG_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+NTPGUARD=${NTPGUARD:-$NG_ROOT/build/ntpguard}
+NG_SYSROOT=${NG_SYSROOT:-$NG_ROOT/build/sysroot}
+NG_PY=/usr/bin/python3 # Debian's python3: scapy and python3-ntp live there
+NG_PFX="ngt$$-"
+
+NG_PASS=0
+NG_FAIL=0
+NG_SKIP=0
+NG_FAILED_NAMES=()
+NG_NETNS=()  # full names of namespaces we created
+NG_PIDS=()   # pids we started
+NG_BPFFS_MNT=
+NG_TMP=$(mktemp -d "/tmp/${NG_PFX}XXXXXX")
+NG_OUT=$NG_TMP/out
+NG_ERR=$NG_TMP/err
+: >"$NG_OUT"
+: >"$NG_ERR"
+
+if [ -t 1 ]; then
+	NG_C_OK=$'\e[32m' NG_C_BAD=$'\e[31m' NG_C_SKIP=$'\e[33m' NG_C_OFF=$'\e[0m'
+else
+	NG_C_OK='' NG_C_BAD='' NG_C_SKIP='' NG_C_OFF=''
+fi
+
+ng_log() { printf '# %s\n' "$*"; }
+ng_die() { printf 'FATAL: %s\n' "$*" >&2; exit 1; }
+
+# ---- assertions ---------------------------------------------------------
+
+ng_pass() { NG_PASS=$((NG_PASS + 1)); printf '%sok%s   %s\n' "$NG_C_OK" "$NG_C_OFF" "$1"; }
+ng_fail() {
+	NG_FAIL=$((NG_FAIL + 1))
+	NG_FAILED_NAMES+=("$1")
+	printf '%sFAIL%s %s\n' "$NG_C_BAD" "$NG_C_OFF" "$1"
+	shift
+	local l
+	for l in "$@"; do
+		printf '%s\n' "$l" | sed 's/^/       | /'
+	done
+}
+
+skip() {
+	NG_SKIP=$((NG_SKIP + 1))
+	printf '%sskip%s %s (%s)\n' "$NG_C_SKIP" "$NG_C_OFF" "$1" "${2:-}"
+}
+
+# Tail of a file for failure messages.
+ng_tail() { [ -s "$1" ] && tail -n "${2:-8}" "$1"; }
+
+check() {
+	local name=$1 rc
+	shift
+	"$@" >"$NG_OUT" 2>"$NG_ERR"
+	rc=$?
+	if [ $rc -eq 0 ]; then
+		ng_pass "$name"
+	else
+		ng_fail "$name" "command: $*" "exit $rc" "$(ng_tail "$NG_OUT")" \
+			"$(ng_tail "$NG_ERR")"
+	fi
+	return $rc
+}
+
+check_not() {
+	local name=$1 rc
+	shift
+	"$@" >"$NG_OUT" 2>"$NG_ERR"
+	rc=$?
+	if [ $rc -ne 0 ]; then
+		ng_pass "$name"
+		return 0
+	fi
+	ng_fail "$name" "command: $*" "exit 0, expected failure" \
+		"$(ng_tail "$NG_OUT")" "$(ng_tail "$NG_ERR")"
+	return 1
+}
+
+check_eq() {
+	if [ "$2" == "$3" ]; then
+		ng_pass "$1"
+		return 0
+	fi
+	ng_fail "$1" "expected: $2" "actual:   $3"
+	return 1
+}
+
+# check_rc NAME RC cmd... ; RC may be a list like "1|2".
+check_rc() {
+	local name=$1 want=$2 rc
+	shift 2
+	"$@" >"$NG_OUT" 2>"$NG_ERR"
+	rc=$?
+	if [[ "|$want|" == *"|$rc|"* ]]; then
+		ng_pass "$name"
+		return 0
+	fi
+	ng_fail "$name" "command: $*" "exit $rc, expected $want" \
+		"$(ng_tail "$NG_OUT")" "$(ng_tail "$NG_ERR")"
+	return 1
+}
+
+# check_grep NAME FILE REGEX  (extended regex, case-insensitive)
+check_grep() {
+	if grep -Eqi -- "$3" "$2"; then
+		ng_pass "$1"
+		return 0
+	fi
+	ng_fail "$1" "no line matching /$3/ in:" "$(ng_tail "$2" 12)"
+	return 1
+}
+
+# check_ge NAME MIN ACTUAL (integers)
+check_ge() {
+	if [[ "$3" =~ ^-?[0-9]+$ ]] && [ "$3" -ge "$2" ]; then
+		ng_pass "$1"
+		return 0
+	fi
+	ng_fail "$1" "expected >= $2" "actual:   $3"
+	return 1
+}
+
+ng_summary() {
+	echo
+	[ "$NG_SKIP" -gt 0 ] && echo "skipped: $NG_SKIP"
+	if [ "$NG_FAIL" -gt 0 ]; then
+		echo "failed checks:"
+		printf '  %s\n' "${NG_FAILED_NAMES[@]}"
+	fi
+	echo "$NG_PASS passed, $NG_FAIL failed"
+	[ "$NG_FAIL" -eq 0 ]
+}
+
+# ---- requirements -------------------------------------------------------
+
+# Abort with a clear message (counted as a failure) when a test cannot run.
+ng_require_root() {
+	[ "$(id -u)" -eq 0 ] || ng_die "must run as root"
+}
+
+ng_require_bin() {
+	local b
+	for b in "$@"; do
+		if [ "${b#/}" != "$b" ]; then
+			[ -x "$b" ] || ng_die "missing $b (run scripts/deps.sh)"
+		else
+			command -v "$b" >/dev/null 2>&1 ||
+				ng_die "missing command $b (run scripts/deps.sh)"
+		fi
+	done
+}
+
+# ---- polling --------------------------------------------------------------
+
+# ng_wait_for SECONDS cmd... : poll every 0.1 s until cmd succeeds.
+ng_wait_for() {
+	local deadline=$(( $(date +%s%N) / 1000000 + ${1%.*} * 1000 )) now
+	shift
+	while :; do
+		"$@" >/dev/null 2>&1 && return 0
+		now=$(( $(date +%s%N) / 1000000 ))
+		[ "$now" -ge "$deadline" ] && return 1
+		sleep 0.1
+	done
+}
+
+# ---- bpffs ----------------------------------------------------------------
+
+ng_setup_bpffs() {
+	NG_BPFFS_MNT=$NG_TMP/bpffs
+	mkdir -p "$NG_BPFFS_MNT"
+	mount -t bpf bpf "$NG_BPFFS_MNT" || ng_die "cannot mount bpffs at $NG_BPFFS_MNT"
+	export NTPGUARD_BPFFS=$NG_BPFFS_MNT
+	export LIBXDP_BPFFS=$NG_BPFFS_MNT
+	export NG_PIN_DIR=$NG_BPFFS_MNT/ntpguard
+}
+
+# ---- namespaces -------------------------------------------------------------
+
+ng_nsname() { printf '%s%s' "$NG_PFX" "$1"; }
+
+ng_ns_add() {
+	local full
+	full=$(ng_nsname "$1")
+	ip netns add "$full" || ng_die "ip netns add $full failed"
+	NG_NETNS+=("$full")
+	ns "$1" ip link set lo up
+}
+
+# ns NAME cmd... : run cmd in our namespace NAME. nsenter (not "ip netns
+# exec") keeps the current mount namespace, so our bpffs stays visible.
+ns() {
+	local n=$1
+	shift
+	nsenter --net="/run/netns/$(ng_nsname "$n")" -- "$@"
+}
+
+# ng_veth NS1 IF1 NS2 IF2 : veth pair, both ends created in the namespaces.
+ng_veth() {
+	ip link add name "$2" netns "$(ng_nsname "$1")" type veth \
+		peer name "$4" netns "$(ng_nsname "$3")" ||
+		ng_die "veth $1:$2 <-> $3:$4 failed"
+	ns "$1" ip link set "$2" up
+	ns "$3" ip link set "$4" up
+}
+
+# ng_bg NAME cmd... : start cmd in the background, remember its pid in
+# NG_BG_PID and NG_PIDS; stdout+stderr go to $NG_TMP/NAME.log.
+ng_bg() {
+	local name=$1
+	shift
+	# "ns" is a function: expand it, so that $! is the process itself
+	# (nsenter execs the command) and not a subshell around it.
+	if [ "$1" = ns ]; then
+		local n=$2
+		shift 2
+		set -- nsenter --net="/run/netns/$(ng_nsname "$n")" -- "$@"
+	fi
+	"$@" >"$NG_TMP/$name.log" 2>&1 &
+	NG_BG_PID=$!
+	NG_PIDS+=("$NG_BG_PID")
+}
+
+# ng_stop PID : TERM, then KILL after 2 s; bounded.
+ng_stop() {
+	local pid=$1
+	kill -0 "$pid" 2>/dev/null || return 0
+	kill -TERM "$pid" 2>/dev/null
+	for _ in $(seq 20); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	return 0
+}
+
+ng_cleanup() {
+	local rc=$? pid n p
+	trap - EXIT INT TERM
+	for pid in "${NG_PIDS[@]}"; do
+		ng_stop "$pid"
+	done
+	# Anything still running inside namespaces that exist only for this
+	# run was started by this run.
+	for n in "${NG_NETNS[@]}"; do
+		for p in $(ip netns pids "$n" 2>/dev/null); do
+			kill -KILL "$p" 2>/dev/null
+		done
+	done
+	for n in "${NG_NETNS[@]}"; do
+		ip netns del "$n" 2>/dev/null
+	done
+	if [ -n "$NG_BPFFS_MNT" ] && mountpoint -q "$NG_BPFFS_MNT"; then
+		umount "$NG_BPFFS_MNT" 2>/dev/null || umount -l "$NG_BPFFS_MNT"
+	fi
+	if [ "${NG_KEEP_TMP:-0}" = 1 ]; then
+		echo "# kept $NG_TMP"
+	else
+		rm -rf "$NG_TMP"
+	fi
+	exit $rc
+}
+trap ng_cleanup EXIT
+trap 'echo "interrupted" >&2; exit 130' INT
+trap 'echo "terminated" >&2; exit 143' TERM
+
+# ---- small utilities ------------------------------------------------------
+
+# ng_json EXPR < json : prints eval(EXPR) with d bound to the parsed input;
+# exit 1 (and prints nothing) if the input is not JSON or EXPR fails.
+ng_json() {
+	"$NG_PY" -c '
+import json, sys
+try:
+    d = json.load(sys.stdin)
+    v = eval(sys.argv[1], {"d": d})
+except Exception as e:
+    print("ng_json: %s" % e, file=sys.stderr)
+    sys.exit(1)
+print(json.dumps(v, sort_keys=True) if isinstance(v, (dict, list, bool)) or v is None else v)
+' "$1"
+}
+
+# XDP program id on IFACE inside namespace NS ("" if none).
+ng_xdp_prog_id() {
+	ns "$1" ip -d -j link show dev "$2" 2>/dev/null | "$NG_PY" -c '
+import json, sys
+l = json.load(sys.stdin)[0]
+x = l.get("xdp") or {}
+pid = x.get("prog", {}).get("id") or (x.get("attached") or [{}])[0].get("prog", {}).get("id")
+print(pid or "")
+'
+}
