@@ -8,6 +8,7 @@
  * live policy and the per-CPU counters.
  */
 #include <linux/bpf.h>
+#include <linux/pkt_cls.h>
 #include <bpf/bpf_helpers.h>
 #include <xdp/xdp_helpers.h>
 
@@ -206,11 +207,12 @@ static __always_inline void ng_count(__u32 key, __u64 bytes)
 	}
 }
 
-SEC("xdp")
-int NG_PROG_XDP(struct xdp_md *ctx)
+/*
+ * The verdict for one frame [data, end) of `len` octets: 1 drop, 0 pass.
+ * Shared by the XDP (ingress) and TC (egress) entry points.
+ */
+static __always_inline int ng_decide(const __u8 *data, const __u8 *end, __u64 len)
 {
-	const __u8 *data = (const __u8 *)(long)ctx->data;
-	const __u8 *end = (const __u8 *)(long)ctx->data_end;
 	const struct ng_policy *pol;
 	const struct ng_class_policy *cp;
 	struct ng_bucket *st = 0;
@@ -219,14 +221,14 @@ int NG_PROG_XDP(struct xdp_md *ctx)
 	__u64 now = 0;
 
 	if (ng_classify(data, end, &pkt) == NG_CLS_OTHER)
-		return XDP_PASS;
+		return 0;
 
 	reason = ng_fixed_reason(&pkt);
 	if (reason == NG_R_NTP_PASSED || reason == NG_R_MALFORMED ||
 	    reason == NG_R_FRAGMENT_PASSED) {
 		/* Never dropped: no policy needed (the mode 3/4 path). */
-		ng_count(NG_COUNTER_KEY(ng_slot, (__u32)reason), (__u64)(end - data));
-		return XDP_PASS;
+		ng_count(NG_COUNTER_KEY(ng_slot, (__u32)reason), len);
+		return 0;
 	}
 
 	pol = ng_live_policy();
@@ -248,7 +250,7 @@ int NG_PROG_XDP(struct xdp_md *ctx)
 			st->last_ns = now;
 			if ((NG_DROP_MASK >> reason) & 1) {
 				st->dropped++;
-				st->dropped_bytes += (__u64)(end - data);
+				st->dropped_bytes += len;
 			} else {
 				st->passed++;
 			}
@@ -257,20 +259,48 @@ int NG_PROG_XDP(struct xdp_md *ctx)
 		reason = ng_fixed_reason(&pkt);
 	}
 	if (reason < 0 || reason >= NG_R__COUNT)
-		return XDP_PASS;
+		return 0;
 
 	if (!((NG_DROP_MASK >> reason) & 1)) {
-		ng_count(NG_COUNTER_KEY(ng_slot, (__u32)reason), (__u64)(end - data));
-		return XDP_PASS;
+		ng_count(NG_COUNTER_KEY(ng_slot, (__u32)reason), len);
+		return 0;
 	}
 	if (pol->monitor) {
 		/* Trial mode: count what would have been dropped, pass it. */
-		ng_count(NG_COUNTER_WOULD_KEY(ng_slot, (__u32)reason),
-			 (__u64)(end - data));
-		return XDP_PASS;
+		ng_count(NG_COUNTER_WOULD_KEY(ng_slot, (__u32)reason), len);
+		return 0;
 	}
-	ng_count(NG_COUNTER_KEY(ng_slot, (__u32)reason), (__u64)(end - data));
-	return XDP_DROP;
+	ng_count(NG_COUNTER_KEY(ng_slot, (__u32)reason), len);
+	return 1;
+}
+
+/* Ingress: XDP, before the kernel allocates an skb. */
+SEC("xdp")
+int NG_PROG_XDP(struct xdp_md *ctx)
+{
+	const __u8 *data = (const __u8 *)(long)ctx->data;
+	const __u8 *end = (const __u8 *)(long)ctx->data_end;
+
+	return ng_decide(data, end, (__u64)(end - data)) ? XDP_DROP : XDP_PASS;
+}
+
+/*
+ * Egress: TC clsact. Sees what XDP cannot: replies of the host's own ntpd
+ * leaving through the uplink. Ethernet devices only, like the XDP side.
+ */
+SEC("tc")
+int NG_PROG_TC(struct __sk_buff *skb)
+{
+	const __u8 *data = (const __u8 *)(long)skb->data;
+	const __u8 *end = (const __u8 *)(long)skb->data_end;
+
+	/* Headers beyond the linear area: pull what the classifier reads. */
+	if (end - data < NG_TC_PULL && skb->len > (__u32)(end - data)) {
+		bpf_skb_pull_data(skb, skb->len < NG_TC_PULL ? skb->len : NG_TC_PULL);
+		data = (const __u8 *)(long)skb->data;
+		end = (const __u8 *)(long)skb->data_end;
+	}
+	return ng_decide(data, end, skb->len) ? TC_ACT_SHOT : TC_ACT_OK;
 }
 
 /* libxdp: run early in the dispatcher chain, continue on XDP_PASS. */

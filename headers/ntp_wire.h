@@ -45,4 +45,56 @@ static inline int ntp_m6_is_response(const __u8 *h) { return (h[1] & 0x80) != 0;
 static inline int ntp_m6_more(const __u8 *h) { return (h[1] & 0x20) != 0; }
 static inline __u8 ntp_m6_opcode(const __u8 *h) { return h[1] & 0x1f; }
 
+/*
+ * Used by the `check` prober (userspace); plain C so the classifier may use
+ * them too. Every accessor reads a fixed offset: callers check the length
+ * (NTP_M7_HDR_LEN / NTP_M6_HDR_LEN) first.
+ */
+
+/* Mode 7 implementation numbers and error codes (doc section 1.1). */
+#define NTP_M7_IMPL_UNIV        0
+#define NTP_M7_IMPL_XNTPD_OLD   2      /* IPv4-only item layouts */
+#define NTP_M7_IMPL_XNTPD       3      /* IPv6-capable item layouts */
+
+#define NTP_M7_ERR_IMPL         1
+#define NTP_M7_ERR_REQ          2
+#define NTP_M7_ERR_FMT          3
+#define NTP_M7_ERR_NODATA       4
+#define NTP_M7_ERR_AUTH         7
+
+static inline int ntp_m7_auth(const __u8 *h) { return (h[1] & 0x80) != 0; }
+static inline __u8 ntp_m7_mbz(const __u8 *h) { return h[6] >> 4; }
+
+/* A mode 7 request header (R=0, M=0, seq 0, no items): 8 octets at h. */
+static inline void ntp_m7_request(__u8 *h, __u8 vn, __u8 impl, __u8 code)
+{
+	h[0] = (__u8)(((vn & 7) << 3) | NTP_MODE_PRIVATE);
+	h[1] = 0;
+	h[2] = impl;
+	h[3] = code;
+	h[4] = h[5] = h[6] = h[7] = 0;
+}
+
+/* Mode 6: opcodes, error bit, and the 16-bit fields (doc section 3.1). */
+#define NTP_M6_OP_READSTAT      1
+#define NTP_M6_OP_READVAR       2
+#define NTP_M6_DATA_MAX         468    /* CTL_MAX_DATA_LEN, per packet */
+
+static inline int ntp_m6_error(const __u8 *h) { return (h[1] & 0x40) != 0; }
+static inline __u16 ntp_m6_seq(const __u8 *h) { return (__u16)(h[2] << 8 | h[3]); }
+static inline __u16 ntp_m6_status(const __u8 *h) { return (__u16)(h[4] << 8 | h[5]); }
+static inline __u16 ntp_m6_assoc(const __u8 *h) { return (__u16)(h[6] << 8 | h[7]); }
+static inline __u16 ntp_m6_offset(const __u8 *h) { return (__u16)(h[8] << 8 | h[9]); }
+static inline __u16 ntp_m6_count(const __u8 *h) { return (__u16)(h[10] << 8 | h[11]); }
+
+/* A mode 6 request header for the system variables (assoc 0, no data). */
+static inline void ntp_m6_request(__u8 *h, __u8 vn, __u8 opcode, __u16 seq)
+{
+	h[0] = (__u8)(((vn & 7) << 3) | NTP_MODE_CONTROL);
+	h[1] = opcode & 0x1f;
+	h[2] = (__u8)(seq >> 8);
+	h[3] = (__u8)seq;
+	h[4] = h[5] = h[6] = h[7] = h[8] = h[9] = h[10] = h[11] = 0;
+}
+
 #endif /* NTP_WIRE_H */

@@ -28,6 +28,13 @@
 #define NG_MAP_IFACES     ng_ifaces      /* array: attachment records (userspace only) */
 
 #define NG_PROG_XDP ntpguard_xdp
+#define NG_PROG_TC  ntpguard_tc
+
+/* TC egress filter: our handle and priority on the clsact egress hook. */
+#define NG_TC_HANDLE 0x4e47
+#define NG_TC_PRIO   0x4e47
+/* Octets the TC program makes linear before classifying. */
+#define NG_TC_PULL   128
 
 #define NG_MAX_IFSLOTS   512       /* attachments (interface x direction) */
 #define NG_REASON_SLOTS  32        /* counter slots per attachment (room to grow) */
@@ -236,8 +243,10 @@ struct ng_gbucket {
 
 /* ---- attachment records (written by userspace only) ------------------- */
 enum ng_if_state { NG_IF_FREE = 0, NG_IF_ATTACHED = 1, NG_IF_DETACHED = 2 };
-enum ng_if_mode { NG_MODE_NONE = 0, NG_MODE_NATIVE = 1, NG_MODE_SKB = 2 };
-enum ng_if_path { NG_PATH_NONE = 0, NG_PATH_DISPATCHER = 1, NG_PATH_LEGACY = 2 };
+enum ng_if_mode { NG_MODE_NONE = 0, NG_MODE_NATIVE = 1, NG_MODE_SKB = 2, NG_MODE_TC = 3 };
+enum ng_if_path { NG_PATH_NONE = 0, NG_PATH_DISPATCHER = 1, NG_PATH_LEGACY = 2,
+		  NG_PATH_TC = 3 };
+#define NG_IFF_CREATED_QDISC 1u  /* egress: ntpguard created the clsact qdisc */
 enum ng_if_dir { NG_DIR_INGRESS = 0, NG_DIR_EGRESS = 1 };
 
 struct ng_ifrec {
@@ -250,7 +259,8 @@ struct ng_ifrec {
 	__u8 mode;         /* enum ng_if_mode */
 	__u8 path;         /* enum ng_if_path */
 	__u8 direction;    /* enum ng_if_dir */
-	__u32 reserved[7];
+	__u32 flags;       /* NG_IFF_* */
+	__u32 reserved[6];
 };
 _Static_assert(sizeof(struct ng_ifrec) == 72, "ifrec ABI");
 

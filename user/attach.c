@@ -1,22 +1,34 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * load / unload / status: attach the XDP program through libxdp and keep
- * one attachment record per (network namespace, interface, direction) in
- * the pinned NG_MAP_IFACES map, so no daemon is needed.
+ * Attaching and detaching, and the load / unload commands.
  *
- * libxdp first tries its multi-program dispatcher (so ntpguard coexists with
- * other XDP programs: priority NG_RUN_PRIO, chain on XDP_PASS). Where the
- * kernel refuses freplace programs it falls back to a legacy single-program
- * attach; we detect which one happened and always say so.
+ * Ingress: the XDP program, through libxdp. libxdp first tries its
+ * multi-program dispatcher (so ntpguard coexists with other XDP programs:
+ * priority NG_RUN_PRIO, chain on XDP_PASS). Where the kernel refuses
+ * freplace programs it falls back to a legacy single-program attach; we
+ * detect which one happened and always say so.
+ *
+ * Egress (--egress): the TC program on the clsact egress hook, through
+ * libbpf's bpf_tc_* API, with ntpguard's own handle and priority, so unload
+ * removes exactly that filter (and the clsact qdisc only if ntpguard created
+ * it and no other filter uses it).
+ *
+ * Each attachment is one instance of the BPF object whose rodata ng_slot
+ * names its counter rows; its record (struct ng_ifrec) lives in the pinned
+ * NG_MAP_IFACES map, so no daemon is needed.
  */
-#include <dirent.h>
 #include <errno.h>
+#include <dirent.h>
 #include <getopt.h>
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/pkt_sched.h>
+#include <sys/socket.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
@@ -25,7 +37,7 @@
 #include "cmds.h"
 #include "ntpguard.skel.h"
 
-/* ---- libxdp/libbpf log capture ---------------------------------------- */
+/* ---- libxdp log capture ----------------------------------------------- */
 static char xdp_log[2048];
 
 static int capture_xdp_log(enum libxdp_print_level level, const char *fmt,
@@ -45,15 +57,28 @@ static int capture_xdp_log(enum libxdp_print_level level, const char *fmt,
 	return 0;
 }
 
+void ng_attach_init(void)
+{
+	libxdp_set_print(capture_xdp_log);
+}
+
 static bool dispatcher_refused(void)
 {
 	return strstr(xdp_log, "Falling back") || strstr(xdp_log, "dispatcher");
 }
 
-/* ---- inspecting what is attached -------------------------------------- */
+static const char *errstr(int err)
+{
+	static char buf[128];
 
-/* Is program `id` attached to `ifindex`, and how? Returns true if found. */
-static bool find_attached(int ifindex, __u32 id, __u8 *mode, __u8 *path)
+	libxdp_strerror(err, buf, sizeof(buf));
+	return buf;
+}
+
+/* ---- XDP: what is attached -------------------------------------------- */
+
+/* Is XDP program `id` attached to `ifindex`, and how? */
+static bool xdp_find(int ifindex, __u32 id, __u8 *mode, __u8 *path)
 {
 	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
 	struct xdp_program *p = NULL;
@@ -75,46 +100,111 @@ static bool find_attached(int ifindex, __u32 id, __u8 *mode, __u8 *path)
 		if (path)
 			*path = NG_PATH_DISPATCHER;
 	}
-	if (mode) {
-		enum xdp_attach_mode m = xdp_multiprog__attach_mode(mp);
-
-		*mode = m == XDP_MODE_SKB ? NG_MODE_SKB : NG_MODE_NATIVE;
-	}
+	if (mode)
+		*mode = xdp_multiprog__attach_mode(mp) == XDP_MODE_SKB ?
+			NG_MODE_SKB : NG_MODE_NATIVE;
 	xdp_multiprog__close(mp);
 	return found;
 }
 
-/* A non-libxdp program attached directly: we will not replace it. */
-static int foreign_legacy_prog(int ifindex, char *name, size_t len, __u32 *id)
+/* A program attached without libxdp's dispatcher: we will not replace it. */
+static bool xdp_foreign_legacy(int ifindex, char *name, size_t len, __u32 *id)
 {
 	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
 	struct xdp_program *p;
-	int ret = 0;
+	bool ret = false;
 
 	if (libxdp_get_error(mp))
-		return 0;
+		return false;
 	if (xdp_multiprog__is_legacy(mp) && (p = xdp_multiprog__main_prog(mp))) {
 		snprintf(name, len, "%s", xdp_program__name(p));
 		*id = xdp_program__id(p);
-		ret = 1;
+		ret = true;
 	}
 	xdp_multiprog__close(mp);
 	return ret;
 }
 
-/* ---- load ------------------------------------------------------------- */
+/* ---- TC egress --------------------------------------------------------- */
 
-struct attach_result {
-	__u32 prog_id;
-	__u8 mode;
-	__u8 path;
-};
+/* Program id of ntpguard's egress filter on ifindex, 0 if none. */
+static __u32 tc_our_prog(int ifindex)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+			    .attach_point = BPF_TC_EGRESS);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = NG_TC_HANDLE,
+			    .priority = NG_TC_PRIO);
+
+	if (bpf_tc_query(&hook, &opts))
+		return 0;
+	return opts.prog_id;
+}
+
+/* Number of TC filters on the clsact qdisc of ifindex (both hooks), via an
+ * RTM_GETTFILTER dump; -1 if it cannot be told. */
+static int tc_filter_count(int ifindex)
+{
+	static const __u32 parents[] = {
+		TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS),
+		TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_EGRESS),
+	};
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	int count = 0;
+
+	if (fd < 0)
+		return -1;
+	for (size_t i = 0; i < 2 && count >= 0; i++) {
+		struct {
+			struct nlmsghdr n;
+			struct tcmsg t;
+		} req = {
+			.n = { .nlmsg_len = NLMSG_LENGTH(sizeof(struct tcmsg)),
+			       .nlmsg_type = RTM_GETTFILTER,
+			       .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+			       .nlmsg_seq = (__u32)i + 1 },
+			.t = { .tcm_family = AF_UNSPEC, .tcm_ifindex = ifindex,
+			       .tcm_parent = parents[i] },
+		};
+		char buf[16384];
+		bool done = false;
+
+		if (send(fd, &req, req.n.nlmsg_len, 0) < 0) {
+			count = -1;
+			break;
+		}
+		while (!done) {
+			ssize_t n = recv(fd, buf, sizeof(buf), 0);
+			struct nlmsghdr *h = (struct nlmsghdr *)buf;
+
+			if (n <= 0) {
+				count = -1;
+				break;
+			}
+			for (; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
+				if (h->nlmsg_type == NLMSG_DONE) {
+					done = true;
+					break;
+				}
+				if (h->nlmsg_type == NLMSG_ERROR) {
+					done = true;   /* e.g. no clsact qdisc: none */
+					break;
+				}
+				if (h->nlmsg_type == RTM_NEWTFILTER)
+					count++;
+			}
+		}
+	}
+	close(fd);
+	return count;
+}
+
+/* ---- instances of the BPF object -------------------------------------- */
 
 /* Size of the rate-cap table, fixed when the maps are first created. */
 static __u32 g_max_sources = NG_DEFAULT_MAX_SOURCES;
 
 /* max_entries of a pinned map, 0 if it cannot be read. */
-static __u32 pinned_max_entries(const struct ng_paths *paths, const char *name)
+__u32 ng_pinned_max_entries(const struct ng_paths *paths, const char *name)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
@@ -131,21 +221,40 @@ static __u32 pinned_max_entries(const struct ng_paths *paths, const char *name)
 	return info.max_entries;
 }
 
-static int attach_once(const struct ng_paths *paths, int ifindex, __u32 slot,
-		       enum xdp_attach_mode mode, struct attach_result *res)
+/* Open an instance for `slot`, sharing the pinned maps; only the program
+ * for `dir` will be loaded. */
+static struct ntpguard_bpf *open_instance(const struct ng_paths *paths,
+					  __u32 slot, __u8 dir)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oopts, .pin_root_path = paths->pin_dir);
+	struct ntpguard_bpf *skel = ntpguard_bpf__open_opts(&oopts);
+
+	if (!skel)
+		return NULL;
+	skel->rodata->ng_slot = slot;
+	bpf_map__set_max_entries(skel->maps.NG_MAP_BUCKETS, g_max_sources);
+	bpf_program__set_autoload(skel->progs.NG_PROG_XDP, dir == NG_DIR_INGRESS);
+	bpf_program__set_autoload(skel->progs.NG_PROG_TC, dir == NG_DIR_EGRESS);
+	return skel;
+}
+
+struct attach_result {
+	__u32 prog_id;
+	__u32 flags;
+	__u8 mode;
+	__u8 path;
+};
+
+static int xdp_attach_once(const struct ng_paths *paths, int ifindex, __u32 slot,
+			   enum xdp_attach_mode mode, struct attach_result *res)
+{
 	DECLARE_LIBXDP_OPTS(xdp_program_opts, xopts);
-	struct ntpguard_bpf *skel;
+	struct ntpguard_bpf *skel = open_instance(paths, slot, NG_DIR_INGRESS);
 	struct xdp_program *prog;
 	int err;
 
-	skel = ntpguard_bpf__open_opts(&oopts);
 	if (!skel)
 		return -errno;
-	skel->rodata->ng_slot = slot;
-	bpf_map__set_max_entries(skel->maps.NG_MAP_BUCKETS, g_max_sources);
-
 	xopts.obj = skel->obj;
 	xopts.prog_name = NG_STR(NG_PROG_XDP);
 	prog = xdp_program__create(&xopts);
@@ -157,7 +266,7 @@ static int attach_once(const struct ng_paths *paths, int ifindex, __u32 slot,
 	err = xdp_program__attach(prog, ifindex, mode, 0);
 	if (!err) {
 		res->prog_id = xdp_program__id(prog);
-		if (!find_attached(ifindex, res->prog_id, &res->mode, &res->path))
+		if (!xdp_find(ifindex, res->prog_id, &res->mode, &res->path))
 			err = -ENOENT;
 	}
 	xdp_program__close(prog);
@@ -165,19 +274,112 @@ static int attach_once(const struct ng_paths *paths, int ifindex, __u32 slot,
 	return err;
 }
 
-static int pick_slot(int ifaces_fd, const struct ng_ifrec *recs, __u64 ns,
-		     const char *ifname, int counters_fd)
+static int tc_attach(const struct ng_paths *paths, int ifindex, __u32 slot,
+		     struct attach_result *res)
 {
-	int slot = ng_ifrec_find(recs, ns, ifname, NG_DIR_INGRESS);
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+			    .attach_point = BPF_TC_EGRESS);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = NG_TC_HANDLE,
+			    .priority = NG_TC_PRIO);
+	struct ntpguard_bpf *skel = open_instance(paths, slot, NG_DIR_EGRESS);
+	bool created = false;
+	int err;
+
+	if (!skel)
+		return -errno;
+	err = ntpguard_bpf__load(skel);
+	if (err)
+		goto out;
+	err = bpf_tc_hook_create(&hook);
+	if (!err)
+		created = true;
+	else if (err != -EEXIST)
+		goto out;
+	opts.prog_fd = bpf_program__fd(skel->progs.NG_PROG_TC);
+	err = bpf_tc_attach(&hook, &opts);
+	if (err) {
+		if (created && tc_filter_count(ifindex) == 0)
+			bpf_tc_hook_destroy(&hook);
+		goto out;
+	}
+	res->prog_id = opts.prog_id;
+	res->mode = NG_MODE_TC;
+	res->path = NG_PATH_TC;
+	res->flags = created ? NG_IFF_CREATED_QDISC : 0;
+out:
+	ntpguard_bpf__destroy(skel);
+	return err;
+}
+
+/* Is the program of record r attached where r says? */
+bool ng_rec_live(const struct ng_ifrec *r)
+{
+	int ifindex = (int)if_nametoindex(r->ifname);
+
+	if (r->state != NG_IF_ATTACHED || !ifindex || (__u32)ifindex != r->ifindex)
+		return false;
+	if (r->direction == NG_DIR_EGRESS)
+		return tc_our_prog(ifindex) == r->prog_id;
+	return xdp_find(ifindex, r->prog_id, NULL, NULL);
+}
+
+const char *ng_live_state(const struct ng_ifrec *r)
+{
+	if (r->state != NG_IF_ATTACHED)
+		return ng_state_name(r->state);
+	if (r->netns_ino != ng_netns_ino())
+		return "attached";
+	return ng_rec_live(r) ? "attached" : "gone";
+}
+
+/* ---- records ------------------------------------------------------------ */
+
+struct ng_records {
+	int ifaces_fd, counters_fd;
+	struct ng_ifrec recs[NG_MAX_IFSLOTS];
+};
+
+static int records_open(const struct ng_paths *paths, struct ng_records *r)
+{
+	r->ifaces_fd = ng_map_open(paths, NG_STR(NG_MAP_IFACES));
+	r->counters_fd = ng_map_open(paths, NG_STR(NG_MAP_COUNTERS));
+	if (r->ifaces_fd < 0 || r->counters_fd < 0)
+		return -1;
+	return ng_ifrec_read_all(r->ifaces_fd, r->recs);
+}
+
+static void records_close(struct ng_records *r)
+{
+	if (r->ifaces_fd >= 0)
+		close(r->ifaces_fd);
+	if (r->counters_fd >= 0)
+		close(r->counters_fd);
+	r->ifaces_fd = r->counters_fd = -1;
+}
+
+static int record_write(struct ng_records *r, __u32 slot)
+{
+	if (bpf_map_update_elem(r->ifaces_fd, &slot, &r->recs[slot], BPF_ANY)) {
+		ng_err("cannot write attachment record %u: %s", slot, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* A slot for (ns, ifname, dir): its own record if there is one (so its
+ * counters continue), else a free one, else the oldest detached one. */
+static int pick_slot(struct ng_records *r, __u64 ns, const char *ifname, __u8 dir)
+{
+	int slot = ng_ifrec_find(r->recs, ns, ifname, dir);
 	int oldest = -1;
 
 	if (slot >= 0)
-		return slot;       /* same interface again: keep its counters */
+		return slot;
 	for (int i = 0; i < NG_MAX_IFSLOTS; i++) {
-		if (recs[i].state == NG_IF_FREE)
+		if (r->recs[i].state == NG_IF_FREE)
 			return i;
-		if (recs[i].state == NG_IF_DETACHED &&
-		    (oldest < 0 || recs[i].attached_at < recs[oldest].attached_at))
+		if (r->recs[i].state == NG_IF_DETACHED &&
+		    (oldest < 0 || r->recs[i].attached_at < r->recs[oldest].attached_at))
 			oldest = i;
 	}
 	if (oldest < 0) {
@@ -186,125 +388,103 @@ static int pick_slot(int ifaces_fd, const struct ng_ifrec *recs, __u64 ns,
 		return -1;
 	}
 	/* Recycle the oldest detached record: its counters start over. */
-	if (ng_counters_clear(counters_fd, (__u32)oldest))
+	if (ng_counters_clear(r->counters_fd, (__u32)oldest))
 		return -1;
-	(void)ifaces_fd;
 	return oldest;
 }
 
-static const char *errstr(int err)
-{
-	static char buf[128];
+/* ---- load ---------------------------------------------------------------- */
 
-	libxdp_strerror(err, buf, sizeof(buf));
-	return buf;
-}
-
-static int load_one(const struct ng_paths *paths, const char *ifname,
-		    enum xdp_attach_mode want)
+static int attach_dir(const struct ng_paths *paths, const char *ifname, int ifindex,
+		      __u8 dir, enum xdp_attach_mode want)
 {
-	struct ng_ifrec *recs = NULL, rec = {};
+	struct ng_records *r = calloc(1, sizeof(*r));
 	struct attach_result res = {};
-	int ifindex, slot, err, ret = -1;
-	int ifaces_fd = -1, counters_fd = -1;
 	__u64 ns = ng_netns_ino();
-	bool fresh = !ng_pins_exist(paths);
+	const char *what = dir == NG_DIR_EGRESS ? " egress" : "";
+	int slot, err, ret = -1;
 	char other[64];
 	__u32 other_id;
 
-	ifindex = (int)if_nametoindex(ifname);
-	if (!ifindex) {
-		ng_err("no such interface: %s", ifname);
+	if (!r)
 		return -1;
-	}
-	if (strlen(ifname) >= sizeof(rec.ifname)) {
-		ng_err("interface name too long: %s", ifname);
-		return -1;
-	}
-
-	recs = calloc(NG_MAX_IFSLOTS, sizeof(*recs));
-	if (!recs)
-		return -1;
-	if (!fresh) {
-		ifaces_fd = ng_map_open(paths, NG_STR(NG_MAP_IFACES));
-		counters_fd = ng_map_open(paths, NG_STR(NG_MAP_COUNTERS));
-		if (ifaces_fd < 0 || counters_fd < 0 ||
-		    ng_ifrec_read_all(ifaces_fd, recs))
+	r->ifaces_fd = r->counters_fd = -1;
+	if (ng_pins_exist(paths)) {
+		if (records_open(paths, r))
 			goto out;
-		slot = ng_ifrec_find(recs, ns, ifname, NG_DIR_INGRESS);
-		if (slot >= 0 && recs[slot].state == NG_IF_ATTACHED &&
-		    recs[slot].ifindex == (__u32)ifindex &&
-		    find_attached(ifindex, recs[slot].prog_id, NULL, NULL)) {
-			ng_info("%s: already protected (%s mode, %s attach), prog id %u",
-				ifname, ng_mode_name(recs[slot].mode),
-				ng_path_name(recs[slot].path), recs[slot].prog_id);
+		slot = ng_ifrec_find(r->recs, ns, ifname, dir);
+		if (slot >= 0 && ng_rec_live(&r->recs[slot])) {
+			const struct ng_ifrec *x = &r->recs[slot];
+
+			ng_info("%s%s: already protected (%s mode, %s attach), prog id %u",
+				ifname, what, ng_mode_name(x->mode), ng_path_name(x->path),
+				x->prog_id);
 			ret = 0;
 			goto out;
 		}
+		slot = pick_slot(r, ns, ifname, dir);
+		if (slot < 0)
+			goto out;
+	} else {
+		slot = 0;        /* first attachment creates the maps */
 	}
 
-	if (foreign_legacy_prog(ifindex, other, sizeof(other), &other_id)) {
+	if (dir == NG_DIR_INGRESS &&
+	    xdp_foreign_legacy(ifindex, other, sizeof(other), &other_id)) {
 		ng_err("%s: another XDP program (%s, id %u) is attached without "
 		       "libxdp's dispatcher; ntpguard will not replace it "
 		       "(detach it, or load it through libxdp)", ifname, other, other_id);
 		goto out;
 	}
-
-	if (fresh) {
-		slot = 0;
-	} else {
-		slot = pick_slot(ifaces_fd, recs, ns, ifname, counters_fd);
-		if (slot < 0)
-			goto out;
-	}
-
 	xdp_log[0] = 0;
-	if (want == XDP_MODE_UNSPEC) {
-		err = attach_once(paths, ifindex, (__u32)slot, XDP_MODE_NATIVE, &res);
+	if (dir == NG_DIR_EGRESS) {
+		err = tc_attach(paths, ifindex, (__u32)slot, &res);
+		if (err == -EEXIST) {
+			ng_err("%s: another TC filter holds ntpguard's handle/priority "
+			       "(0x%x/0x%x) on egress", ifname, NG_TC_HANDLE, NG_TC_PRIO);
+			goto out;
+		}
+	} else if (want == XDP_MODE_UNSPEC) {
+		err = xdp_attach_once(paths, ifindex, (__u32)slot, XDP_MODE_NATIVE, &res);
 		if (err == -EOPNOTSUPP || err == -EINVAL) {
 			ng_debug("%s: native XDP failed (%s), trying skb mode",
 				 ifname, errstr(err));
-			err = attach_once(paths, ifindex, (__u32)slot, XDP_MODE_SKB, &res);
+			err = xdp_attach_once(paths, ifindex, (__u32)slot, XDP_MODE_SKB, &res);
 		}
 	} else {
-		err = attach_once(paths, ifindex, (__u32)slot, want, &res);
+		err = xdp_attach_once(paths, ifindex, (__u32)slot, want, &res);
 	}
 	if (err) {
-		if (want == XDP_MODE_NATIVE && (err == -EOPNOTSUPP || err == -EINVAL))
+		if (dir == NG_DIR_INGRESS && want == XDP_MODE_NATIVE &&
+		    (err == -EOPNOTSUPP || err == -EINVAL))
 			ng_err("%s: the driver has no native XDP support; use "
 			       "--mode skb (or omit --mode to fall back automatically)",
 			       ifname);
-		else if (err == -EEXIST || err == -EBUSY)
+		else if (dir == NG_DIR_INGRESS && (err == -EEXIST || err == -EBUSY))
 			ng_err("%s: another XDP program is attached and cannot be "
 			       "combined with ntpguard (%s)", ifname, errstr(err));
 		else
-			ng_err("%s: attach failed: %s", ifname, errstr(err));
+			ng_err("%s%s: attach failed: %s", ifname, what, errstr(err));
 		goto out;
 	}
 
 	/* The maps exist now (pinned by libbpf during load). */
-	if (ifaces_fd < 0)
-		ifaces_fd = ng_map_open(paths, NG_STR(NG_MAP_IFACES));
-	if (ifaces_fd < 0)
+	if (r->ifaces_fd < 0 && records_open(paths, r))
 		goto out;
-	snprintf(rec.ifname, sizeof(rec.ifname), "%s", ifname);
-	rec.netns_ino = ns;
-	rec.attached_at = (__u64)time(NULL);
-	rec.ifindex = (__u32)ifindex;
-	rec.prog_id = res.prog_id;
-	rec.state = NG_IF_ATTACHED;
-	rec.mode = res.mode;
-	rec.path = res.path;
-	rec.direction = NG_DIR_INGRESS;
-	{
-		__u32 key = (__u32)slot;
+	r->recs[slot] = (struct ng_ifrec){
+		.netns_ino = ns, .attached_at = (__u64)time(NULL),
+		.ifindex = (__u32)ifindex, .prog_id = res.prog_id,
+		.state = NG_IF_ATTACHED, .mode = res.mode, .path = res.path,
+		.direction = dir, .flags = res.flags,
+	};
+	snprintf(r->recs[slot].ifname, sizeof(r->recs[slot].ifname), "%s", ifname);
+	if (record_write(r, (__u32)slot))
+		goto out;
 
-		if (bpf_map_update_elem(ifaces_fd, &key, &rec, BPF_ANY)) {
-			ng_err("%s: cannot record attachment: %s", ifname, strerror(errno));
-			goto out;
-		}
-	}
-	if (res.path == NG_PATH_DISPATCHER)
+	if (dir == NG_DIR_EGRESS)
+		ng_info("%s egress: attached (TC clsact egress), prog id %u",
+			ifname, res.prog_id);
+	else if (res.path == NG_PATH_DISPATCHER)
 		ng_info("%s: attached (%s mode, libxdp dispatcher), prog id %u",
 			ifname, ng_mode_name(res.mode), res.prog_id);
 	else
@@ -314,16 +494,74 @@ static int load_one(const struct ng_paths *paths, const char *ifname,
 			res.prog_id);
 	ret = 0;
 out:
-	if (ifaces_fd >= 0)
-		close(ifaces_fd);
-	if (counters_fd >= 0)
-		close(counters_fd);
-	free(recs);
+	records_close(r);
+	free(r);
 	return ret;
 }
 
+static void remove_pins(const struct ng_paths *paths, bool quiet);
+
+static void ng_remove_pins_quiet(const struct ng_paths *paths)
+{
+	remove_pins(paths, true);
+}
+
+int ng_load_iface(const struct ng_paths *paths, const char *ifname,
+		  enum xdp_attach_mode mode, bool egress)
+{
+	int ifindex = (int)if_nametoindex(ifname);
+
+	if (!ifindex) {
+		ng_err("no such interface: %s", ifname);
+		return -1;
+	}
+	if (strlen(ifname) >= IF_NAMESIZE) {
+		ng_err("interface name too long: %s", ifname);
+		return -1;
+	}
+	bool existed = ng_pins_exist(paths);
+	int ret = 0;
+
+	if (attach_dir(paths, ifname, ifindex, NG_DIR_INGRESS, mode) ||
+	    (egress && attach_dir(paths, ifname, ifindex, NG_DIR_EGRESS, mode)))
+		ret = -1;
+	/* A refused first load leaves no pins behind. */
+	if (ret && !existed && ng_pins_exist(paths))
+		ng_remove_pins_quiet(paths);
+	return ret;
+}
+
+/* Common preparation of commands that attach: privileges, BTF, bpffs,
+ * table size; returns the lock fd or -1. */
+int ng_attach_prepare(const struct ng_paths *paths, __u32 max_sources)
+{
+	__u32 pinned;
+	int lock;
+
+	if (ng_require_privs(true) || ng_require_btf())
+		return -1;
+	if (!ng_is_bpffs(paths->bpffs) && ng_mount_bpffs(paths->bpffs))
+		return -1;
+	/* libxdp keeps its dispatcher pins on the same bpffs. */
+	setenv("LIBXDP_BPFFS", paths->bpffs, 0);
+	ng_attach_init();
+	lock = ng_lock(paths);
+	if (lock < 0)
+		return -1;
+	/* Pinned maps are reused only if they match: keep the table's size. */
+	pinned = ng_pinned_max_entries(paths, NG_STR(NG_MAP_BUCKETS));
+	if (pinned && max_sources && pinned != max_sources) {
+		ng_err("the rate-cap table already holds up to %u sources; unload "
+		       "every interface to resize it", pinned);
+		ng_unlock(lock);
+		return -1;
+	}
+	g_max_sources = pinned ? pinned : max_sources ? max_sources : NG_DEFAULT_MAX_SOURCES;
+	return lock;
+}
+
 static const char load_usage[] =
-	"ntpguard load [--mode native|skb] [--max-sources N] IFACE...";
+	"ntpguard load [--mode native|skb] [--egress] [--max-sources N] IFACE...";
 
 static void load_help(void)
 {
@@ -335,16 +573,30 @@ static void load_help(void)
 	       "(default /sys/fs/bpf/ntpguard). Loading an interface that is already\n"
 	       "protected changes nothing.\n\n"
 	       "  -m, --mode MODE       native or skb; default: native, falling back to skb\n"
+	       "  -e, --egress          also attach the TC egress program (replies of\n"
+	       "                        this host's own ntpd leaving the interface)\n"
 	       "  -s, --max-sources N   size of the rate-cap table (LRU, default %d);\n"
 	       "                        fixed while any interface stays loaded\n"
 	       "  -h, --help            this help\n", load_usage, NG_RUN_PRIO,
 	       NG_DEFAULT_MAX_SOURCES);
 }
 
+int ng_parse_mode(const char *s, enum xdp_attach_mode *mode)
+{
+	if (!strcmp(s, "native"))
+		*mode = XDP_MODE_NATIVE;
+	else if (!strcmp(s, "skb"))
+		*mode = XDP_MODE_SKB;
+	else
+		return -1;
+	return 0;
+}
+
 int cmd_load(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "mode", required_argument, NULL, 'm' },
+		{ "egress", no_argument, NULL, 'e' },
 		{ "max-sources", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -352,12 +604,20 @@ int cmd_load(int argc, char **argv)
 	enum xdp_attach_mode mode = XDP_MODE_UNSPEC;
 	struct ng_paths paths;
 	unsigned long long max_src = 0;
-	__u32 pinned;
+	bool egress = false;
 	char *end;
 	int c, lock, ret = NG_EXIT_OK;
 
-	while ((c = getopt_long(argc, argv, "+m:s:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "m:es:h", opts, NULL)) != -1) {
 		switch (c) {
+		case 'm':
+			if (ng_parse_mode(optarg, &mode))
+				return ng_usage_err(load_usage,
+					"unknown mode '%s' (use native or skb)", optarg);
+			break;
+		case 'e':
+			egress = true;
+			break;
 		case 's':
 			errno = 0;
 			max_src = strtoull(optarg, &end, 10);
@@ -366,15 +626,6 @@ int cmd_load(int argc, char **argv)
 				return ng_usage_err(load_usage,
 					"--max-sources: '%s' is not an integer in 16..%u",
 					optarg, 1u << 24);
-			break;
-		case 'm':
-			if (!strcmp(optarg, "native"))
-				mode = XDP_MODE_NATIVE;
-			else if (!strcmp(optarg, "skb"))
-				mode = XDP_MODE_SKB;
-			else
-				return ng_usage_err(load_usage,
-					"unknown mode '%s' (use native or skb)", optarg);
 			break;
 		case 'h':
 			load_help();
@@ -387,52 +638,59 @@ int cmd_load(int argc, char **argv)
 		return ng_usage_err(load_usage, "load: no interface given");
 
 	ng_paths_init(&paths);
-	if (ng_require_privs(true) || ng_require_btf())
+	if (ng_require_privs(true))
 		return NG_EXIT_FAIL;
 	for (int i = optind; i < argc; i++)
 		if (!if_nametoindex(argv[i])) {
 			ng_err("no such interface: %s", argv[i]);
 			return NG_EXIT_FAIL;
 		}
-	if (!ng_is_bpffs(paths.bpffs) && ng_mount_bpffs(paths.bpffs))
-		return NG_EXIT_FAIL;
-	/* libxdp keeps its dispatcher pins on the same bpffs. */
-	setenv("LIBXDP_BPFFS", paths.bpffs, 0);
-	libxdp_set_print(capture_xdp_log);
-
-	lock = ng_lock(&paths);
+	lock = ng_attach_prepare(&paths, (__u32)max_src);
 	if (lock < 0)
 		return NG_EXIT_FAIL;
-	/* Pinned maps are reused only if they match: keep the table's size. */
-	pinned = pinned_max_entries(&paths, NG_STR(NG_MAP_BUCKETS));
-	if (pinned && max_src && pinned != max_src) {
-		ng_err("the rate-cap table already holds up to %u sources; unload "
-		       "every interface to resize it", pinned);
-		ng_unlock(lock);
-		return NG_EXIT_FAIL;
-	}
-	g_max_sources = pinned ? pinned : max_src ? (__u32)max_src : NG_DEFAULT_MAX_SOURCES;
 	for (int i = optind; i < argc; i++)
-		if (load_one(&paths, argv[i], mode))
+		if (ng_load_iface(&paths, argv[i], mode, egress))
 			ret = NG_EXIT_FAIL;
 	ng_unlock(lock);
 	return ret;
 }
 
-/* ---- unload ----------------------------------------------------------- */
+/* ---- unload ---------------------------------------------------------------- */
 
-static int detach_rec(const struct ng_ifrec *r)
+static int tc_detach_rec(const struct ng_ifrec *r, int ifindex)
 {
-	int ifindex = (int)if_nametoindex(r->ifname);
-	struct xdp_multiprog *mp;
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+			    .attach_point = BPF_TC_EGRESS);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = NG_TC_HANDLE,
+			    .priority = NG_TC_PRIO);
+	int err;
+
+	if (tc_our_prog(ifindex) != r->prog_id) {
+		ng_info("%s egress: ntpguard's filter was no longer attached", r->ifname);
+		return 0;
+	}
+	err = bpf_tc_detach(&hook, &opts);
+	if (err) {
+		ng_err("%s egress: detach failed: %s", r->ifname, strerror(-err));
+		return -1;
+	}
+	if ((r->flags & NG_IFF_CREATED_QDISC) && tc_filter_count(ifindex) == 0) {
+		hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+		bpf_tc_hook_destroy(&hook);
+		ng_info("%s egress: detached (prog id %u), clsact qdisc removed",
+			r->ifname, r->prog_id);
+	} else {
+		ng_info("%s egress: detached (prog id %u)", r->ifname, r->prog_id);
+	}
+	return 0;
+}
+
+static int xdp_detach_rec(const struct ng_ifrec *r, int ifindex)
+{
+	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
 	struct xdp_program *p = NULL;
 	int err = 0;
 
-	if (!ifindex || (__u32)ifindex != r->ifindex) {
-		ng_info("%s: interface is gone; forgetting it", r->ifname);
-		return 0;
-	}
-	mp = xdp_multiprog__get_from_ifindex(ifindex);
 	if (libxdp_get_error(mp)) {
 		ng_info("%s: nothing attached any more", r->ifname);
 		return 0;
@@ -463,8 +721,22 @@ static int detach_rec(const struct ng_ifrec *r)
 	return 0;
 }
 
+static int detach_rec(const struct ng_ifrec *r)
+{
+	int ifindex = (int)if_nametoindex(r->ifname);
+
+	if (!ifindex || (__u32)ifindex != r->ifindex) {
+		ng_info("%s%s: interface is gone; forgetting it", r->ifname,
+			r->direction == NG_DIR_EGRESS ? " egress" : "");
+		libxdp_clean_references((int)r->ifindex);
+		return 0;
+	}
+	return r->direction == NG_DIR_EGRESS ? tc_detach_rec(r, ifindex) :
+					       xdp_detach_rec(r, ifindex);
+}
+
 /* Remove every pin in our directory (only ours live there), then it. */
-static void remove_pins(const struct ng_paths *paths)
+static void remove_pins(const struct ng_paths *paths, bool quiet)
 {
 	DIR *d = opendir(paths->pin_dir);
 	struct dirent *e;
@@ -481,8 +753,66 @@ static void remove_pins(const struct ng_paths *paths)
 		closedir(d);
 	if (rmdir(paths->pin_dir) && errno != ENOENT)
 		ng_err("cannot remove %s: %s", paths->pin_dir, strerror(errno));
-	else
+	else if (!quiet)
 		ng_info("removed pins in %s (nothing attached any more)", paths->pin_dir);
+}
+
+/* When no record is attached any more, remove the pins. Caller holds the lock. */
+void ng_remove_pins_if_unused(const struct ng_paths *paths)
+{
+	struct ng_records *r = calloc(1, sizeof(*r));
+	bool any_attached = false;
+
+	if (!r)
+		return;
+	r->ifaces_fd = r->counters_fd = -1;
+	if (!records_open(paths, r)) {
+		for (int s = 0; s < NG_MAX_IFSLOTS; s++)
+			any_attached |= r->recs[s].state == NG_IF_ATTACHED;
+		records_close(r);
+		if (!any_attached)
+			remove_pins(paths, false);
+	}
+	records_close(r);
+	free(r);
+}
+
+/*
+ * Detach every record of this namespace matching `pick` (an interface name,
+ * or NULL for all); keeps their counters. Caller holds the lock.
+ */
+int ng_unload_iface(const struct ng_paths *paths, const char *pick)
+{
+	struct ng_records *r = calloc(1, sizeof(*r));
+	__u64 ns = ng_netns_ino();
+	int ret = 0;
+
+	if (!r)
+		return -1;
+	r->ifaces_fd = r->counters_fd = -1;
+	if (records_open(paths, r)) {
+		ret = -1;
+		goto out;
+	}
+	for (__u32 s = 0; s < NG_MAX_IFSLOTS; s++) {
+		struct ng_ifrec *x = &r->recs[s];
+
+		if (x->state != NG_IF_ATTACHED || x->netns_ino != ns ||
+		    (pick && strncmp(x->ifname, pick, sizeof(x->ifname))))
+			continue;
+		if (detach_rec(x)) {
+			ret = -1;
+			continue;
+		}
+		x->state = NG_IF_DETACHED;
+		x->prog_id = 0;
+		if (record_write(r, s))
+			ret = -1;
+	}
+out:
+	records_close(r);
+	free(r);
+	return ret;
 }
 
 static const char unload_usage[] = "ntpguard unload [--keep-maps] IFACE... | --all";
@@ -495,25 +825,26 @@ int cmd_unload(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	bool all = false, keep = false, any_attached = false;
+	bool all = false, keep = false;
 	struct ng_ifrec *recs = NULL;
 	struct ng_paths paths;
 	int c, lock = -1, fd = -1, ret = NG_EXIT_FAIL;
 	__u64 ns = ng_netns_ino();
 
-	while ((c = getopt_long(argc, argv, "+akh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "akh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'a': all = true; break;
 		case 'k': keep = true; break;
 		case 'h':
 			printf("usage: %s\n\n"
-			       "Detach ntpguard from interfaces of this network namespace.\n"
-			       "Only programs ntpguard attached are touched. Counters of an\n"
-			       "unloaded interface are kept while ntpguard stays loaded\n"
-			       "elsewhere (and continue if it is loaded again); when nothing\n"
-			       "is attached any more, the pins are removed.\n\n"
+			       "Detach ntpguard (ingress and egress) from interfaces of this\n"
+			       "network namespace. Only programs ntpguard attached are\n"
+			       "touched. Counters of an unloaded interface are kept while\n"
+			       "ntpguard stays loaded elsewhere (and continue if it is\n"
+			       "loaded again); when nothing is attached any more, the pins\n"
+			       "are removed.\n\n"
 			       "  -a, --all         every interface of this namespace\n"
-			       "  -k, --keep-maps   keep the pins (allow-list, counters)\n"
+			       "  -k, --keep-maps   keep the pins (allow-list, policy, counters)\n"
 			       "  -h, --help        this help\n", unload_usage);
 			return NG_EXIT_OK;
 		default:
@@ -528,7 +859,7 @@ int cmd_unload(int argc, char **argv)
 	ng_paths_init(&paths);
 	if (ng_require_privs(true) || ng_require_loaded(&paths))
 		return NG_EXIT_FAIL;
-	libxdp_set_print(capture_xdp_log);
+	ng_attach_init();
 	lock = ng_lock(&paths);
 	if (lock < 0)
 		return NG_EXIT_FAIL;
@@ -536,207 +867,35 @@ int cmd_unload(int argc, char **argv)
 	fd = ng_map_open(&paths, NG_STR(NG_MAP_IFACES));
 	if (!recs || fd < 0 || ng_ifrec_read_all(fd, recs))
 		goto out;
+	close(fd);
+	fd = -1;
 
 	/* Validate every name first: nothing is changed on a bad argument. */
 	for (int i = optind; i < argc; i++) {
-		int s = ng_ifrec_find(recs, ns, argv[i], NG_DIR_INGRESS);
+		int si = ng_ifrec_find(recs, ns, argv[i], NG_DIR_INGRESS);
+		int se = ng_ifrec_find(recs, ns, argv[i], NG_DIR_EGRESS);
 
-		if (s < 0 || recs[s].state != NG_IF_ATTACHED) {
+		if ((si < 0 || recs[si].state != NG_IF_ATTACHED) &&
+		    (se < 0 || recs[se].state != NG_IF_ATTACHED)) {
 			ng_err("%s: not attached by ntpguard", argv[i]);
 			goto out;
 		}
 	}
 	ret = NG_EXIT_OK;
-	for (__u32 s = 0; s < NG_MAX_IFSLOTS; s++) {
-		struct ng_ifrec *r = &recs[s];
-		bool pick = false;
-
-		if (r->state == NG_IF_FREE || r->netns_ino != ns)
-			continue;
-		if (all)
-			pick = true;
-		for (int i = optind; i < argc && !pick; i++)
-			pick = !strncmp(r->ifname, argv[i], sizeof(r->ifname));
-		if (!pick || r->state != NG_IF_ATTACHED)
-			continue;
-		if (detach_rec(r)) {
+	if (all) {
+		if (ng_unload_iface(&paths, NULL))
 			ret = NG_EXIT_FAIL;
-			continue;
-		}
-		r->state = NG_IF_DETACHED;
-		r->prog_id = 0;
-		if (bpf_map_update_elem(fd, &s, r, BPF_ANY))
-			ret = NG_EXIT_FAIL;
+	} else {
+		for (int i = optind; i < argc; i++)
+			if (ng_unload_iface(&paths, argv[i]))
+				ret = NG_EXIT_FAIL;
 	}
-	for (int s = 0; s < NG_MAX_IFSLOTS; s++)
-		any_attached |= recs[s].state == NG_IF_ATTACHED;
-	if (!any_attached && !keep) {
-		close(fd);
-		fd = -1;
-		remove_pins(&paths);
-	}
+	if (!keep)
+		ng_remove_pins_if_unused(&paths);
 out:
 	if (fd >= 0)
 		close(fd);
 	free(recs);
 	ng_unlock(lock);
-	return ret;
-}
-
-/* ---- status ----------------------------------------------------------- */
-
-static long count_keys(int fd, size_t key_size)
-{
-	unsigned char cur[64], next[64];
-	long n = 0;
-	void *prev = NULL;
-
-	if (key_size > sizeof(cur))
-		return -1;
-	while (!bpf_map_get_next_key(fd, prev, next)) {
-		memcpy(cur, next, key_size);
-		prev = cur;
-		n++;
-	}
-	return n;
-}
-
-/* Live state of a record: "attached", "detached", or "gone" (interface
- * vanished or program detached behind ntpguard's back). */
-const char *ng_live_state(const struct ng_ifrec *r)
-{
-	int ifindex;
-
-	if (r->state != NG_IF_ATTACHED)
-		return ng_state_name(r->state);
-	if (r->netns_ino != ng_netns_ino())
-		return "attached";
-	ifindex = (int)if_nametoindex(r->ifname);
-	if (!ifindex || (__u32)ifindex != r->ifindex ||
-	    !find_attached(ifindex, r->prog_id, NULL, NULL))
-		return "gone";
-	return "attached";
-}
-
-static const char status_usage[] = "ntpguard status [--json]";
-
-int cmd_status(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
-	struct ng_ifrec *recs = NULL;
-	struct ng_paths paths;
-	bool json = false, first = true;
-	long n4 = 0, n6 = 0, nb = 0;
-	int c, fd = -1, fd4 = -1, fd6 = -1, pfd = -1, sfd = -1, bfd = -1;
-	int ret = NG_EXIT_FAIL;
-	struct ng_policy pol;
-	__u64 ns = ng_netns_ino();
-
-	while ((c = getopt_long(argc, argv, "+jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j': json = true; break;
-		case 'h':
-			printf("usage: %s\n\n"
-			       "Show where ntpguard is attached in this network namespace\n"
-			       "(mode, dispatcher or legacy attach, program id) and the\n"
-			       "allow-list size.\n\n"
-			       "  -j, --json   machine-readable output\n"
-			       "  -h, --help   this help\n", status_usage);
-			return NG_EXIT_OK;
-		default:
-			return ng_usage_err(status_usage, "bad option");
-		}
-	}
-	if (optind < argc)
-		return ng_usage_err(status_usage, "status: unexpected argument '%s'", argv[optind]);
-
-	ng_paths_init(&paths);
-	if (ng_require_privs(false) || ng_require_bpffs(&paths))
-		return NG_EXIT_FAIL;
-	libxdp_set_print(capture_xdp_log);
-	if (!ng_pins_exist(&paths)) {
-		if (json)
-			printf("{\"loaded\": false, \"pin_dir\": \"%s\", \"interfaces\": {}, "
-			       "\"allow\": {\"ipv4\": 0, \"ipv6\": 0}}\n", paths.pin_dir);
-		else
-			printf("ntpguard is not loaded (no pins in %s)\n", paths.pin_dir);
-		return NG_EXIT_OK;
-	}
-	recs = calloc(NG_MAX_IFSLOTS, sizeof(*recs));
-	fd = ng_map_open(&paths, NG_STR(NG_MAP_IFACES));
-	fd4 = ng_map_open(&paths, NG_STR(NG_MAP_ALLOW_V4));
-	fd6 = ng_map_open(&paths, NG_STR(NG_MAP_ALLOW_V6));
-	pfd = ng_map_open(&paths, NG_STR(NG_MAP_POLICY));
-	sfd = ng_map_open(&paths, NG_STR(NG_MAP_POLICY_SEL));
-	bfd = ng_map_open(&paths, NG_STR(NG_MAP_BUCKETS));
-	if (!recs || fd < 0 || fd4 < 0 || fd6 < 0 || pfd < 0 || sfd < 0 || bfd < 0 ||
-	    ng_ifrec_read_all(fd, recs))
-		goto out;
-	n4 = count_keys(fd4, sizeof(struct ng_lpm_v4));
-	n6 = count_keys(fd6, sizeof(struct ng_lpm_v6));
-
-	if (json) {
-		printf("{\"loaded\": true, \"pin_dir\": ");
-		ng_json_str(stdout, paths.pin_dir);
-		printf(", \"interfaces\": {");
-	} else {
-		printf("ntpguard: pins in %s\n", paths.pin_dir);
-		printf("%-16s %-9s %-7s %-10s %-8s %s\n", "INTERFACE", "STATE",
-		       "MODE", "ATTACH", "DIR", "PROG ID");
-	}
-	for (int s = 0; s < NG_MAX_IFSLOTS; s++) {
-		const struct ng_ifrec *r = &recs[s];
-
-		if (r->state == NG_IF_FREE || r->netns_ino != ns)
-			continue;
-		if (json) {
-			printf("%s", first ? "" : ", ");
-			ng_json_str(stdout, r->ifname);
-			printf(": {\"ifindex\": %u, \"state\": \"%s\", \"mode\": \"%s\", "
-			       "\"attach\": \"%s\", \"direction\": \"%s\", \"prog_id\": %u}",
-			       r->ifindex, ng_live_state(r), ng_mode_name(r->mode),
-			       ng_path_name(r->path), ng_dir_name(r->direction), r->prog_id);
-		} else {
-			printf("%-16s %-9s %-7s %-10s %-8s %u\n", r->ifname,
-			       ng_live_state(r), ng_mode_name(r->mode),
-			       ng_path_name(r->path), ng_dir_name(r->direction), r->prog_id);
-		}
-		first = false;
-	}
-	if (ng_policy_read(pfd, sfd, &pol, NULL))
-		goto out;
-	nb = count_keys(bfd, sizeof(struct ng_bkey));
-	if (json) {
-		printf("}, \"allow\": {\"ipv4\": %ld, \"ipv6\": %ld}, "
-		       "\"rate_table\": {\"entries\": %ld, \"capacity\": %u}, \"policy\": ",
-		       n4, n6, nb, pinned_max_entries(&paths, NG_STR(NG_MAP_BUCKETS)));
-		ng_policy_print(stdout, &pol, true);
-		printf("}\n");
-	} else {
-		printf("allow-list: %ld IPv4 prefix(es), %ld IPv6 prefix(es)\n", n4, n6);
-		printf("rate-cap table: %ld of %u sources tracked\n", nb,
-		       pinned_max_entries(&paths, NG_STR(NG_MAP_BUCKETS)));
-		printf("policy%s:\n", pol.monitor ? " (MONITOR MODE: nothing is dropped)" : "");
-		ng_policy_print(stdout, &pol, false);
-	}
-	ret = NG_EXIT_OK;
-out:
-	if (fd >= 0)
-		close(fd);
-	if (fd4 >= 0)
-		close(fd4);
-	if (fd6 >= 0)
-		close(fd6);
-	if (pfd >= 0)
-		close(pfd);
-	if (sfd >= 0)
-		close(sfd);
-	if (bfd >= 0)
-		close(bfd);
-	free(recs);
 	return ret;
 }

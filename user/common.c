@@ -238,13 +238,14 @@ int ng_ifrec_find(const struct ng_ifrec *recs, __u64 ns, const char *ifname,
 
 const char *ng_mode_name(__u8 mode)
 {
-	return mode == NG_MODE_NATIVE ? "native" : mode == NG_MODE_SKB ? "skb" : "none";
+	return mode == NG_MODE_NATIVE ? "native" : mode == NG_MODE_SKB ? "skb" :
+	       mode == NG_MODE_TC ? "tc" : "none";
 }
 
 const char *ng_path_name(__u8 path)
 {
 	return path == NG_PATH_DISPATCHER ? "dispatcher" :
-	       path == NG_PATH_LEGACY ? "legacy" : "none";
+	       path == NG_PATH_LEGACY ? "legacy" : path == NG_PATH_TC ? "tc" : "none";
 }
 
 const char *ng_state_name(__u8 state)

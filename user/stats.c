@@ -30,8 +30,7 @@ static void print_text(const struct ng_ifrec *r, const struct ng_counter *c,
 static void print_json(const struct ng_ifrec *r, const struct ng_counter *c,
 		       const struct ng_counter *w)
 {
-	ng_json_str(stdout, r->ifname);
-	printf(": {\"mode\": \"%s\", \"attach\": \"%s\", \"state\": \"%s\", "
+	printf("\"mode\": \"%s\", \"attach\": \"%s\", \"state\": \"%s\", "
 	       "\"direction\": \"%s\", \"reasons\": {",
 	       ng_mode_name(r->mode), ng_path_name(r->path), ng_live_state(r),
 	       ng_dir_name(r->direction));
@@ -46,7 +45,7 @@ static void print_json(const struct ng_ifrec *r, const struct ng_counter *c,
 			       (uint64_t)w[i].packets, (uint64_t)w[i].bytes);
 		printf("}");
 	}
-	printf("}}");
+	printf("}");
 }
 
 int cmd_stats(int argc, char **argv)
@@ -57,11 +56,11 @@ int cmd_stats(int argc, char **argv)
 		{ 0 }
 	};
 	struct ng_counter cnt[NG_R__COUNT], would[NG_R__COUNT];
+	struct ng_iface_slots *grp = NULL;
 	struct ng_ifrec *recs = NULL;
 	struct ng_paths paths;
-	bool json = false, first = true;
-	int c, fd = -1, cfd = -1, ret = NG_EXIT_FAIL;
-	__u64 ns = ng_netns_ino();
+	bool json = false;
+	int c, n, fd = -1, cfd = -1, ret = NG_EXIT_FAIL;
 
 	while ((c = getopt_long(argc, argv, "+jh", opts, NULL)) != -1) {
 		switch (c) {
@@ -87,32 +86,54 @@ int cmd_stats(int argc, char **argv)
 	ng_paths_init(&paths);
 	if (ng_require_privs(false) || ng_require_loaded(&paths))
 		return NG_EXIT_FAIL;
+	ng_attach_init();
 	recs = calloc(NG_MAX_IFSLOTS, sizeof(*recs));
+	grp = calloc(NG_MAX_IFSLOTS, sizeof(*grp));
 	fd = ng_map_open(&paths, NG_STR(NG_MAP_IFACES));
 	cfd = ng_map_open(&paths, NG_STR(NG_MAP_COUNTERS));
-	if (!recs || fd < 0 || cfd < 0 || ng_ifrec_read_all(fd, recs))
+	if (!recs || !grp || fd < 0 || cfd < 0 || ng_ifrec_read_all(fd, recs))
 		goto out;
 
+	n = ng_group_ifaces(recs, grp);
 	if (json)
 		printf("{\"interfaces\": {");
-	for (int s = 0; s < NG_MAX_IFSLOTS; s++) {
-		const struct ng_ifrec *r = &recs[s];
+	for (int i = 0; i < n; i++) {
+		const int slots[2] = { grp[i].ingress, grp[i].egress };
+		bool open = false;
 
-		if (r->state == NG_IF_FREE || r->netns_ino != ns)
-			continue;
-		if (ng_counters_read(cfd, (__u32)s, cnt, would))
-			goto out;
-		if (json) {
-			printf("%s", first ? "" : ", ");
+		for (int d = 0; d < 2; d++) {
+			const struct ng_ifrec *r;
+
+			if (slots[d] < 0)
+				continue;
+			r = &recs[slots[d]];
+			if (ng_counters_read(cfd, (__u32)slots[d], cnt, would))
+				goto out;
+			if (!json) {
+				print_text(r, cnt, would);
+				continue;
+			}
+			if (!open) {
+				printf("%s", i ? ", " : "");
+				ng_json_str(stdout, r->ifname);
+				printf(": {");
+				open = true;
+			} else {
+				printf(", ");
+			}
+			/* egress nests inside its interface's object */
+			if (d == 1)
+				printf("\"egress\": {");
 			print_json(r, cnt, would);
-		} else {
-			print_text(r, cnt, would);
+			if (d == 1)
+				printf("}");
 		}
-		first = false;
+		if (json)
+			printf("}");
 	}
 	if (json)
 		printf("}}\n");
-	else if (first)
+	else if (!n)
 		printf("no interfaces in this network namespace\n");
 	ret = NG_EXIT_OK;
 out:
@@ -121,5 +142,6 @@ out:
 	if (cfd >= 0)
 		close(cfd);
 	free(recs);
+	free(grp);
 	return ret;
 }

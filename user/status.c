@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* status: where ntpguard is attached, how, the allow-list and the policy. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+
+#include "common.h"
+#include "cmds.h"
+
+int ng_group_ifaces(const struct ng_ifrec *recs, struct ng_iface_slots *out)
+{
+	__u64 ns = ng_netns_ino();
+	int n = 0;
+
+	for (int s = 0; s < NG_MAX_IFSLOTS; s++) {
+		const struct ng_ifrec *r = &recs[s];
+		int other, k;
+
+		if (r->state == NG_IF_FREE || r->netns_ino != ns)
+			continue;
+		other = ng_ifrec_find(recs, ns, r->ifname,
+				      r->direction == NG_DIR_EGRESS ? NG_DIR_INGRESS :
+								      NG_DIR_EGRESS);
+		/* One entry per name: at the first of its records. */
+		if (other >= 0 && other < s)
+			continue;
+		k = n++;
+		out[k].ingress = r->direction == NG_DIR_INGRESS ? s : other;
+		out[k].egress = r->direction == NG_DIR_EGRESS ? s : other;
+	}
+	return n;
+}
+
+long ng_count_keys(int fd, size_t key_size)
+{
+	unsigned char cur[64], next[64];
+	long n = 0;
+	void *prev = NULL;
+
+	if (key_size > sizeof(cur))
+		return -1;
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(cur, next, key_size);
+		prev = cur;
+		n++;
+	}
+	return n;
+}
+
+static void rec_json(const struct ng_ifrec *r)
+{
+	printf("\"ifindex\": %u, \"state\": \"%s\", \"mode\": \"%s\", "
+	       "\"attach\": \"%s\", \"direction\": \"%s\", \"prog_id\": %u",
+	       r->ifindex, ng_live_state(r), ng_mode_name(r->mode),
+	       ng_path_name(r->path), ng_dir_name(r->direction), r->prog_id);
+}
+
+static void rec_text(const struct ng_ifrec *r)
+{
+	printf("%-16s %-9s %-7s %-10s %-8s %u\n", r->ifname, ng_live_state(r),
+	       ng_mode_name(r->mode), ng_path_name(r->path),
+	       ng_dir_name(r->direction), r->prog_id);
+}
+
+static const char status_usage[] = "ntpguard status [--json]";
+
+int cmd_status(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	struct ng_iface_slots *grp = NULL;
+	struct ng_ifrec *recs = NULL;
+	struct ng_paths paths;
+	struct ng_policy pol;
+	bool json = false;
+	long n4, n6, nb;
+	int c, n, fd = -1, fd4 = -1, fd6 = -1, pfd = -1, sfd = -1, bfd = -1;
+	int ret = NG_EXIT_FAIL;
+
+	while ((c = getopt_long(argc, argv, "+jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j': json = true; break;
+		case 'h':
+			printf("usage: %s\n\n"
+			       "Show where ntpguard is attached in this network namespace\n"
+			       "(direction, mode, dispatcher or legacy attach, program id),\n"
+			       "the allow-list size, the rate-cap table and the policy.\n\n"
+			       "  -j, --json   machine-readable output\n"
+			       "  -h, --help   this help\n", status_usage);
+			return NG_EXIT_OK;
+		default:
+			return ng_usage_err(status_usage, "bad option");
+		}
+	}
+	if (optind < argc)
+		return ng_usage_err(status_usage, "status: unexpected argument '%s'",
+				    argv[optind]);
+
+	ng_paths_init(&paths);
+	if (ng_require_privs(false) || ng_require_bpffs(&paths))
+		return NG_EXIT_FAIL;
+	ng_attach_init();
+	if (!ng_pins_exist(&paths)) {
+		if (json) {
+			printf("{\"loaded\": false, \"pin_dir\": ");
+			ng_json_str(stdout, paths.pin_dir);
+			printf(", \"interfaces\": {}, \"allow\": {\"ipv4\": 0, \"ipv6\": 0}}\n");
+		} else {
+			printf("ntpguard is not loaded (no pins in %s)\n", paths.pin_dir);
+		}
+		return NG_EXIT_OK;
+	}
+	recs = calloc(NG_MAX_IFSLOTS, sizeof(*recs));
+	grp = calloc(NG_MAX_IFSLOTS, sizeof(*grp));
+	fd = ng_map_open(&paths, NG_STR(NG_MAP_IFACES));
+	fd4 = ng_map_open(&paths, NG_STR(NG_MAP_ALLOW_V4));
+	fd6 = ng_map_open(&paths, NG_STR(NG_MAP_ALLOW_V6));
+	pfd = ng_map_open(&paths, NG_STR(NG_MAP_POLICY));
+	sfd = ng_map_open(&paths, NG_STR(NG_MAP_POLICY_SEL));
+	bfd = ng_map_open(&paths, NG_STR(NG_MAP_BUCKETS));
+	if (!recs || !grp || fd < 0 || fd4 < 0 || fd6 < 0 || pfd < 0 || sfd < 0 ||
+	    bfd < 0 || ng_ifrec_read_all(fd, recs) || ng_policy_read(pfd, sfd, &pol, NULL))
+		goto out;
+	n4 = ng_count_keys(fd4, sizeof(struct ng_lpm_v4));
+	n6 = ng_count_keys(fd6, sizeof(struct ng_lpm_v6));
+	nb = ng_count_keys(bfd, sizeof(struct ng_bkey));
+	n = ng_group_ifaces(recs, grp);
+
+	if (json) {
+		printf("{\"loaded\": true, \"pin_dir\": ");
+		ng_json_str(stdout, paths.pin_dir);
+		printf(", \"interfaces\": {");
+		for (int i = 0; i < n; i++) {
+			const struct ng_ifrec *in = grp[i].ingress >= 0 ? &recs[grp[i].ingress] : NULL;
+			const struct ng_ifrec *eg = grp[i].egress >= 0 ? &recs[grp[i].egress] : NULL;
+
+			printf("%s", i ? ", " : "");
+			ng_json_str(stdout, (in ? in : eg)->ifname);
+			printf(": {");
+			if (in)
+				rec_json(in);
+			if (eg) {
+				printf("%s\"egress\": {", in ? ", " : "");
+				rec_json(eg);
+				printf("}");
+			}
+			printf("}");
+		}
+		printf("}, \"allow\": {\"ipv4\": %ld, \"ipv6\": %ld}, "
+		       "\"rate_table\": {\"entries\": %ld, \"capacity\": %u}, \"policy\": ",
+		       n4, n6, nb, ng_pinned_max_entries(&paths, NG_STR(NG_MAP_BUCKETS)));
+		ng_policy_print(stdout, &pol, true);
+		printf("}\n");
+	} else {
+		printf("ntpguard: pins in %s\n", paths.pin_dir);
+		printf("%-16s %-9s %-7s %-10s %-8s %s\n", "INTERFACE", "STATE",
+		       "MODE", "ATTACH", "DIR", "PROG ID");
+		for (int i = 0; i < n; i++) {
+			if (grp[i].ingress >= 0)
+				rec_text(&recs[grp[i].ingress]);
+			if (grp[i].egress >= 0)
+				rec_text(&recs[grp[i].egress]);
+		}
+		printf("allow-list: %ld IPv4 prefix(es), %ld IPv6 prefix(es)\n", n4, n6);
+		printf("rate-cap table: %ld of %u sources tracked\n", nb,
+		       ng_pinned_max_entries(&paths, NG_STR(NG_MAP_BUCKETS)));
+		printf("policy%s:\n", pol.monitor ? " (MONITOR MODE: nothing is dropped)" : "");
+		ng_policy_print(stdout, &pol, false);
+	}
+	ret = NG_EXIT_OK;
+out:
+	for (int *f = (int[]){ fd, fd4, fd6, pfd, sfd, bfd }, k = 0; k < 6; k++)
+		if (f[k] >= 0)
+			close(f[k]);
+	free(recs);
+	free(grp);
+	return ret;
+}
