@@ -75,6 +75,10 @@ $(OUTPUT)/tests/bpf_unit: tests/bpf_unit.c $(OUTPUT)/ntpguard.skel.h $(HEADERS) 
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< $(LDLIBS) -o $@
 
+$(OUTPUT)/tests/bpf_policy: tests/bpf_policy.c $(OUTPUT)/ntpguard.skel.h $(HEADERS) | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< $(LDLIBS) -o $@
+
 $(OUTPUT)/tests/bench: tests/bench.c $(OUTPUT)/ntpguard.skel.h $(HEADERS) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< $(LDLIBS) -o $@
@@ -83,7 +87,7 @@ $(OUTPUT)/tests/ntpresponder: tests/ntpresponder.c $(HEADERS) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@
 
-test-bins: $(OUTPUT)/ntpguard $(OUTPUT)/tests/bpf_unit $(OUTPUT)/tests/bench $(TEST_BPF)
+test-bins: $(OUTPUT)/ntpguard $(OUTPUT)/tests/bpf_unit $(OUTPUT)/tests/bpf_policy $(OUTPUT)/tests/bench $(TEST_BPF)
 
 deps:
 	scripts/deps.sh
@@ -99,7 +103,8 @@ bench: test-bins
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
-		--suppress=missingIncludeSystem -Iheaders user/ tests/*.c
+		--suppress=missingIncludeSystem --include=tests/cppcheck-macros.h \
+		-Iheaders -I$(OUTPUT) user/ tests/*.c
 
 clean:
 	rm -rf $(OUTPUT)

@@ -28,6 +28,11 @@ suite() { # suite NAME CMD...: run, echo output, add its "N passed, N failed"
 	passed=$((passed + p)); failed=$((failed + f))
 }
 
+lint() { # cppcheck over the C sources, as one test
+	if make -s lint; then echo "1 passed, 0 failed"; else echo "0 passed, 1 failed"; return 1; fi
+}
+
+suite "static analysis (cppcheck)" lint
 /usr/bin/python3 tests/fixtures.py > build/tests/fixtures.txt || { echo "tests: fixture generation failed" >&2; exit 1; }
 suite "BPF unit tests (BPF_PROG_TEST_RUN fixtures)" build/tests/bpf_unit build/tests/fixtures.txt
 suite "CLI tests" tests/cli.sh
