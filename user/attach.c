@@ -17,6 +17,7 @@
  * names its counter rows; its record (struct ng_ifrec) lives in the pinned
  * NG_MAP_IFACES map, so no daemon is needed.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <dirent.h>
 #include <getopt.h>
@@ -621,7 +622,7 @@ int cmd_load(int argc, char **argv)
 		case 's':
 			errno = 0;
 			max_src = strtoull(optarg, &end, 10);
-			if (!*optarg || *end || errno || optarg[0] == '-' ||
+			if (!isdigit((unsigned char)optarg[0]) || *end || errno ||
 			    max_src < 16 || max_src > (1u << 24))
 				return ng_usage_err(load_usage,
 					"--max-sources: '%s' is not an integer in 16..%u",

@@ -10,6 +10,7 @@
  * 4-byte store. Every loaded interface shares the maps, so the change
  * applies everywhere at once, without detaching anything.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stddef.h>
@@ -144,7 +145,8 @@ static int parse_assign(const char *arg, struct ng_policy *p)
 
 		errno = 0;
 		v = strtoull(val, &end, 10);
-		if (!*val || *end || errno || val[0] == '-' || val[0] == '+' ||
+		/* strtoull() would skip leading blanks and take a sign. */
+		if (!isdigit((unsigned char)val[0]) || *end || errno ||
 		    v < k->min || v > k->max) {
 			ng_err("%s: '%s' is not an integer in %u..%u", k->name, val,
 			       k->min, k->max);
