@@ -12,6 +12,8 @@
 # unpacked into build/sysroot, and only their libraries are installed.
 # The tests run them with -x / "disable ntp" under capsh without
 # cap_sys_time, so they never touch the clock.
+# prometheus (for promtool) and prometheus-node-exporter are unpacked the
+# same way: installing them would start their services.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -26,7 +28,7 @@ PKGS=(clang llvm make gcc pkg-config libbpf-dev libxdp-dev xdp-tools bpftool
       # libraries chrony and ntpsec need (their packages are not installed)
       libedit2 libgnutls30 libnettle8 libseccomp2 libbsd0 libssl3)
 # Packages only unpacked into build/sysroot.
-SYSROOT_PKGS=(chrony ntpsec)
+SYSROOT_PKGS=(chrony ntpsec prometheus prometheus-node-exporter)
 
 # Commands whose presence --check verifies (name:package).
 CMDS=(clang:clang llc:llvm llvm-objdump:llvm make:make gcc:gcc
@@ -35,7 +37,8 @@ CMDS=(clang:clang llc:llvm llvm-objdump:llvm make:make gcc:gcc
       tcpdump:tcpdump ntpdig:ntpsec-ntpdig nsenter:util-linux
       unshare:util-linux setpriv:util-linux)
 # Files inside the sysroot.
-SYSROOT_FILES=(usr/sbin/chronyd usr/sbin/ntpd usr/bin/ntpq)
+SYSROOT_FILES=(usr/sbin/chronyd usr/sbin/ntpd usr/bin/ntpq usr/bin/promtool
+               usr/bin/prometheus-node-exporter)
 
 log() { printf 'deps: %s\n' "$*"; }
 die() { printf 'deps: error: %s\n' "$*" >&2; exit 1; }
@@ -108,6 +111,10 @@ verify_sysroot() {
 		die "$SYSROOT/usr/sbin/ntpd --version does not run"
 	"$SYSROOT/usr/bin/ntpq" --version >/dev/null 2>&1 ||
 		die "$SYSROOT/usr/bin/ntpq --version does not run (python3-ntp?)"
+	"$SYSROOT/usr/bin/promtool" --version >/dev/null 2>&1 ||
+		die "$SYSROOT/usr/bin/promtool --version does not run"
+	"$SYSROOT/usr/bin/prometheus-node-exporter" --version >/dev/null 2>&1 ||
+		die "$SYSROOT/usr/bin/prometheus-node-exporter --version does not run"
 }
 
 case "${1:-}" in
@@ -157,14 +164,16 @@ mkdir -p "$DEBDIR"
 dl=$(mktemp -d /tmp/ntpguard-debs.XXXXXX)
 chmod 0777 "$dl"
 (cd "$dl" && apt_retry download "${SYSROOT_PKGS[@]}")
-rm -f "$DEBDIR"/chrony_*.deb "$DEBDIR"/ntpsec_*.deb
+for p in "${SYSROOT_PKGS[@]}"; do rm -f "$DEBDIR/${p}"_*.deb; done
 mv "$dl"/*.deb "$DEBDIR"/
 rmdir "$dl"
 
 log "unpacking into $SYSROOT"
 mkdir -p "$SYSROOT"
-for deb in "$DEBDIR"/chrony_*.deb "$DEBDIR"/ntpsec_*.deb; do
-	dpkg-deb -x "$deb" "$SYSROOT"
+for p in "${SYSROOT_PKGS[@]}"; do
+	for deb in "$DEBDIR/${p}"_*.deb; do
+		dpkg-deb -x "$deb" "$SYSROOT"
+	done
 done
 
 log "verifying"
