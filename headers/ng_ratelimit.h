@@ -6,8 +6,10 @@
  * Tokens are counted in nano-tokens (1 token = NG_NSEC), so refilling is
  * elapsed_ns * rate, with no division on the hot path. The bucket holds at
  * most burst tokens. Overflow: elapsed is clamped to NG_REFILL_MAX_NS, so
- * elapsed * rate <= 2^64 / NG_RATE_MAX * NG_RATE_MAX, and tokens <= burst *
- * NG_NSEC <= 10^16 leaves room for the sum. A bucket idle longer than the
+ * elapsed * rate <= 2^64 / NG_RATE_MAX * NG_RATE_MAX fits in 64 bits; the
+ * sum with the tokens left does not always (only ~0.01 token of room after
+ * a 30-minute idle at NG_RATE_MAX), so the refill saturates at the burst
+ * instead of adding. A bucket idle longer than the
  * clamp (30 minutes) is full unless burst / rate exceeds 30 minutes, where
  * it gains 30 minutes' worth per refill: a settings corner, not a risk.
  */
@@ -43,12 +45,17 @@ static __always_inline int ng_bucket_take(struct ng_bucket *b, __u64 now,
 {
 	__u64 cap = (__u64)burst * NG_NSEC;
 	__u64 elapsed = now > b->last_ns ? now - b->last_ns : 0;
+	__u64 add;
 
 	if (elapsed > NG_REFILL_MAX_NS)
 		elapsed = NG_REFILL_MAX_NS;
-	b->tokens += elapsed * (rate <= NG_RATE_MAX ? rate : NG_RATE_MAX);
-	if (b->tokens > cap)
+	add = elapsed * (rate <= NG_RATE_MAX ? rate : NG_RATE_MAX);
+	/* tokens + add can pass 2^64: compare against the room left instead
+	 * (tokens > cap after a policy lowered the burst: clamp). */
+	if (b->tokens > cap || add >= cap - b->tokens)
 		b->tokens = cap;
+	else
+		b->tokens += add;
 	b->last_ns = now;
 	if (b->tokens >= NG_NSEC) {
 		b->tokens -= NG_NSEC;
