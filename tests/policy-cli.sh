@@ -1,0 +1,393 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#
+# tests/policy-cli.sh - `ntpguard set` and the policy/rate-table part of
+# `ntpguard status`:
+#   * every bad input to `set` exits 2 with an "ntpguard: " line saying what
+#     is wrong, prints nothing on stdout, and leaves `status --json`
+#     byte-identical (nothing applied, also when valid keys come with it);
+#   * `set` while not loaded exits 1 with a clear message;
+#   * a valid multi-key set changes exactly those keys; every key can be set;
+#     --defaults goes back; --help lists every key;
+#   * the policy survives `unload` of one interface while another stays
+#     loaded, and a change applies to both loaded interfaces at once without
+#     detaching (program ids unchanged; mode 7 frames sent into each
+#     interface are judged by the new policy);
+#   * `load --max-sources N` sets the rate table's capacity; a second load
+#     with another size fails clearly; bad sizes are rejected.
+#
+# Everything runs in one private network namespace (ngpc<pid>-c, a veth
+# pair ve0/ve1) against a private bpffs (NTPGUARD_BPFFS), so a real
+# install's /sys/fs/bpf/ntpguard is never touched. Removed on exit.
+#
+#   tests/policy-cli.sh        prints "N passed, N failed"; exit 1 on failure
+#   NG_KEEP_TMP=1              keep the temp dir
+set -u
+cd "$(dirname "$0")/.." || exit 2
+
+NG=${NTPGUARD:-$PWD/build/ntpguard}
+PY=/usr/bin/python3
+PFX="ngpc$$-"
+NS="${PFX}c"
+TMP=$(mktemp -d "/tmp/${PFX}XXXXXX")
+BPFFS=$TMP/bpffs
+OUT=$TMP/out
+ERR=$TMP/err
+NS_MADE=0
+MOUNTED=0
+pass=0
+fail=0
+FAILED=()
+
+cleanup() {
+	local rc=$? p
+	trap - EXIT INT TERM
+	if [ "$NS_MADE" = 1 ]; then
+		# Only processes inside our own namespace: ours.
+		for p in $(ip netns pids "$NS" 2>/dev/null); do
+			kill -KILL "$p" 2>/dev/null
+		done
+		ip netns del "$NS" 2>/dev/null
+	fi
+	if [ "$MOUNTED" = 1 ]; then
+		umount "$BPFFS" 2>/dev/null || umount -l "$BPFFS"
+	fi
+	if [ "${NG_KEEP_TMP:-0}" = 1 ]; then echo "# kept $TMP"; else rm -rf "$TMP"; fi
+	exit $rc
+}
+trap cleanup EXIT
+trap 'echo "interrupted" >&2; exit 130' INT
+trap 'echo "terminated" >&2; exit 143' TERM
+
+ok() { pass=$((pass + 1)); echo "ok   $1"; }
+bad() {
+	local n=$1 l
+	fail=$((fail + 1))
+	FAILED+=("$n")
+	echo "FAIL $n"
+	shift
+	for l in "$@"; do printf '%s\n' "$l" | sed 's/^/       | /'; done
+}
+die() { echo "FATAL: $*" >&2; echo "$pass passed, $((fail + 1)) failed"; exit 1; }
+
+# check_rc NAME RC cmd... : cmd exits RC; output kept in $OUT / $ERR.
+check_rc() {
+	local name=$1 want=$2 rc
+	shift 2
+	"$@" >"$OUT" 2>"$ERR"
+	rc=$?
+	if [ "$rc" = "$want" ]; then ok "$name"; return 0; fi
+	bad "$name" "command: $*" "exit $rc, expected $want" "$(tail -n 5 "$OUT")" \
+		"$(tail -n 5 "$ERR")"
+	return 1
+}
+check_eq() {
+	if [ "$2" == "$3" ]; then ok "$1"; return 0; fi
+	bad "$1" "expected: $2" "actual:   $3"
+	return 1
+}
+check_grep() { # NAME FILE ERE
+	if grep -Eq -- "$3" "$2"; then ok "$1"; return 0; fi
+	bad "$1" "no line matching /$3/ in:" "$(tail -n 8 "$2")"
+	return 1
+}
+
+[ "$(id -u)" = 0 ] || die "must run as root"
+for b in ip nsenter setpriv "$PY" "$NG"; do
+	command -v "$b" >/dev/null 2>&1 || [ -x "$b" ] || die "missing $b"
+done
+"$PY" -c 'import scapy.all' 2>/dev/null || die "$PY cannot import scapy"
+
+mkdir -p "$BPFFS"
+mount -t bpf bpf "$BPFFS" || die "cannot mount a private bpffs at $BPFFS"
+MOUNTED=1
+export NTPGUARD_BPFFS=$BPFFS LIBXDP_BPFFS=$BPFFS
+ip netns add "$NS" || die "ip netns add $NS failed"
+NS_MADE=1
+inns() { nsenter --net="/run/netns/$NS" -- "$@"; }
+inns ip link set lo up
+inns ip link add ve0 type veth peer name ve1 || die "veth failed"
+inns ip link set ve0 up
+inns ip link set ve1 up
+
+ngc() { inns "$NG" "$@"; }
+status_json() { ngc status --json 2>/dev/null; }
+# The policy object of `status --json`, as printed (it is the last member).
+policy_raw() { status_json | sed -n 's/.*"policy": \({.*}\)}$/\1/p'; }
+# jq-like: jget EXPR reads JSON on stdin, prints eval(EXPR) with d bound.
+jget() {
+	"$PY" -c '
+import json, sys
+d = json.load(sys.stdin)
+v = eval(sys.argv[1], {"d": d})
+print(json.dumps(v, sort_keys=True) if isinstance(v, (dict, list, bool)) or v is None else v)
+' "$1"
+}
+xdp_id() {
+	inns ip -j -d link show dev "$1" | "$PY" -c '
+import json, sys
+x = json.load(sys.stdin)[0].get("xdp") or {}
+print(x.get("prog", {}).get("id") or "")'
+}
+
+# bad_set NAME TEXT ARGS... : `set ARGS` exits 2, an "ntpguard: " line on
+# stderr containing TEXT (a fixed string), nothing on stdout, and
+# status --json (policy included) byte-identical before and after.
+bad_set() {
+	local name="set $1" text=$2 before after pb pa
+	shift 2
+	before=$(status_json)
+	pb=$(policy_raw)
+	check_rc "$name: exit 2" 2 ngc set "$@" || return
+	cp "$ERR" "$TMP/err.last"
+	cp "$OUT" "$TMP/out.last"
+	if grep '^ntpguard: ' "$TMP/err.last" | grep -Fq -- "$text"; then
+		ok "$name: says what is wrong"
+	else
+		bad "$name: says what is wrong" "no 'ntpguard: ' line containing: $text" \
+			"$(cat "$TMP/err.last")"
+	fi
+	check_eq "$name: nothing on stdout" "" "$(cat "$TMP/out.last")"
+	after=$(status_json)
+	pa=$(policy_raw)
+	if [ -n "$pb" ] && [ "$before" == "$after" ] && [ "$pb" == "$pa" ]; then
+		ok "$name: status --json (policy) byte-identical"
+	else
+		bad "$name: status --json (policy) byte-identical" "before: $pb" "after:  $pa"
+	fi
+}
+
+# =============================================================================
+echo "# not loaded"
+check_rc "set while not loaded: exit 1" 1 ngc set monitor=on
+check_grep "set while not loaded: clear message" "$ERR" '^ntpguard: .*not loaded.*ntpguard load'
+check_eq "set while not loaded: stdout empty" "" "$(cat "$OUT")"
+check_rc "set --defaults while not loaded: exit 1" 1 ngc set --defaults
+check_grep "set --defaults while not loaded: clear message" "$ERR" '^ntpguard: .*not loaded'
+check_rc "set bad syntax while not loaded: exit 2 (syntax first)" 2 ngc set bogus=1
+check_grep "set bad syntax while not loaded: names the key" "$ERR" "^ntpguard: 'bogus': unknown key"
+check_eq "status --json while not loaded: loaded false" "false" \
+	"$(status_json | jget 'd["loaded"]')"
+check_eq "set while not loaded: created no pin directory" "" "$(ls -d "$BPFFS/ntpguard" 2>/dev/null)"
+
+check_rc "set --help: exit 0" 0 ngc set --help
+cp "$OUT" "$TMP/help"
+check_grep "set --help: usage on stdout" "$TMP/help" '^usage: ntpguard set KEY=VALUE'
+check_eq "set --help: stderr empty" "" "$(cat "$ERR")"
+check_rc "set -h: exit 0" 0 ngc set -h
+
+echo "# load --max-sources"
+for v in 15 0 -1 abc "" 16777217 99999999999999999999 1e3 " 100"; do
+	check_rc "load --max-sources '$v': exit 2" 2 ngc load --max-sources "$v" ve0
+	check_grep "load --max-sources '$v': message" "$ERR" '^ntpguard: --max-sources'
+done
+check_eq "bad --max-sources attached nothing" "/" "$(xdp_id ve0)/$(xdp_id ve1)" ||
+	ngc unload --all >/dev/null 2>&1   # keep the rest meaningful
+check_rc "load --max-sources 1000 ve0 ve1" 0 ngc load --max-sources 1000 ve0 ve1
+S=$(status_json)
+check_eq "status --json: rate_table capacity 1000" 1000 "$(jget 'd["rate_table"]["capacity"]' <<<"$S")"
+check_eq "status --json: rate_table entries 0" 0 "$(jget 'd["rate_table"]["entries"]' <<<"$S")"
+check_rc "status (text)" 0 ngc status
+cp "$OUT" "$TMP/status.txt"
+check_grep "status text: rate-cap table line" "$TMP/status.txt" '^rate-cap table: 0 of 1000 sources tracked'
+check_grep "status text: policy header" "$TMP/status.txt" '^policy:$'
+check_grep "status text: a policy line" "$TMP/status.txt" '^ +mode7_request +drop$'
+check_rc "second load, other --max-sources: exit 1" 1 ngc load --max-sources 2000 ve0
+check_grep "second load, other --max-sources: clear message" "$ERR" \
+	'^ntpguard: .*already holds up to 1000 sources.*unload every interface'
+check_eq "capacity still 1000" 1000 "$(status_json | jget 'd["rate_table"]["capacity"]')"
+check_rc "load again, same --max-sources: exit 0" 0 ngc load --max-sources 1000 ve0
+check_rc "load again without --max-sources: exit 0" 0 ngc load ve1
+
+# Every key with its default, from status, must be in --help and back.
+DEF=$(policy_raw)
+KEYS=$(jget '" ".join(d["policy"].keys())' <<<"$S")
+check_eq "status --json: policy has 18 keys" 18 "$(wc -w <<<"$KEYS")"
+missing=
+for k in $KEYS; do
+	grep -Eq "^  $k +" "$TMP/help" || missing="$missing $k"
+	grep -Eq "^  $k +" "$TMP/status.txt" || missing="$missing status:$k"
+done
+check_eq "set --help and status text list every policy key" "" "$missing"
+check_eq "defaults: mode7_request drop, max 200, mode6 ratecap, monitor off" \
+	"drop 200 ratecap off" \
+	"$(jget '" ".join(str(d["policy"][k]) for k in ("mode7_request", "mode7_response_max_bytes", "mode6_request", "monitor"))' <<<"$S")"
+
+# =============================================================================
+echo "# bad input to set: exit 2, nothing changed"
+bad_set "no args" "no KEY=VALUE given"
+bad_set "--defaults with args" "--defaults takes no KEY=VALUE" --defaults monitor=on
+bad_set "args then --defaults" "'--defaults': expected KEY=VALUE" monitor=on --defaults
+bad_set "unknown option" "bad option" --bogus
+bad_set "unknown key" "'bogus': unknown key" bogus=1
+bad_set "unknown key (near miss)" "'mode7_requests': unknown key" mode7_requests=drop
+bad_set "unknown key (case)" "'Monitor': unknown key" Monitor=on
+bad_set "unknown key (suffix)" "'mode7_request_rate_x': unknown key" mode7_request_rate_x=1
+bad_set "missing = (bool key)" "'monitor': expected KEY=VALUE" monitor
+bad_set "missing = (action key)" "'mode7_request': expected KEY=VALUE" mode7_request
+bad_set "missing key" "'=drop': expected KEY=VALUE" =drop
+bad_set "empty argument" "'': expected KEY=VALUE" ""
+bad_set "empty value (action)" "mode7_request: '' is not drop, ratecap or pass" mode7_request=
+bad_set "empty value (bool)" "monitor: '' is not on or off" monitor=
+bad_set "empty value (number)" "mode7_request_rate: '' is not an integer" mode7_request_rate=
+bad_set "bad action" "mode7_request: 'block' is not drop, ratecap or pass" mode7_request=block
+bad_set "bad action (case)" "mode6_request: 'DROP' is not" mode6_request=DROP
+bad_set "bad action (number)" "mode7_response: '1' is not" mode7_response=1
+bad_set "bad action (trailing space)" "mode7_request: 'drop ' is not" "mode7_request=drop "
+bad_set "bad bool" "monitor: 'yes' is not on or off" monitor=yes
+bad_set "bad bool (1)" "track: '1' is not on or off" track=1
+for kv in mode7_request_rate=0 mode7_request_burst=0 mode7_request_global_rate=0 \
+	mode7_request_global_burst=0 mode6_request_rate=0 mode7_response_burst=0 \
+	mode7_request_rate=10000001 mode6_request_global_burst=10000001 \
+	mode7_response_max_bytes=65536; do
+	bad_set "out of range: $kv" "${kv%%=*}: '${kv#*=}' is not an integer in" "$kv"
+done
+for v in abc 1.5 1e3 0x10 5s " 5" "	5" "5 " "+5" "-1" "-0" "--1" \
+	4294967296 4294967297 18446744073709551616 99999999999999999999999; do
+	bad_set "bad number '$v'" "mode7_request_rate: '$v' is not an integer in 1..10000000" \
+		"mode7_request_rate=$v"
+done
+bad_set "negative max bytes" "mode7_response_max_bytes: '-1' is not an integer in 0..65535" \
+	mode7_response_max_bytes=-1
+bad_set "huge max bytes" "mode7_response_max_bytes: '4294967496' is not an integer" \
+	mode7_response_max_bytes=4294967496
+bad_set "valid keys then an unknown one" "'bogus': unknown key" \
+	mode7_request=pass monitor=on bogus=1
+bad_set "unknown key then valid ones" "'bogus': unknown key" \
+	bogus=1 mode7_request=pass monitor=on
+bad_set "valid keys, one value out of range" "mode7_request_rate: '0'" \
+	mode7_request=ratecap mode7_request_rate=0 mode7_request_burst=9
+bad_set "valid keys, one bad action" "mode6_request: 'x'" \
+	monitor=on mode6_request=x track=on
+check_eq "after every bad set: still the defaults" "$DEF" "$(policy_raw)"
+
+# =============================================================================
+echo "# valid sets"
+check_rc "multi-key set: exit 0" 0 ngc set monitor=on track=on mode7_request=ratecap \
+	mode7_request_rate=7 mode7_request_burst=9 mode7_request_global_rate=70 \
+	mode7_request_global_burst=90 mode7_response_max_bytes=300 mode7_response=pass \
+	mode6_request=drop
+check_grep "multi-key set: says what it set" "$OUT" '^set mode7_request_rate=7$'
+check_grep "multi-key set: notes monitor mode" "$OUT" 'monitor=on: nothing is dropped'
+WANT=$(jget '
+dict(d["policy"], monitor="on", track="on", mode7_request="ratecap",
+     mode7_request_rate=7, mode7_request_burst=9, mode7_request_global_rate=70,
+     mode7_request_global_burst=90, mode7_response_max_bytes=300,
+     mode7_response="pass", mode6_request="drop")' <<<"$S")
+check_eq "multi-key set: exactly those keys changed" "$WANT" \
+	"$(status_json | jget 'd["policy"]')"
+check_rc "status (text) in monitor mode" 0 ngc status
+check_grep "status text: says MONITOR MODE" "$OUT" '^policy \(MONITOR MODE'
+check_rc "set --defaults: exit 0" 0 ngc set --defaults
+check_eq "set --defaults: back to the defaults (byte-identical)" "$DEF" "$(policy_raw)"
+
+# Every key, one at a time, to a value other than its default.
+for k in $KEYS; do
+	cur=$(jget "d['policy']['$k']" <<<"$S")
+	case $cur in
+	on) v=off ;; off) v=on ;;
+	drop) v=ratecap ;; ratecap) v=pass ;; pass) v=drop ;;
+	*) v=$((cur + 1)) ;;
+	esac
+	if ngc set "$k=$v" >"$OUT" 2>"$ERR"; then
+		got=$(status_json | jget "d['policy']['$k']")
+		other=$(status_json | jget "{x: y for x, y in d['policy'].items() if x != '$k'}")
+		defo=$(jget "{x: y for x, y in d['policy'].items() if x != '$k'}" <<<"$S")
+		if [ "$got" == "$v" ] && [ "$other" == "$defo" ]; then
+			ok "set $k=$v changes $k only"
+		else
+			bad "set $k=$v changes $k only" "got $k=$got" "others: $other"
+		fi
+	else
+		bad "set $k=$v changes $k only" "exit $?: $(cat "$ERR")"
+	fi
+	ngc set --defaults >/dev/null 2>&1
+done
+for kv in mode7_request_rate=1 mode7_request_rate=10000000 mode6_request_global_burst=10000000 \
+	mode7_response_max_bytes=0 mode7_response_max_bytes=65535 mode7_request_rate=010; do
+	check_rc "boundary value accepted: $kv" 0 ngc set "$kv"
+done
+check_eq "010 is decimal 10" 10 "$(status_json | jget 'd["policy"]["mode7_request_rate"]')"
+check_rc "the last of a repeated key wins" 0 ngc set monitor=on monitor=off
+check_eq "repeated key: monitor off" off "$(status_json | jget 'd["policy"]["monitor"]')"
+ngc set --defaults >/dev/null 2>&1
+
+check_rc "set without CAP_BPF/CAP_SYS_ADMIN: exit 1" 1 \
+	inns setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+	"$NG" set monitor=on
+check_grep "set without privileges: clear message" "$ERR" '^ntpguard: permission denied'
+check_eq "set without privileges: nothing changed" "$DEF" "$(policy_raw)"
+
+# =============================================================================
+echo "# live on every interface, without detaching"
+MAC0=$(inns ip -j link show dev ve0 | jget 'd[0]["address"]')
+MAC1=$(inns ip -j link show dev ve1 | jget 'd[0]["address"]')
+# send_m7: one mode 7 request out of ve1 (arrives at ve0's XDP) and one out
+# of ve0 (arrives at ve1's).
+send_m7() {
+	inns "$PY" - "$MAC0" "$MAC1" <<'EOF'
+import sys
+from scapy.all import Ether, IP, UDP, Raw, sendp
+m0, m1 = sys.argv[1:3]
+req = IP(src="203.0.113.66", dst="192.0.2.123") / UDP(sport=40000, dport=123) / \
+    Raw(b"\x17\x00\x03\x2a" + b"\x00" * 4)
+sendp(Ether(src=m1, dst=m0) / req, iface="ve1", verbose=0)
+sendp(Ether(src=m0, dst=m1) / req, iface="ve0", verbose=0)
+EOF
+}
+# m7_counts: "ve0 passed/dropped/would ve1 passed/dropped/would"
+m7_counts() {
+	ngc stats --json | jget '
+" ".join("%s %d/%d/%d" % (i, r["mode7_request_passed"]["packets"],
+    r["mode7_request_dropped"]["packets"], r["mode7_request_dropped"]["would_drop_packets"])
+    for i, r in ((i, d["interfaces"][i]["reasons"]) for i in ("ve0", "ve1")))'
+}
+ID0=$(xdp_id ve0) ID1=$(xdp_id ve1)
+SID=$(status_json | jget '[d["interfaces"][i]["prog_id"] for i in ("ve0", "ve1")]')
+check_eq "status prog ids match the kernel's" "[$ID0, $ID1]" "$SID"
+c0=$(m7_counts)
+check_eq "counters start at zero" "ve0 0/0/0 ve1 0/0/0" "$c0"
+send_m7
+check_eq "default policy: dropped on both interfaces" "ve0 0/1/0 ve1 0/1/0" "$(m7_counts)"
+check_rc "set mode7_request=pass" 0 ngc set mode7_request=pass
+send_m7
+check_eq "after set pass: passed on both interfaces" "ve0 1/1/0 ve1 1/1/0" "$(m7_counts)"
+check_rc "set mode7_request=drop monitor=on" 0 ngc set mode7_request=drop monitor=on
+send_m7
+check_eq "after set monitor=on: would-drop on both interfaces" "ve0 1/1/1 ve1 1/1/1" "$(m7_counts)"
+check_eq "prog ids unchanged by set (kernel)" "$ID0/$ID1" "$(xdp_id ve0)/$(xdp_id ve1)"
+check_eq "prog ids unchanged by set (status)" "$SID" \
+	"$(status_json | jget '[d["interfaces"][i]["prog_id"] for i in ("ve0", "ve1")]')"
+
+echo "# the policy survives unload/load while an interface stays loaded"
+ngc set --defaults >/dev/null 2>&1
+check_rc "set mode7_request=ratecap mode7_request_burst=3" 0 \
+	ngc set mode7_request=ratecap mode7_request_burst=3
+P1=$(policy_raw)
+check_rc "unload ve0 (ve1 stays)" 0 ngc unload ve0
+check_eq "ve0 detached in the kernel" "" "$(xdp_id ve0)"
+check_eq "policy unchanged after unloading ve0" "$P1" "$(policy_raw)"
+check_rc "set while only ve1 is loaded" 0 ngc set mode7_request_rate=4
+P2=$(policy_raw)
+check_rc "load ve0 again" 0 ngc load ve0
+check_eq "policy unchanged after loading ve0 again" "$P2" "$(policy_raw)"
+check_eq "ve1 kept its program" "$ID1" "$(xdp_id ve1)"
+check_eq "capacity kept" 1000 "$(status_json | jget 'd["rate_table"]["capacity"]')"
+check_rc "unload --all --keep-maps" 0 ngc unload --all --keep-maps
+check_rc "load ve0 on kept maps" 0 ngc load ve0
+check_eq "policy kept with --keep-maps" "$P2" "$(policy_raw)"
+check_rc "unload --all" 0 ngc unload --all
+check_rc "set after the last unload: exit 1 (not loaded)" 1 ngc set monitor=on
+check_grep "set after the last unload: clear message" "$ERR" '^ntpguard: .*not loaded'
+check_rc "load --max-sources 16 after a full unload" 0 ngc load --max-sources 16 ve0
+check_eq "fresh maps: defaults again" "$DEF" "$(policy_raw)"
+check_eq "fresh maps: capacity 16" 16 "$(status_json | jget 'd["rate_table"]["capacity"]')"
+check_rc "unload --all (end)" 0 ngc unload --all
+
+echo
+if [ "$fail" -gt 0 ]; then
+	echo "failed checks:"
+	printf '  %s\n' "${FAILED[@]}"
+fi
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
