@@ -35,9 +35,12 @@ lint() { # cppcheck over the C sources, as one test
 suite "static analysis (cppcheck)" lint
 /usr/bin/python3 tests/fixtures.py > build/tests/fixtures.txt || { echo "tests: fixture generation failed" >&2; exit 1; }
 suite "BPF unit tests (BPF_PROG_TEST_RUN fixtures)" build/tests/bpf_unit build/tests/fixtures.txt
+suite "BPF policy tests (rate caps, monitor mode, live policy)" build/tests/bpf_policy
 suite "CLI tests" tests/cli.sh
+suite "policy CLI tests (set, status)" tests/policy-cli.sh
 suite "test responder checks" tests/responder-check.sh
 suite "integration tests (network namespaces)" tests/integration.sh
+suite "rate-cap tests (network namespaces)" tests/ratecap.sh
 
 echo
 echo "$passed passed, $failed failed"
