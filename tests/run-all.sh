@@ -41,6 +41,7 @@ suite "policy CLI tests (set, status)" tests/policy-cli.sh
 suite "test responder checks" tests/responder-check.sh
 suite "integration tests (network namespaces)" tests/integration.sh
 suite "rate-cap tests (network namespaces)" tests/ratecap.sh
+suite "ntpguard check (namespaces, tshark)" tests/check.sh
 
 echo
 echo "$passed passed, $failed failed"

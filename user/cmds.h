@@ -12,6 +12,7 @@ int cmd_unload(int argc, char **argv);
 int cmd_allow(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_set(int argc, char **argv);
+int cmd_check(int argc, char **argv);   /* exit 3: a host is vulnerable */
 
 int cmd_status(int argc, char **argv);
 

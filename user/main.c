@@ -25,6 +25,7 @@ static const struct {
 	{ "allow",  cmd_allow,  "manage the allow-list (hosts that may use ntpdc/ntpq)" },
 	{ "stats",  cmd_stats,  "per-interface, per-reason packet and byte counters" },
 	{ "set",    cmd_set,    "change the live policy (drop/ratecap/pass, monitor mode)" },
+	{ "check",  cmd_check,  "probe NTP servers for monlist (mode 7) and mode 6 exposure" },
 };
 
 static void usage(FILE *f)

@@ -259,7 +259,7 @@ const char *probe_outcome_name(enum probe_outcome o)
 	case PO_DATA: return "data";
 	case PO_ERROR: return "error";
 	case PO_UNREACH: return "unreachable";
-	case PO_SKIPPED: return "not sent";
+	case PO_SKIPPED: return "skipped";
 	default: return "none";
 	}
 }

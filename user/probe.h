@@ -38,9 +38,9 @@ struct probe_def {
 extern const struct probe_def probe_defs[PR__COUNT];
 
 /* Mode 7 requests are nmap's 48 octets: header + 40 zero octets (V1). */
-#define PROBE_M7_LEN     48
-#define PROBE_M6_LEN     12
-#define PROBE_M3_LEN     48
+#define PROBE_M7_LEN     48u
+#define PROBE_M6_LEN     12u
+#define PROBE_M3_LEN     48u
 #define PROBE_REQ_MAX    48
 
 /* Bounds for what one probe collects from one server. */
