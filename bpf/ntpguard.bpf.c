@@ -194,6 +194,10 @@ static __always_inline int ng_within_budget(struct ng_bucket *b, int pclass,
 	else
 		g->b.dropped++;
 	bpf_spin_unlock(&g->lock);
+	/* Refused by the host-wide cap: give the source its token back, so a
+	 * flood from others does not spend a legitimate source's budget. */
+	if (!ok)
+		b->tokens += NG_NSEC;
 	return ok;
 }
 
