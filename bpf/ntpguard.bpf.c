@@ -241,9 +241,9 @@ static __always_inline int ng_decide(const __u8 *data, const __u8 *end, __u64 le
 		cp = &pol->cls[pclass];
 		allowed = ng_allowed(&pkt, end, ng_pclass_by_dst(pclass));
 		if (!allowed && (cp->action == NG_ACT_RATECAP || pol->track)) {
-			/* Coarse time (jiffies) is plenty for NTP rates and
-			 * costs a fraction of bpf_ktime_get_ns() in a VM. */
-			now = bpf_ktime_get_coarse_ns();
+			/* Not the coarse clock, though it is cheaper: its
+			 * jiffy steps would clip refills to burst per tick. */
+			now = bpf_ktime_get_ns();
 			st = ng_key_state(&pkt, end, pclass, cp, now);
 		}
 		if (!allowed && cp->action == NG_ACT_RATECAP)

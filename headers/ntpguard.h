@@ -228,7 +228,7 @@ struct ng_bkey {
 #define NG_NSEC 1000000000ull
 struct ng_bucket {
 	__u64 tokens;
-	__u64 last_ns;          /* coarse monotonic ns of the last packet */
+	__u64 last_ns;          /* CLOCK_MONOTONIC ns of the last packet */
 	__u64 dropped;
 	__u64 passed;
 	__u64 dropped_bytes;

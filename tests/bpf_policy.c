@@ -18,9 +18,8 @@
  * runner's slot: exactly one row (a real row, or in monitor mode a
  * would-drop row) moves, by +1 packet and +frame length bytes.
  *
- * Time: the buckets run on bpf_ktime_get_coarse_ns(), CLOCK_MONOTONIC_COARSE
- * (jiffies resolution: one tick, 4 ms at HZ=250), so the timed checks use
- * real time, read from that same clock. Expectations are exact; the only
+ * Time: the buckets run on bpf_ktime_get_ns(), CLOCK_MONOTONIC, so the
+ * timed checks use real time, read from that same clock. Expectations are exact; the only
  * slack is an extra token that the *measured* elapsed time (plus one tick
  * of clock granularity) makes possible, i.e. when this process was stalled
  * for a whole token period (333 ms at rate 3). Such a pass says so in its
@@ -117,12 +116,12 @@ static void end(const char *name)
 	fflush(stdout);
 }
 
-/* The data plane's clock: bpf_ktime_get_coarse_ns() reads the same. */
+/* The data plane's clock: bpf_ktime_get_ns() reads the same. */
 static __u64 now_ns(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (__u64)ts.tv_sec * NG_NSEC + (__u64)ts.tv_nsec;
 }
 
@@ -1354,7 +1353,7 @@ static void open_and_load(void)
 	{
 		struct timespec res;
 
-		clock_getres(CLOCK_MONOTONIC_COARSE, &res);
+		clock_getres(CLOCK_MONOTONIC, &res);
 		R.tick = (__u64)res.tv_sec * NG_NSEC + (__u64)res.tv_nsec;
 	}
 	R.ncpus = libbpf_num_possible_cpus();
