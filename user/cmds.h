@@ -11,6 +11,8 @@ int cmd_load(int argc, char **argv);
 int cmd_unload(int argc, char **argv);
 int cmd_allow(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
+int cmd_top(int argc, char **argv);
+int cmd_export(int argc, char **argv);  /* daemon unless --once */
 int cmd_set(int argc, char **argv);
 int cmd_check(int argc, char **argv);   /* exit 3: a host is vulnerable */
 

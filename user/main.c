@@ -24,6 +24,8 @@ static const struct {
 	{ "status", cmd_status, "where it is attached, how, allow-list size" },
 	{ "allow",  cmd_allow,  "manage the allow-list (hosts that may use ntpdc/ntpq)" },
 	{ "stats",  cmd_stats,  "per-interface, per-reason packet and byte counters" },
+	{ "top",    cmd_top,    "sources and victims with the most dropped packets" },
+	{ "export", cmd_export, "write metrics for node_exporter's textfile collector" },
 	{ "set",    cmd_set,    "change the live policy (drop/ratecap/pass, monitor mode)" },
 	{ "check",  cmd_check,  "probe NTP servers for monlist (mode 7) and mode 6 exposure" },
 };

@@ -8,8 +8,9 @@
 
 #include "common.h"
 #include "cmds.h"
+#include "prom.h"
 
-static const char stats_usage[] = "ntpguard stats [--json]";
+static const char stats_usage[] = "ntpguard stats [--json | --prom | --watch [SECONDS]]";
 
 static void print_text(const struct ng_ifrec *r, const struct ng_counter *c,
 		       const struct ng_counter *w)
@@ -52,9 +53,14 @@ int cmd_stats(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "prom", no_argument, NULL, 'p' },
+		{ "watch", optional_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
+	const char *watch_arg = NULL;
+	bool prom = false, watch = false;
+	double interval = 1;
 	struct ng_counter cnt[NG_R__COUNT], would[NG_R__COUNT];
 	struct ng_iface_slots *grp = NULL;
 	struct ng_ifrec *recs = NULL;
@@ -62,9 +68,17 @@ int cmd_stats(int argc, char **argv)
 	bool json = false;
 	int c, n, fd = -1, cfd = -1, ret = NG_EXIT_FAIL;
 
-	while ((c = getopt_long(argc, argv, "+jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+jpw::h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = true; break;
+		case 'p': prom = true; break;
+		case 'w':
+			watch = true;
+			watch_arg = optarg;
+			/* "--watch 2" as well as "--watch=2" */
+			if (!watch_arg && optind < argc && argv[optind][0] != '-')
+				watch_arg = argv[optind++];
+			break;
 		case 'h':
 			printf("usage: %s\n\n"
 			       "Packets and bytes per interface and per reason (every\n"
@@ -74,6 +88,14 @@ int cmd_stats(int argc, char **argv)
 			       "  -j, --json   machine-readable output:\n"
 			       "    {\"interfaces\": {\"IF\": {\"mode\": \"native|skb\",\n"
 			       "      \"reasons\": {\"REASON\": {\"packets\": N, \"bytes\": N}}}}}\n"
+			       "  -p, --prom   Prometheus text format, the metrics `ntpguard export`\n"
+			       "               writes (without the exporter's own); prints\n"
+			       "               ntpguard_loaded 0 when ntpguard is not loaded\n"
+			       "  -w, --watch [SECONDS]\n"
+			       "               incident view: packets/s and bytes/s per interface\n"
+			       "               and reason since the last refresh, every SECONDS\n"
+			       "               (default 1, 0.1..3600); redrawn in place on a\n"
+			       "               terminal, plain lines otherwise; Ctrl-C quits\n"
 			       "  -h, --help   this help\n", stats_usage);
 			return NG_EXIT_OK;
 		default:
@@ -82,6 +104,16 @@ int cmd_stats(int argc, char **argv)
 	}
 	if (optind < argc)
 		return ng_usage_err(stats_usage, "stats: unexpected argument '%s'", argv[optind]);
+	if (json + prom + watch > 1)
+		return ng_usage_err(stats_usage, "stats: --json, --prom and --watch "
+				    "exclude each other");
+	if (watch_arg && ng_parse_seconds(watch_arg, 0.1, 3600, &interval))
+		return ng_usage_err(stats_usage, "stats: --watch: '%s' is not a number "
+				    "of seconds in 0.1..3600", watch_arg);
+	if (prom)
+		return ng_stats_prom();
+	if (watch)
+		return ng_stats_watch(interval);
 
 	ng_paths_init(&paths);
 	if (ng_require_privs(false) || ng_require_loaded(&paths))
