@@ -40,6 +40,7 @@ suite "CLI tests" tests/cli.sh
 suite "policy CLI tests (set, status)" tests/policy-cli.sh
 suite "test responder checks" tests/responder-check.sh
 suite "integration tests (network namespaces)" tests/integration.sh
+suite "observability (export, node_exporter, promtool, top, stats --watch)" tests/observability.sh
 suite "rate-cap tests (network namespaces)" tests/ratecap.sh
 suite "ntpguard check (namespaces, tshark)" tests/check.sh
 

@@ -1,0 +1,708 @@
+#!/bin/bash
+# tests/observability.sh - `stats --prom`, `export`, `top`, `stats --watch`,
+# the alert rules and the systemd units, in network namespaces, with the
+# real promtool and prometheus-node-exporter (unpacked into build/sysroot by
+# scripts/deps.sh).
+#
+#   att eth0 203.0.113.66-.68/24, 2001:db8:3::66/64 ---- srv eth0 203.0.113.1/24
+#                                                             2001:db8:3::1/64
+#   srv also has a veth named q"b\c (label escaping) and runs
+#   node_exporter on its own 127.0.0.1.
+#
+# att sends hand-built frames (AF_PACKET), so every packet and byte count
+# is known exactly. Everything created carries the prefix ngo<pid>-, the
+# bpffs is private, mounts and pids are ours and removed on exit.
+#
+#   tests/observability.sh      prints "N passed, N failed"
+#   NG_KEEP_TMP=1               keep the temp dir (logs, captured screens)
+set -u
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/lib.sh"
+NG_PFX="ngo$$-"
+
+PROMTOOL=$NG_SYSROOT/usr/bin/promtool
+NODE_EXPORTER=$NG_SYSROOT/usr/bin/prometheus-node-exporter
+ng_require_root
+ng_require_bin ip nsenter script timeout "$NG_PY" "$NTPGUARD" "$PROMTOOL" "$NODE_EXPORTER"
+
+T0=$(date +%s)
+NG=$NTPGUARD
+SRV4=203.0.113.1
+SRV6=2001:db8:3::1
+QIF='q"b\c'           # interface name with a double quote and a backslash
+QIF_LABEL='q\"b\\c'   # ... as a Prometheus label value
+OBS_MNTS=()           # tmpfs mounts of this run
+TMUX_SOCK="ngo$$"
+HAVE_TMUX=0
+command -v tmux >/dev/null 2>&1 && HAVE_TMUX=1
+
+obs_cleanup() {
+	local rc=$? m
+	for m in "${OBS_MNTS[@]}"; do
+		mountpoint -q "$m" && { umount "$m" 2>/dev/null || umount -l "$m"; }
+	done
+	[ "$HAVE_TMUX" = 1 ] && tmux -L "$TMUX_SOCK" kill-server 2>/dev/null
+	(exit $rc)
+	ng_cleanup
+}
+trap obs_cleanup EXIT
+
+# ---- helpers (Python) ----------------------------------------------------------
+
+# tx.py IFACE DSTMAC SPEC... : send hand-built Ethernet frames. SPEC is
+# "v4|v6,SRC,DST,SPORT,DPORT,HEXPAYLOAD,COUNT[,GAP_MS]"; an IPv4 SRC may be a
+# last-octet range A.B.C.X-Y (one frame per address per COUNT). Prints
+# "<frames> <octets>", octets as XDP counts them (whole frames).
+cat >"$NG_TMP/tx.py" <<'EOF'
+import socket, struct, sys, time
+def csum(b):
+    if len(b) % 2: b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16: s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+iface, dmac = sys.argv[1], bytes.fromhex(sys.argv[2].replace(":", ""))
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind((iface, 0))
+smac = s.getsockname()[4]
+frames = octets = 0
+for spec in sys.argv[3:]:
+    fam, src, dst, sp, dp, hexp, cnt, *gap = spec.split(",")
+    payload, ulen = bytes.fromhex(hexp), 8 + len(hexp) // 2
+    if "-" in src:
+        base, rng = src.rsplit(".", 1)
+        lo, hi = map(int, rng.split("-"))
+        srcs = ["%s.%d" % (base, i) for i in range(lo, hi + 1)]
+    else:
+        srcs = [src]
+    for a in srcs:
+        if fam == "v4":
+            sa, da = socket.inet_aton(a), socket.inet_aton(dst)
+            ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + ulen, 0, 0x4000, 64, 17, 0, sa, da)
+            ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+            pseudo, et = sa + da + struct.pack("!BBH", 0, 17, ulen), 0x0800
+        else:
+            sa, da = socket.inet_pton(socket.AF_INET6, a), socket.inet_pton(socket.AF_INET6, dst)
+            ip = struct.pack("!IHBB16s16s", 0x60000000, ulen, 17, 64, sa, da)
+            pseudo, et = sa + da + struct.pack("!I3xB", ulen, 17), 0x86dd
+        udp = struct.pack("!HHHH", int(sp), int(dp), ulen, 0) + payload
+        udp = udp[:6] + struct.pack("!H", csum(pseudo + udp) or 0xffff) + udp[8:]
+        frame = dmac + smac + struct.pack("!H", et) + ip + udp
+        for i in range(int(cnt)):
+            s.send(frame)
+            if gap:
+                time.sleep(float(gap[0]) / 1000)
+        frames += int(cnt)
+        octets += int(cnt) * len(frame)
+print(frames, octets)
+EOF
+
+# prom.py FILE NAME [LABEL=VALUE...] : value of the one sample of NAME whose
+# labels include those given ("none" / "many" otherwise).
+# prom.py --lint FILE : no timestamps, one HELP and TYPE per family, given
+# before its samples; prints what is wrong, exit 1.
+cat >"$NG_TMP/prom.py" <<'EOF'
+import re, sys
+LINE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+(\S+))?$')
+LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
+def unesc(v):
+    return re.sub(r'\\(.)', lambda m: "\n" if m.group(1) == "n" else m.group(1), v)
+def samples(text):
+    for l in text.splitlines():
+        if not l or l.startswith("#"):
+            continue
+        m = LINE.match(l)
+        if not m:
+            yield None, l, None, None
+            continue
+        yield m.group(1), {k: unesc(v) for k, v in LABEL.findall(m.group(2) or "")}, m.group(3), m.group(4)
+if sys.argv[1] == "--lint":
+    text, bad, help_, type_ = open(sys.argv[2]).read(), [], {}, {}
+    for l in text.splitlines():
+        p = l.split(" ", 3)
+        if l.startswith("# HELP ") or l.startswith("# TYPE "):
+            d = help_ if p[1] == "HELP" else type_
+            d[p[2]] = d.get(p[2], 0) + 1
+    for n, d in list(help_.items()) + list(type_.items()):
+        if d != 1:
+            bad.append("%s: %d HELP/TYPE lines" % (n, d))
+    for name, labels, value, ts in samples(text):
+        if name is None:
+            bad.append("unparsable: " + labels)
+            continue
+        fam = re.sub(r"_(total|bucket|sum|count)$", "", name)
+        if name not in type_ and fam not in type_:
+            bad.append("no TYPE before " + name)
+        if ts is not None:
+            bad.append("timestamp on " + name)
+    print("\n".join(bad))
+    sys.exit(1 if bad else 0)
+path, name, want = sys.argv[1], sys.argv[2], dict(a.split("=", 1) for a in sys.argv[3:])
+hits = [v for n, l, v, _ in samples(open(path).read())
+        if n == name and all(l.get(k) == w for k, w in want.items())]
+if not hits:
+    print("none")
+elif len(hits) > 1:
+    print("many")
+else:
+    v = float(hits[0])
+    print(int(v) if v == int(v) and abs(v) < 2**53 else hits[0])
+EOF
+
+# fetch.py URL : GET, body on stdout.
+cat >"$NG_TMP/fetch.py" <<'EOF'
+import sys, urllib.request
+sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())
+EOF
+
+# reader.py FILE SECONDS LASTFAMILY : read FILE over and over for SECONDS;
+# a read is complete when it ends in a newline and its last line is a sample
+# of LASTFAMILY (the family written last). Prints
+# "reads=N partial=N distinct=N missing=N".
+cat >"$NG_TMP/reader.py" <<'EOF'
+import sys, time
+path, secs, last = sys.argv[1], float(sys.argv[2]), sys.argv[3]
+reads = partial = missing = 0
+seen = set()
+end = time.monotonic() + secs
+while time.monotonic() < end:
+    try:
+        with open(path, "rb") as f:
+            d = f.read()
+    except FileNotFoundError:
+        missing += 1
+        time.sleep(0.0005)
+        continue
+    reads += 1
+    lines = d.decode(errors="replace").rstrip("\n").split("\n")
+    if not d.endswith(b"\n") or not lines[-1].startswith(last + " ") or \
+       not d.startswith(b"# HELP ntpguard_loaded "):
+        partial += 1
+    else:
+        seen.add(hash(d))
+    time.sleep(0.0005)
+print("reads=%d partial=%d distinct=%d missing=%d" % (reads, partial, len(seen), missing))
+EOF
+
+pq() { "$NG_PY" "$NG_TMP/prom.py" "$@" 2>/dev/null || echo "?"; }
+# field of "reads=N partial=N ..." output
+kv() { sed -n "s/.*\b$1=\([0-9]*\).*/\1/p" <<<"$2"; }
+
+# ---- topology ---------------------------------------------------------------------
+ng_setup_bpffs
+ng_log "topology (prefix $NG_PFX)"
+ng_ns_add att
+ng_ns_add srv
+ng_veth att eth0 srv eth0
+ns att ip addr add 203.0.113.66/24 dev eth0
+ns att ip addr add 203.0.113.67/24 dev eth0
+ns att ip addr add 203.0.113.68/24 dev eth0
+ns att ip addr add 2001:db8:3::66/64 dev eth0 nodad
+ns srv ip addr add $SRV4/24 dev eth0
+ns srv ip addr add $SRV6/64 dev eth0 nodad
+ns srv ip link add "$QIF" type veth peer name ngoq0
+ns srv ip link set "$QIF" up
+ns srv ip link set ngoq0 up
+mac() { ns "$1" ip -j link show dev "$2" | ng_json "d[0]['address']"; }
+SRV_MAC=$(mac srv eth0)
+ns srv ip neigh replace 203.0.113.66 lladdr "$(mac att eth0)" dev eth0 nud permanent
+
+M7REQ=1700032a00000000                        # VN 2, mode 7, impl 3, code 42: 8 octets
+M7RSP=9700032a00060048$(printf '00%.0s' $(seq 432)) # R=1, 6 x 72-octet items: 440 octets
+M6REQ=160100010000000000000000                # VN 2, mode 6, READSTAT: 12 octets
+M3REQ=23$(printf '00%.0s' $(seq 47))           # VN 4, mode 3: 48 octets
+# tx SPEC... : send from att eth0 to srv's MAC; sets TX_PKTS TX_BYTES
+tx() {
+	local r
+	r=$(ns att "$NG_PY" "$NG_TMP/tx.py" eth0 "$SRV_MAC" "$@") || { TX_PKTS=0 TX_BYTES=0; return 1; }
+	TX_PKTS=${r% *} TX_BYTES=${r#* }
+}
+prom_snap() { # prom_snap FILE : stats --prom of srv into FILE
+	ns srv "$NG" stats --prom >"$1" 2>"$1.err" || : >"$1"
+}
+m7() { # m7 FILE ACTION : mode7_request_dropped packets on eth0 ingress
+	pq "$1" ntpguard_packets_total interface=eth0 direction=ingress \
+		reason=mode7_request_dropped action="$2"
+}
+
+# =============================================================================
+ng_log "case 1: options and help"
+for c in "export" "top" "stats"; do
+	check_rc "1a $c --help exits 0" 0 "$NG" $c --help
+done
+"$NG" stats --help >"$NG_TMP/stats-help" 2>&1
+check_grep "1b stats --help documents --prom" "$NG_TMP/stats-help" '^ +-p, --prom'
+check_grep "1c stats --help documents --watch [SECONDS]" "$NG_TMP/stats-help" '--watch \[SECONDS\]'
+"$NG" export --help >"$NG_TMP/export-help" 2>&1
+check_grep "1d export --help: default directory is Debian's" "$NG_TMP/export-help" \
+	'default /var/lib/prometheus/node-exporter'
+"$NG" --help >"$NG_TMP/main-help" 2>&1
+check_grep "1e ntpguard --help lists top" "$NG_TMP/main-help" '^  top '
+check_grep "1f ntpguard --help lists export" "$NG_TMP/main-help" '^  export '
+bad_args=(
+	"export --interval 0" "export --interval abc" "export --interval 1e9"
+	"export --interval -1" "export --dir" "export extra" "export --bogus"
+	"top -n 0" "top -n 1x" "top -n" "top extra" "top --bogus"
+	"stats --prom --json" "stats --prom --watch" "stats --watch 0"
+	"stats --watch abc" "stats --watch=-1" "stats --watch 1 extra"
+)
+for a in "${bad_args[@]}"; do
+	# shellcheck disable=SC2086
+	if check_rc "1g '$a' exits 2" 2 "$NG" $a; then
+		check_eq "1h '$a': first stderr line is one ntpguard: line" yes \
+			"$(head -n 1 "$NG_ERR" | grep -q '^ntpguard: ' && echo yes || echo no)"
+	fi
+done
+
+# =============================================================================
+ng_log "case 2: not loaded"
+check_rc "2a stats --prom when not loaded exits 0" 0 ns srv "$NG" stats --prom
+cp "$NG_OUT" "$NG_TMP/notloaded.prom"
+check_eq "2b ... ntpguard_loaded 0" 0 "$(pq "$NG_TMP/notloaded.prom" ntpguard_loaded)"
+check "2c ... passes promtool check metrics" "$PROMTOOL" check metrics <"$NG_TMP/notloaded.prom"
+check_rc "2d top when not loaded exits 1" 1 ns srv "$NG" top
+check_eq "2e ... with exactly one ntpguard: line" "1 1" \
+	"$(wc -l <"$NG_ERR") $(grep -c '^ntpguard: .*not loaded' "$NG_ERR")"
+check_rc "2f stats --watch when not loaded exits 1" 1 ns srv timeout 5 "$NG" stats --watch 1
+mkdir "$NG_TMP/tf0"
+check "2g export --once when not loaded writes a file" ns srv "$NG" export --once --dir "$NG_TMP/tf0"
+check_eq "2h ... saying ntpguard_loaded 0" 0 "$(pq "$NG_TMP/tf0/ntpguard.prom" ntpguard_loaded)"
+
+# =============================================================================
+ng_log "case 3: load, policy and what top says about tracking"
+check "3a load --egress --max-sources 64 eth0" ns srv "$NG" load --egress --max-sources 64 eth0
+check "3b load --mode skb on the interface named $QIF" ns srv "$NG" load --mode skb "$QIF"
+check "3c allow add 198.51.100.20 2001:db8:5::/48" \
+	ns srv "$NG" allow add 198.51.100.20 2001:db8:5::/48
+check "3d top with the default policy" ns srv "$NG" top
+cp "$NG_OUT" "$NG_TMP/top-default.txt"
+check_grep "3e ... says tracking is off, only rate-capped mode6_request recorded" \
+	"$NG_TMP/top-default.txt" 'tracking is off: only rate-capped classes \(mode6_request\)'
+check_grep "3f ... and says how to track the rest" "$NG_TMP/top-default.txt" 'ntpguard set track=on'
+check "3g set mode6_request=drop (nothing rate-capped, tracking off)" \
+	ns srv "$NG" set mode6_request=drop
+check "3h top" ns srv "$NG" top
+cp "$NG_OUT" "$NG_TMP/top-off.txt"
+check_grep "3i ... says per-key counters are off and how to enable them" "$NG_TMP/top-off.txt" \
+	'^note: per-key counters are off: .*enable with: ntpguard set track=on'
+check_grep "3j ... recorded classes: none" "$NG_TMP/top-off.txt" 'recorded classes: none'
+check_eq "3k top --json: note set, tracked_classes empty" "True []" \
+	"$(ns srv "$NG" top --json | ng_json "str(d['note'] is not None and 'track=on' in d['note']) + ' ' + str(d['tracked_classes'])")"
+check "3l set mode6_request=ratecap track=on" ns srv "$NG" set mode6_request=ratecap track=on
+check_eq "3m top --json: every class tracked, no note" "None 3" \
+	"$(ns srv "$NG" top --json | ng_json "str(d['note']) + ' ' + str(len(d['tracked_classes']))")"
+
+# =============================================================================
+ng_log "case 4: traffic through the filter"
+prom_snap "$NG_TMP/p0.prom"
+tx "v4,203.0.113.66,$SRV4,40001,123,$M7REQ,30"
+A_P=$TX_PKTS A_B=$TX_BYTES
+tx "v6,2001:db8:3::66,$SRV6,40001,123,$M7REQ,12" "v6,2001:db8:3::99,$SRV6,40002,123,$M7REQ,3"
+B_P=$TX_PKTS B_B=$TX_BYTES
+tx "v4,203.0.113.67,$SRV4,40003,123,$M7REQ,5"
+C_P=$TX_PKTS C_B=$TX_BYTES
+tx "v4,203.0.113.68,$SRV4,40004,123,$M6REQ,40"
+M6_P=$TX_PKTS
+tx "v4,203.0.113.66,198.51.100.77,123,50000,$M7RSP,10"
+V4_P=$TX_PKTS V4_B=$TX_BYTES
+tx "v6,2001:db8:3::66,2001:db8:77::5,123,50000,$M7RSP,4"
+V6_P=$TX_PKTS V6_B=$TX_BYTES
+tx "v4,203.0.113.66,$SRV4,40005,123,$M3REQ,3"
+M3_P=$TX_PKTS M3_B=$TX_BYTES
+# egress: srv's own mode 3 queries leave through eth0
+ns srv "$NG_PY" -c "
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(2): s.sendto(b'\x23' + bytes(47), ('203.0.113.66', 123))"
+check_eq "4a the sender sent the planned frames" "30 1500 15 1050 5 250 40 10 4820 4 2008 3 270" \
+	"$A_P $A_B $B_P $B_B $C_P $C_B $M6_P $V4_P $V4_B $V6_P $V6_B $M3_P $M3_B"
+sleep 0.3
+P1=$NG_TMP/p1.prom
+prom_snap "$P1"
+check "4b stats --prom passes promtool check metrics (no lint findings)" \
+	"$PROMTOOL" check metrics <"$P1"
+check "4c ... no timestamps, one HELP/TYPE per family, TYPE before samples" \
+	"$NG_PY" "$NG_TMP/prom.py" --lint "$P1"
+M7_P=$((A_P + B_P + C_P)) M7_B=$((A_B + B_B + C_B))
+check_eq "4d packets_total{eth0,ingress,mode7_request_dropped,drop} = requests sent" \
+	"$M7_P" "$(m7 "$P1" drop)"
+check_eq "4e bytes_total{...} = their frame octets" "$M7_B" \
+	"$(pq "$P1" ntpguard_bytes_total interface=eth0 direction=ingress reason=mode7_request_dropped action=drop)"
+check_eq "4f would_drop series present and 0 (monitor off)" 0 "$(m7 "$P1" would_drop)"
+check_eq "4g no would_drop series for a pass reason" none \
+	"$(pq "$P1" ntpguard_packets_total interface=eth0 direction=ingress reason=ntp_passed action=would_drop)"
+check_eq "4h oversized responses: packets" "$((V4_P + V6_P))" \
+	"$(pq "$P1" ntpguard_packets_total interface=eth0 direction=ingress reason=mode7_response_oversized action=drop)"
+check_eq "4i oversized responses: bytes" "$((V4_B + V6_B))" \
+	"$(pq "$P1" ntpguard_bytes_total interface=eth0 direction=ingress reason=mode7_response_oversized action=drop)"
+check_eq "4j ntp_passed (mode 3) packets and bytes" "$M3_P $M3_B" \
+	"$(pq "$P1" ntpguard_packets_total interface=eth0 direction=ingress reason=ntp_passed action=pass) $(pq "$P1" ntpguard_bytes_total interface=eth0 direction=ingress reason=ntp_passed action=pass)"
+M6_PASS=$(pq "$P1" ntpguard_packets_total interface=eth0 direction=ingress reason=mode6_request_passed action=pass)
+M6_CAP=$(pq "$P1" ntpguard_packets_total interface=eth0 direction=ingress reason=mode6_request_ratecapped action=drop)
+check_eq "4k mode 6: passed + ratecapped = sent" "$M6_P" "$((M6_PASS + M6_CAP))"
+check_ge "4l mode 6: the burst (20) passed" 20 "$M6_PASS"
+check_ge "4m mode 6: the rest was rate-capped" 15 "$M6_CAP"
+check_eq "4n egress: srv's 2 mode 3 queries as ntp_passed on direction=egress" "2 180" \
+	"$(pq "$P1" ntpguard_packets_total interface=eth0 direction=egress reason=ntp_passed action=pass) $(pq "$P1" ntpguard_bytes_total interface=eth0 direction=egress reason=ntp_passed action=pass)"
+ST=$(ns srv "$NG" status --json)
+MODE=$(ng_json "d['interfaces']['eth0']['mode']" <<<"$ST")
+DISP=$(ng_json "'true' if d['interfaces']['eth0']['attach'] == 'dispatcher' else 'false'" <<<"$ST")
+check_eq "4o attached{eth0,ingress,mode,dispatcher} = 1, labels as in status" 1 \
+	"$(pq "$P1" ntpguard_attached interface=eth0 direction=ingress mode="$MODE" dispatcher="$DISP")"
+check_eq "4p attached{eth0,egress,mode=tc,dispatcher=false} = 1" 1 \
+	"$(pq "$P1" ntpguard_attached interface=eth0 direction=egress mode=tc dispatcher=false)"
+check_eq "4q attached for $QIF (skb mode) = 1" 1 \
+	"$(pq "$P1" ntpguard_attached interface="$QIF" direction=ingress mode=skb)"
+check_grep "4r the interface name is escaped in labels" "$P1" \
+	'^ntpguard_attached\{interface="q\\"b\\\\c",'
+check_eq "4s allow_entries ipv4 ipv6" "1 1" \
+	"$(pq "$P1" ntpguard_allow_entries family=ipv4) $(pq "$P1" ntpguard_allow_entries family=ipv6)"
+check_eq "4t rate_table_capacity = --max-sources" 64 "$(pq "$P1" ntpguard_rate_table_capacity)"
+TOPJ=$(ns srv "$NG" top --json)
+check_eq "4u rate_table_entries = top's tracked keys" \
+	"$(ng_json "d['tracked_keys']" <<<"$TOPJ")" "$(pq "$P1" ntpguard_rate_table_entries)"
+check_eq "4v keys_inserted_total = top's keys inserted" \
+	"$(ng_json "d['keys_inserted']" <<<"$TOPJ")" "$(pq "$P1" ntpguard_rate_table_keys_inserted_total)"
+check_eq "4w monitor_mode 0, tracking_enabled 1" "0 1" \
+	"$(pq "$P1" ntpguard_monitor_mode) $(pq "$P1" ntpguard_tracking_enabled)"
+VERSION=$("$NG" --version | awk '{print $2}')
+check_eq "4x build_info{version} = ntpguard --version" 1 \
+	"$(pq "$P1" ntpguard_build_info version="$VERSION")"
+check_eq "4y no exporter metrics in stats --prom" 0 "$(grep -c '^ntpguard_export_' "$P1")"
+check_eq "4z no per-address labels" 0 "$(grep -Ec '203\.0\.113|198\.51\.100|2001:db8' "$P1")"
+check_eq "4A every series of the counters per attachment (3 x 2 x 22)" 132 \
+	"$(grep -Ec '^ntpguard_(packets|bytes)_total\{' "$P1")"
+
+# =============================================================================
+ng_log "case 5: top"
+check "5a top" ns srv "$NG" top
+cp "$NG_OUT" "$NG_TMP/top.txt"
+check_grep "5b first line: tracked keys N of 64, not overflowed" "$NG_TMP/top.txt" \
+	'^tracked keys: [0-9]+ of 64; table overflowed: no \([0-9]+ keys inserted\)$'
+q() { ng_json "$1" <<<"$TOPJ"; }
+check_eq "5c top source: 203.0.113.66, mode7_request, 30 dropped, 1500 bytes" \
+	"203.0.113.66 mode7_request $A_P $A_B" \
+	"$(q "' '.join(str(d['sources'][0][k]) for k in ('address','class','dropped_packets','dropped_bytes'))")"
+check_eq "5d sources sorted by dropped packets" true \
+	"$(q "[s['dropped_packets'] for s in d['sources']] == sorted([s['dropped_packets'] for s in d['sources']], reverse=True)")"
+check_eq "5e IPv6 sources aggregated per /64: 2001:db8:3::/64 with 15 dropped" "2001:db8:3::/64 $B_P $B_B 64" \
+	"$(q "' '.join(str(s[k]) for s in d['sources'] if s['address'] == '2001:db8:3::/64' for k in ('address','dropped_packets','dropped_bytes','prefix_len'))")"
+check_eq "5f 203.0.113.67: 5 dropped" "$C_P" \
+	"$(q "[s['dropped_packets'] for s in d['sources'] if s['address'] == '203.0.113.67'][0]")"
+check_eq "5g 203.0.113.68 (mode 6): dropped = ratecapped, passed = passed" "mode6_request $M6_CAP $M6_PASS" \
+	"$(q "' '.join(str(s[k]) for s in d['sources'] if s['address'] == '203.0.113.68' for k in ('class','dropped_packets','passed_packets'))")"
+check_eq "5h victims: 198.51.100.77 (10) then 2001:db8:77::/64 (4), with bytes" \
+	"198.51.100.77 mode7_response $V4_P $V4_B 2001:db8:77::/64 mode7_response $V6_P $V6_B" \
+	"$(q "' '.join(str(s[k]) for s in d['destinations'] for k in ('address','class','dropped_packets','dropped_bytes'))")"
+check_eq "5i last seen is recent (< 30 s) for every key" true \
+	"$(q "all(0 <= s['last_seen_seconds_ago'] < 30 for s in d['sources'] + d['destinations'])")"
+check_eq "5j not overflowed, keys inserted = tracked keys" "False True" \
+	"$(q "str(d['overflowed']) + ' ' + str(d['keys_inserted'] == d['tracked_keys'])")"
+check_grep "5k text: the top source row" "$NG_TMP/top.txt" \
+	"^  203\\.0\\.113\\.66 +mode7_request +$A_P +$A_B +0 +[0-9.]+s ago$"
+check_grep "5l text: the victims section lists 198.51.100.77" "$NG_TMP/top.txt" \
+	"^  198\\.51\\.100\\.77 +mode7_response +$V4_P +$V4_B "
+check_eq "5m top -n 1 --json: one key per list" "1 1" \
+	"$(ns srv "$NG" top -n 1 --json | ng_json "'%d %d' % (len(d['sources']), len(d['destinations']))")"
+check_eq "5n top -n 1: one row per list in text" 2 \
+	"$(ns srv "$NG" top -n 1 | grep -Ec '^  [0-9a-f.:/]+ +mode')"
+
+# =============================================================================
+ng_log "case 6: export and a real node_exporter"
+TF=$NG_TMP/textfile
+mkdir "$TF"
+PORT=$(ns srv "$NG_PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+ng_bg export ns srv "$NG" export --dir "$TF" --interval 0.5
+EXP_PID=$NG_BG_PID
+ng_bg node_exporter ns srv "$NODE_EXPORTER" --web.listen-address="127.0.0.1:$PORT" \
+	--collector.disable-defaults --collector.textfile \
+	--collector.textfile.directory="$TF" --web.disable-exporter-metrics
+NE_PID=$NG_BG_PID
+scrape() { ns srv "$NG_PY" "$NG_TMP/fetch.py" "http://127.0.0.1:$PORT/metrics" >"$1" 2>/dev/null; }
+ng_wait_for 10 test -s "$TF/ntpguard.prom"
+check "6a export wrote $TF/ntpguard.prom" test -s "$TF/ntpguard.prom"
+check_eq "6b ... mode 0644" 644 "$(stat -c %a "$TF/ntpguard.prom" 2>/dev/null)"
+check "6c ... passes promtool check metrics" "$PROMTOOL" check metrics <"$TF/ntpguard.prom"
+check "6d ... and the format checks" "$NG_PY" "$NG_TMP/prom.py" --lint "$TF/ntpguard.prom"
+NOW=$(date +%s)
+TS=$(pq "$TF/ntpguard.prom" ntpguard_export_last_success_timestamp_seconds)
+check_eq "6e last_success timestamp is now (within 10 s)" yes \
+	"$(awk -v t="$TS" -v n="$NOW" 'BEGIN { d = n - t; print (d > -10 && d < 10) ? "yes" : "no" }')"
+ng_wait_for 10 scrape "$NG_TMP/m1.txt"
+check "6f node_exporter serves /metrics on 127.0.0.1:$PORT" scrape "$NG_TMP/m1.txt"
+M1=$NG_TMP/m1.txt
+check_eq "6g node_textfile_scrape_error 0" 0 "$(pq "$M1" node_textfile_scrape_error)"
+check_eq "6h node_textfile_mtime_seconds for ntpguard.prom" "$TF/ntpguard.prom" \
+	"$(grep -o 'node_textfile_mtime_seconds{file="[^"]*"' "$M1" | sed 's/.*file="//;s/"$//')"
+check_eq "6i /metrics: mode7_request_dropped (drop) = requests sent" "$M7_P" "$(m7 "$M1" drop)"
+check_eq "6j /metrics: oversized responses dropped (bytes)" "$((V4_B + V6_B))" \
+	"$(pq "$M1" ntpguard_bytes_total interface=eth0 direction=ingress reason=mode7_response_oversized action=drop)"
+check_eq "6k /metrics: egress ntp_passed" 2 \
+	"$(pq "$M1" ntpguard_packets_total interface=eth0 direction=egress reason=ntp_passed action=pass)"
+check_eq "6l /metrics: attached, escaped interface name round-trips" 1 \
+	"$(pq "$M1" ntpguard_attached interface="$QIF")"
+check_eq "6m /metrics: build_info, loaded, failures 0" "1 1 0" \
+	"$(pq "$M1" ntpguard_build_info version="$VERSION") $(pq "$M1" ntpguard_loaded) $(pq "$M1" ntpguard_export_failures_total)"
+tx "v4,203.0.113.66,$SRV4,40001,123,$M7REQ,7"
+M7_P=$((M7_P + TX_PKTS))
+moved() { scrape "$NG_TMP/m2.txt" && [ "$(m7 "$NG_TMP/m2.txt" drop)" = "$M7_P" ]; }
+ng_wait_for 10 moved
+check_eq "6n /metrics follows new traffic (7 more requests)" "$M7_P" "$(m7 "$NG_TMP/m2.txt" drop)"
+check "6o node_exporter is still running" kill -0 "$NE_PID"
+kill -TERM "$EXP_PID"
+wait "$EXP_PID"
+check_eq "6p export exits 0 on SIGTERM" 0 "$?"
+check_grep "6q ... and says so" "$NG_TMP/export.log" 'stopped by SIGTERM'
+check "6r the last file stays, complete" "$PROMTOOL" check metrics <"$TF/ntpguard.prom"
+check_eq "6s no temporary file left in the directory" "ntpguard.prom" "$(ls -A "$TF")"
+ng_bg export2 ns srv "$NG" export --dir "$TF" --interval 5
+sleep 0.5
+kill -INT "$NG_BG_PID"
+wait "$NG_BG_PID"
+check_eq "6t export exits 0 on SIGINT" 0 "$?"
+ng_stop "$NE_PID"
+
+# =============================================================================
+ng_log "case 7: atomic replacement"
+AT=$NG_TMP/atomic
+mkdir "$AT"
+ng_bg export3 ns srv "$NG" export --dir "$AT" --interval 0.1
+EXP_PID=$NG_BG_PID
+ng_wait_for 5 test -s "$AT/ntpguard.prom"
+R=$("$NG_PY" "$NG_TMP/reader.py" "$AT/ntpguard.prom" 3 ntpguard_export_last_success_timestamp_seconds)
+ng_log "reader against export: $R"
+check_ge "7a the reader read the file many times" 300 "$(kv reads "$R")"
+check_ge "7b ... while export replaced it many times" 10 "$(kv distinct "$R")"
+check_eq "7c ... and never saw a partial or missing file" "0 0" "$(kv partial "$R") $(kv missing "$R")"
+ng_stop "$EXP_PID"
+check_eq "7d no temporary files left" "ntpguard.prom" "$(ls -A "$AT")"
+# Control: the same reader against a writer that is not atomic (shell
+# redirection truncates, then ntpguard writes) must see partial files.
+CT=$NG_TMP/control
+mkdir "$CT"
+prom_snap "$CT/ntpguard.prom"
+(
+	end=$((SECONDS + 3))
+	while [ $SECONDS -lt $end ]; do
+		ns srv "$NG" stats --prom >"$CT/ntpguard.prom" 2>/dev/null
+		sleep 0.02
+	done
+) &
+CTL_PID=$!
+NG_PIDS+=("$CTL_PID")
+R=$("$NG_PY" "$NG_TMP/reader.py" "$CT/ntpguard.prom" 2.5 ntpguard_rate_table_keys_inserted_total)
+wait "$CTL_PID"
+ng_log "reader against a non-atomic writer (control): $R"
+check_ge "7e control: the reader detects partial files of a non-atomic writer" 1 "$(kv partial "$R")"
+
+# =============================================================================
+ng_log "case 8: write failures"
+check_rc "8a export --once to a missing directory exits 1" 1 \
+	ns srv "$NG" export --once --dir "$NG_TMP/missing"
+check_eq "8b ... with one ntpguard: line naming the cause" "1 1" \
+	"$(wc -l <"$NG_ERR") $(grep -c '^ntpguard: export: .*No such file or directory' "$NG_ERR")"
+
+FULL=$NG_TMP/full
+mkdir "$FULL"
+mount -t tmpfs -o size=8k,mode=0755 ngo-full "$FULL" && OBS_MNTS+=("$FULL")
+echo "# old" >"$FULL/ntpguard.prom"
+check_rc "8c export --once to a full filesystem exits 1" 1 ns srv "$NG" export --once --dir "$FULL"
+check_grep "8d ... No space left on device" "$NG_ERR" '^ntpguard: export: .*No space left on device'
+check_eq "8e ... the previous file is untouched, no temporary file left" "ntpguard.prom # old" \
+	"$(ls -A "$FULL") $(cat "$FULL/ntpguard.prom")"
+
+RO=$NG_TMP/ro
+mkdir "$RO"
+mount -t tmpfs -o size=1m,mode=0755 ngo-ro "$RO" && OBS_MNTS+=("$RO")
+echo "# old" >"$RO/ntpguard.prom"
+mount -o remount,ro "$RO"
+check_rc "8f export --once to a read-only filesystem exits 1" 1 ns srv "$NG" export --once --dir "$RO"
+check_grep "8g ... Read-only file system" "$NG_ERR" '^ntpguard: export: .*Read-only file system'
+check_eq "8h ... the previous file is untouched" "# old" "$(cat "$RO/ntpguard.prom")"
+
+# The loop keeps going: directory missing, then the disk full, then fixed.
+LATE=$NG_TMP/late
+ng_bg export4 ns srv "$NG" export --dir "$LATE" --interval 0.2
+EXP_PID=$NG_BG_PID
+sleep 1
+check "8i the export loop survives a missing directory" kill -0 "$EXP_PID"
+check_eq "8j ... and logged it once, not at every retry" 1 \
+	"$(grep -c '^ntpguard: export: .*No such file or directory' "$NG_TMP/export4.log")"
+mkdir "$LATE"
+ng_wait_for 5 test -s "$LATE/ntpguard.prom"
+check "8k the file appears once the directory exists" test -s "$LATE/ntpguard.prom"
+check_grep "8l ... and the loop says it writes again" "$NG_TMP/export4.log" 'written again \([0-9]+ failed attempts'
+check_ge "8m ntpguard_export_failures_total counts the failed attempts" 3 \
+	"$(pq "$LATE/ntpguard.prom" ntpguard_export_failures_total)"
+ng_stop "$EXP_PID"
+ng_bg export5 ns srv "$NG" export --dir "$FULL" --interval 0.2
+EXP_PID=$NG_BG_PID
+sleep 1
+check "8n the export loop survives a full disk" kill -0 "$EXP_PID"
+check_eq "8o ... keeping the previous file, no temporary file" "ntpguard.prom # old" \
+	"$(ls -A "$FULL") $(cat "$FULL/ntpguard.prom")"
+mount -o remount,size=1m "$FULL"
+full_fixed() { grep -q '^ntpguard_loaded 1$' "$FULL/ntpguard.prom"; }
+ng_wait_for 5 full_fixed
+check "8p after space is freed the loop writes the file" full_fixed
+ng_stop "$EXP_PID"
+check_eq "8q the filter is still attached after all this" attached \
+	"$(ns srv "$NG" status --json | ng_json "d['interfaces']['eth0']['state']")"
+prom_snap "$NG_TMP/p2.prom"
+tx "v4,203.0.113.66,$SRV4,40001,123,$M7REQ,5"
+prom_snap "$NG_TMP/p3.prom"
+check_eq "8r ... and still drops and counts" 5 \
+	"$(( $(m7 "$NG_TMP/p3.prom" drop) - $(m7 "$NG_TMP/p2.prom" drop) ))"
+
+# =============================================================================
+ng_log "case 9: stats --watch"
+# 20 mode 7 requests/s from att for 12 s, in the background (bounded).
+ng_bg trickle ns att "$NG_PY" "$NG_TMP/tx.py" eth0 "$SRV_MAC" "v4,203.0.113.66,$SRV4,40009,123,$M7REQ,240,50"
+TRICKLE_PID=$NG_BG_PID
+sleep 0.5
+timeout --preserve-status -s INT 3.5 nsenter --net="/run/netns/$(ng_nsname srv)" -- \
+	"$NG" stats --watch 1 >"$NG_TMP/watch-plain.txt" 2>&1
+check_eq "9a stats --watch (not a terminal) exits 0 on SIGINT" 0 "$?"
+check_grep "9b ... starts with a header line" "$NG_TMP/watch-plain.txt" '^# ntpguard stats --watch: every 1 s'
+check_ge "9c ... plain lines with the mode 7 drop rate" 2 \
+	"$(grep -Ec '^[0-9T:-]+ eth0 ingress mode7_request_dropped drop [0-9.]+ pkt/s [0-9]+ B/s$' "$NG_TMP/watch-plain.txt")"
+check_ge "9d ... a total line per attachment and refresh" 6 \
+	"$(grep -Ec '^[0-9T:-]+ \S+ (ingress|egress) total drop ' "$NG_TMP/watch-plain.txt")"
+check_eq "9e ... no terminal escape sequences" 0 "$(grep -c $'\e' "$NG_TMP/watch-plain.txt")"
+RATE=$(grep -E ' eth0 ingress mode7_request_dropped drop ' "$NG_TMP/watch-plain.txt" | tail -n 1 | awk '{print $6}')
+check_eq "9f ... the rate is about the 20/s sent (10..30)" yes \
+	"$(awk -v r="${RATE:-0}" 'BEGIN { print (r >= 10 && r <= 30) ? "yes" : "no" }')"
+
+# On a terminal (script(1) gives it a pty): redrawn in place, Ctrl-C = SIGINT.
+PIDF=$NG_TMP/watch.pid
+ng_bg watchtty script -qfec "sh -c 'echo \$\$ > $PIDF; exec nsenter --net=/run/netns/$(ng_nsname srv) -- $NG stats --watch 1'" /dev/null
+SCRIPT_PID=$NG_BG_PID
+sleep 2.6
+kill -INT "$(cat "$PIDF" 2>/dev/null)" 2>/dev/null
+wait "$SCRIPT_PID"
+check_eq "9g stats --watch on a terminal exits 0 on SIGINT" 0 "$?"
+RAW=$NG_TMP/watchtty.log
+check_ge "9h ... redraws in place (cursor home), once per refresh" 3 "$(grep -o $'\e\\[H' "$RAW" | wc -l)"
+check_eq "9i ... hides the cursor and gives it back on exit" "1 1" \
+	"$(grep -c $'\e\\[?25l' "$RAW") $(grep -c $'\e\\[?25h' "$RAW")"
+check_grep "9j ... shows the rate table" "$RAW" 'mode7_request_dropped +drop +[0-9]+\.[0-9] '
+
+if [ "$HAVE_TMUX" = 1 ]; then
+	tmux -L "$TMUX_SOCK" -f /dev/null new-session -d -s watch -x 100 -y 45 \
+		"nsenter --net=/run/netns/$(ng_nsname srv) -- $NG stats --watch 1" \; \
+		set-option -t watch remain-on-exit on
+	sleep 2.5
+	tmux -L "$TMUX_SOCK" capture-pane -p -t watch >"$NG_TMP/watch-screen.txt"
+	check_eq "9k tmux: one header on the screen (refreshed in place)" 1 \
+		"$(grep -c '^ntpguard stats --watch: every 1 s' "$NG_TMP/watch-screen.txt")"
+	check_grep "9l tmux: eth0 ingress with a non-zero mode 7 drop rate" "$NG_TMP/watch-screen.txt" \
+		'^  mode7_request_dropped +drop +[1-9][0-9]*\.[0-9] +[0-9.]+ [k]?B/s'
+	check_grep "9m tmux: the egress attachment and the escaped-name interface are listed" \
+		"$NG_TMP/watch-screen.txt" '^eth0 egress \(tc mode'
+	tmux -L "$TMUX_SOCK" send-keys -t watch C-c
+	dead() { [ "$(tmux -L "$TMUX_SOCK" display-message -p -t watch '#{pane_dead}')" = 1 ]; }
+	ng_wait_for 5 dead
+	check_eq "9n tmux: Ctrl-C ends it with exit 0" "1 0" \
+		"$(tmux -L "$TMUX_SOCK" display-message -p -t watch '#{pane_dead} #{pane_dead_status}')"
+	tmux -L "$TMUX_SOCK" kill-server 2>/dev/null
+	ng_log "stats --watch screen (tmux, 100x45):"
+	sed -e 's/[[:space:]]*$//' -e '/^$/N;/^\n$/D' "$NG_TMP/watch-screen.txt" | sed 's/^/#   /'
+else
+	skip "9k-9n tmux screen checks" "tmux is not installed"
+fi
+ng_stop "$TRICKLE_PID"
+
+# =============================================================================
+ng_log "case 10: monitor mode and overflow of the per-key table"
+prom_snap "$NG_TMP/p4.prom"
+check "10a set monitor=on" ns srv "$NG" set monitor=on
+tx "v4,203.0.113.66,$SRV4,40001,123,$M7REQ,4"
+prom_snap "$NG_TMP/p5.prom"
+check_eq "10b would_drop series counts monitor mode's would-drops" 4 \
+	"$(( $(m7 "$NG_TMP/p5.prom" would_drop) - $(m7 "$NG_TMP/p4.prom" would_drop) ))"
+check_eq "10c ... and the drop series does not move" 0 \
+	"$(( $(m7 "$NG_TMP/p5.prom" drop) - $(m7 "$NG_TMP/p4.prom" drop) ))"
+check_eq "10d ntpguard_monitor_mode 1" 1 "$(pq "$NG_TMP/p5.prom" ntpguard_monitor_mode)"
+check_grep "10e top says dropped means would-drop" <(ns srv "$NG" top) 'MONITOR MODE: dropped = would have been dropped'
+check "10f set monitor=off" ns srv "$NG" set monitor=off
+# 100 spoofed sources against a 64-key table.
+tx "v4,203.0.113.100-199,$SRV4,40001,123,$M7REQ,1"
+check "10g top after 100 spoofed sources" ns srv "$NG" top
+cp "$NG_OUT" "$NG_TMP/top-overflow.txt"
+check_grep "10h ... table overflowed: yes" "$NG_TMP/top-overflow.txt" \
+	'^tracked keys: [0-9]+ of 64; table overflowed: yes \([0-9]+ keys inserted\)$'
+TOPJ=$(ns srv "$NG" top --json)
+check_eq "10i top --json: overflowed, at most 64 keys, > 100 inserted" "True True True" \
+	"$(ng_json "'%s %s %s' % (d['overflowed'], d['tracked_keys'] <= 64, d['keys_inserted'] > 100)" <<<"$TOPJ")"
+prom_snap "$NG_TMP/p6.prom"
+check_eq "10j prom: keys_inserted_total > capacity >= entries" yes \
+	"$(awk -v i="$(pq "$NG_TMP/p6.prom" ntpguard_rate_table_keys_inserted_total)" \
+		-v c="$(pq "$NG_TMP/p6.prom" ntpguard_rate_table_capacity)" \
+		-v e="$(pq "$NG_TMP/p6.prom" ntpguard_rate_table_entries)" \
+		'BEGIN { print (i > c && c >= e && e > 0) ? "yes" : "no" }')"
+
+# An interface that vanishes behind ntpguard's back: attached 0, counters kept.
+ns srv ip link del "$QIF"
+prom_snap "$NG_TMP/p7.prom"
+check_eq "10k a vanished interface exports ntpguard_attached 0" 0 \
+	"$(pq "$NG_TMP/p7.prom" ntpguard_attached interface="$QIF")"
+check_eq "10l ... and keeps its counter series" 44 \
+	"$(grep -c "^ntpguard_[a-z]*_total{interface=\"q" "$NG_TMP/p7.prom")"
+
+# =============================================================================
+ng_log "case 11: alert rules and systemd units"
+RULES=$NG_ROOT/scripts/ntpguard-alerts.yml
+RTEST=$NG_ROOT/scripts/ntpguard-alerts.test.yml
+check "11a promtool check rules" "$PROMTOOL" check rules "$RULES"
+check_grep "11b ... 7 rules" "$NG_OUT" 'SUCCESS: 7 rules found'
+check "11c promtool test rules on the sample series" "$PROMTOOL" test rules "$RTEST"
+# Controls: the rule test and the metrics lint can fail.
+mkdir "$NG_TMP/rules"
+cp "$RULES" "$NG_TMP/rules/"
+sed 's/"10 mode 7\/mode 6 requests/"11 mode 7\/mode 6 requests/' "$RTEST" >"$NG_TMP/rules/bad.test.yml"
+check_not "11d control: a wrong expectation fails promtool test rules" \
+	"$PROMTOOL" test rules "$NG_TMP/rules/bad.test.yml"
+printf '# HELP ntpguard_drops Drops.\n# TYPE ntpguard_drops counter\nntpguard_drops 1\n' >"$NG_TMP/bad.prom"
+check_not "11e control: a counter without _total fails promtool check metrics" \
+	"$PROMTOOL" check metrics <"$NG_TMP/bad.prom"
+if command -v systemd-analyze >/dev/null 2>&1; then
+	mkdir "$NG_TMP/units"
+	sed "s|/usr/local/sbin/ntpguard|$NG|g" "$NG_ROOT/scripts/ntpguard-export.service" \
+		>"$NG_TMP/units/ntpguard-export.service"
+	sed "s|/usr/local/sbin/ntpguard|$NG|g" "$NG_ROOT/scripts/ntpguard@.service" \
+		>"$NG_TMP/units/ntpguard@eth0.service"
+	check "11f systemd-analyze verify: both units" \
+		systemd-analyze verify --man=no "$NG_TMP/units/ntpguard-export.service" \
+		"$NG_TMP/units/ntpguard@eth0.service"
+	check_eq "11g ... without any warning" "" "$(cat "$NG_OUT" "$NG_ERR")"
+	echo "Bogus=1" >>"$NG_TMP/units/ntpguard-export.service"
+	systemd-analyze verify --man=no "$NG_TMP/units/ntpguard-export.service" >"$NG_OUT" 2>&1
+	check_grep "11h control: verify reports an unknown key" "$NG_OUT" "Unknown key 'Bogus'"
+else
+	skip "11f-11h systemd-analyze verify" "systemd-analyze is not installed"
+fi
+# The units' commands, run as systemd would (ExecStart/ExecStop, %I = IFACE).
+unit_cmd() { # unit_cmd UNIT KEY IFACE : the command line, for this build
+	sed -n "s/^$2=//p" "$NG_ROOT/scripts/$1" | sed -e "s|/usr/local/sbin/ntpguard|$NG|" \
+		-e "s|%I|$3|g" -e 's|\$NTPGUARD_LOAD_OPTS||' -e "s|/var/lib/prometheus/node-exporter|$NG_TMP/unitdir|"
+}
+ns srv ip link add ngsvc0 type veth peer name ngsvc1
+ns srv ip link set ngsvc0 up
+ns srv ip link set ngsvc1 up
+# shellcheck disable=SC2046
+check "11i ntpguard@ngsvc0: ExecStart loads the interface" ns srv $(unit_cmd ntpguard@.service ExecStart ngsvc0)
+check_eq "11j ... attached" attached \
+	"$(ns srv "$NG" status --json | ng_json "d['interfaces']['ngsvc0']['state']")"
+# shellcheck disable=SC2046
+check "11k ntpguard@ngsvc0: ExecStop unloads it" ns srv $(unit_cmd ntpguard@.service ExecStop ngsvc0)
+check_eq "11l ... no longer attached, the other interfaces still are" "no attached" \
+	"$(ns srv "$NG" status --json | ng_json "('yes' if d['interfaces'].get('ngsvc0', {}).get('state') == 'attached' else 'no') + ' ' + d['interfaces']['eth0']['state']")"
+mkdir "$NG_TMP/unitdir"
+# shellcheck disable=SC2046
+check "11m ntpguard-export.service: its ExecStart (with --once) writes the file" \
+	ns srv $(unit_cmd ntpguard-export.service ExecStart x) --once
+check "11n ... a valid one" "$PROMTOOL" check metrics <"$NG_TMP/unitdir/ntpguard.prom"
+
+ng_log "top output (after case 5 traffic):"
+sed 's/^/#   /' "$NG_TMP/top.txt"
+ng_log "took $(( $(date +%s) - T0 )) s"
+ng_summary
