@@ -43,6 +43,7 @@ suite "integration tests (network namespaces)" tests/integration.sh
 suite "observability (export, node_exporter, promtool, top, stats --watch)" tests/observability.sh
 suite "rate-cap tests (network namespaces)" tests/ratecap.sh
 suite "ntpguard check (namespaces, tshark)" tests/check.sh
+suite "ntpguard audit (config table, ntpsec ground truth)" tests/audit.sh
 
 echo
 echo "$passed passed, $failed failed"

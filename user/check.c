@@ -1129,7 +1129,8 @@ int cmd_check(int argc, char **argv)
 	double elapsed;
 	int c, rc, ret = NG_EXIT_FAIL;
 
-	while ((c = getopt_long(argc, argv, "t:r:46ajh", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":t:r:46ajh", opts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			if (parse_double(optarg, 0.05, 60, &s.o.timeout))
@@ -1162,7 +1163,12 @@ int cmd_check(int argc, char **argv)
 		case O_NOPROGRESS: s.o.progress = 0; break;
 		case 'j': s.o.json = true; break;
 		case 'h': check_help(); return NG_EXIT_OK;
-		default: return ng_usage_err(check_usage, "bad option");
+		case ':':
+			return ng_usage_err(check_usage, "check: option '%s' needs a value",
+					    argv[optind - 1]);
+		default:
+			return ng_usage_err(check_usage, "check: unknown option '%s'",
+					    argv[optind - 1]);
 		}
 	}
 	if (only4 && only6)

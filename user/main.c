@@ -28,6 +28,7 @@ static const struct {
 	{ "export", cmd_export, "write metrics for node_exporter's textfile collector" },
 	{ "set",    cmd_set,    "change the live policy (drop/ratecap/pass, monitor mode)" },
 	{ "check",  cmd_check,  "probe NTP servers for monlist (mode 7) and mode 6 exposure" },
+	{ "audit",  cmd_audit,  "audit an ntpd/ntpsec/chrony config for mode 6/7 exposure" },
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,289 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#
+# tests/audit.sh - `ntpguard audit` on a table of configuration files
+# (tests/audit/), then the same files read by a real ntpsec ntpd in a
+# network namespace and probed with `ntpguard check`: what audit says must
+# be what the daemon does.
+#
+#   A. the table: Debian's stock ntp.conf, the article's "restrict default
+#      ignore", 4.2.6-era configs with and without noquery, "disable monitor"
+#      with and without "limited", an IPv6-only gap, "restrict default"
+#      without -4/-6 on 4.2.4 / 4.2.6 / unknown, includes (nested, missing,
+#      unreadable, a loop), malformed lines, ntpsec, chrony; exit code,
+#      verdict, per-family answer, the finding that explains it and the exact
+#      lines to add.
+#   B. the default files (/etc/ntp.conf ...), in a private mount namespace.
+#   C. version detection by running build/sysroot's ntpd --version.
+#   D. ground truth: ntpsec ntpd (no CAP_SYS_TIME, "disable ntp") reading
+#      fixtures, probed over IPv4 and IPv6 by `ntpguard check`.
+#
+# Needs root (namespaces), python3, unshare, capsh. Prints "N passed, N failed".
+set -u
+
+cd "$(dirname "$0")/.." || exit 2
+NG=${NTPGUARD:-$PWD/build/ntpguard}
+SYSROOT=${NG_SYSROOT:-$PWD/build/sysroot}
+FIX=$PWD/tests/audit
+PY=/usr/bin/python3
+P=nga$$
+TMP=$(mktemp -d /tmp/nga-audit.XXXXXX)
+NSS=()
+PIDS=()
+pass=0
+fail=0
+
+ok()  { pass=$((pass + 1)); echo "ok   $*"; }
+bad() { fail=$((fail + 1)); echo "FAIL $*"; }
+
+cleanup() {
+	local pid n p
+	trap - EXIT INT TERM
+	for pid in "${PIDS[@]}"; do
+		kill -TERM "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	for n in "${NSS[@]}"; do
+		for p in $(ip netns pids "$n" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
+		ip netns del "$n" 2>/dev/null
+	done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+[ -x "$NG" ] || make -s "$NG" || { echo "0 passed, 1 failed"; exit 1; }
+
+# ---- A. the table ---------------------------------------------------------------
+# Each row: file, extra arguments, exit code, verdict, IPv4/IPv6 refused
+# (true/false/null), a regex one finding must match (or ""), the exact
+# "add" lines (or None: not checked), the removed line numbers (or None).
+"$PY" - "$NG" "$FIX" >"$TMP/table.out" 2>&1 <<'EOF'
+import json, re, subprocess, sys
+ng, fix = sys.argv[1], sys.argv[2]
+V426, V424, V428 = ["--ntpd-version", "4.2.6p5"], ["--ntpd-version", "4.2.4p8"], ["--ntpd-version", "4.2.8p15"]
+SEC, SEC118 = ["--ntpd-version", "ntpsec-1.2.2"], ["--ntpd-version", "ntpsec-1.1.8"]
+TA = "kod notrap nomodify nopeer noquery"
+rows = [
+  # Debian's stock ntp.conf: safe whatever the version
+  ("debian-ntp.conf", [], 0, "safe", (True, True), r"IPv6: mode 6/7 queries .* refused \(noquery", [], []),
+  ("debian-ntp.conf", V426, 0, "safe", (True, True), r"still has monlist .*noquery keeps it", [], []),
+  # the article's fix: ignore on both defaults
+  ("sakura-ignore.conf", [], 0, "safe", (True, True), r"IPv4: .*refused \(ignore on the default", [], []),
+  # 4.2.6-era server without and with noquery
+  ("ntp426-open.conf", V426, 3, "at-risk", (False, False), r"monitor list is on .*600 client",
+   ["restrict -4 default kod nomodify notrap nopeer noquery",
+    "restrict -6 default kod nomodify notrap nopeer noquery"], []),
+  # without a version: classic ntpd answers, ntpsec >= 1.1.9 (noquery from the
+  # start, flags OR-ed) refuses: could not tell, and the lines that settle it
+  ("ntp426-open.conf", [], 4, "unknown", (None, None), r"could not tell: the answer differs between the daemons",
+   ["restrict -4 default kod nomodify notrap nopeer noquery",
+    "restrict -6 default kod nomodify notrap nopeer noquery"], []),
+  ("ntp426-noquery.conf", V426, 0, "safe", (True, True), r"IPv4: .*refused", [], []),
+  # disable monitor, with and without limited
+  ("disable-monitor-limited.conf", V426, 3, "at-risk", (False, False),
+   r"line 13: 'disable monitor' is not enough: 'limited' \(line 6\) turns the monitor list back on",
+   ["restrict -4 default kod limited nomodify notrap nopeer noquery",
+    "restrict -6 default kod limited nomodify notrap nopeer noquery"], []),
+  ("disable-monitor.conf", V426, 3, "at-risk", (False, False),
+   r"line 12: 'disable monitor': the monitor list is off.*this alone is not a fix", None, []),
+  # the IPv6-only gap
+  ("ipv6-gap.conf", V428, 3, "at-risk", (True, False), r"IPv6: no 'restrict -6 default' line",
+   ["restrict -6 default " + TA], []),
+  ("ipv6-gap.conf", [], 4, "unknown", (True, None), r"IPv6: whether mode 6/7 queries are refused depends on the daemon",
+   ["restrict -6 default " + TA], []),
+  # plain "restrict default": version-dependent for IPv6
+  ("plain-default.conf", V426, 0, "safe", (True, True), r"IPv6: .*refused", [], []),
+  ("plain-default.conf", V424, 3, "at-risk", (True, False), r"ntpd 4.2.4 and older apply it to IPv4 only",
+   ["restrict -6 default " + TA, "restrict ::1"], []),
+  ("plain-default.conf", [], 4, "unknown", (True, None), r"could not tell: the answer differs between the daemons",
+   ["restrict -6 default " + TA, "restrict ::1"], []),
+  # enable mode7
+  ("enable-mode7.conf", V428, 3, "at-risk", (False, False), r"line 10: 'enable mode7' turns ntpdc's mode 7 back on",
+   ["restrict -4 default " + TA, "restrict -6 default " + TA], [10]),
+  # malformed lines: each reported with its line number
+  ("malformed.conf", V428, 3, "at-risk", (False, True), r"line 5: .*unknown flag 'limted': ntpd rejects the line",
+   ["restrict -4 default " + TA, "restrict 127.0.0.1", "restrict ::1"], []),
+  ("malformed.conf", V428, 3, "at-risk", (False, True), r"^line 7: unknown directive 'restric'", None, None),
+  ("malformed.conf", V428, 3, "at-risk", (False, True), r"^line 8: .*'192.0.2.300' is not a valid address", None, None),
+  ("malformed.conf", V428, 3, "at-risk", (False, True), r"^line 9: .*'mask' needs an argument", None, None),
+  ("malformed.conf", V428, 3, "at-risk", (False, True), r"^line 10: unterminated quoted string", None, None),
+  ("malformed.conf", V428, 3, "at-risk", (False, True), r"^line 11: .*-4 with an IPv6 address", None, None),
+  ("malformed.conf", V428, 3, "at-risk", (False, True), r"^line 12: unknown disable flag 'monitr'", None, None),
+  # no access control at all: classic ntpd vs ntpsec
+  ("empty.conf", V428, 3, "at-risk", (False, False), r"IPv4: no 'restrict default' line",
+   ["restrict -4 default " + TA, "restrict -6 default " + TA, "restrict 127.0.0.1", "restrict ::1"], []),
+  ("empty.conf", SEC, 0, "safe", (True, True), r"ntpsec >= 1.1.9 starts the default entries with noquery", [], []),
+  ("empty.conf", SEC118, 3, "at-risk", (False, False), r"IPv4: no 'restrict default' line",
+   ["restrict default kod nomodify nopeer limited noquery", "restrict 127.0.0.1", "restrict ::1"], []),
+  ("ipv6-gap.conf", SEC, 0, "safe", (True, True), r"IPv6: .*ntpsec >= 1.1.9 starts the default entries with noquery", [], []),
+  ("ntpsec-debian.conf", [], 0, "safe", (True, True), r"line 47: IPv4: .*refused \(noquery", [], []),
+  ("ntpsec-unrestrict.conf", [], 3, "at-risk", (False, False),
+   r"line 5: 'unrestrict default noquery' removes noquery", ["restrict default kod nomodify nopeer limited noquery"], [5]),
+  ("ntpsec-ipv6-gap.conf", [], 3, "at-risk", (True, False),
+   r"line 4: 'unrestrict -6 default noquery' removes noquery", None, [4]),
+  # includes: nested and missing, a loop, an unreadable one
+  ("includes/main.conf", V428, 0, "safe", (True, True), r"includes/conf.d/ipv6.conf line 2: IPv6: .*refused", [], []),
+  ("includes/main.conf", V428, 0, "safe", (True, True), r"line 7: includefile .*missing.conf: no such file", [], []),
+  ("includes/loop.conf", V428, 0, "safe", (True, True), r"line 4: includefile loop", [], []),
+  ("includes/unreadable.conf", V428, 4, "unknown", (None, None), r"line 4: includefile .*dir: cannot read it",
+   ["restrict -4 default " + TA, "restrict -6 default " + TA, "restrict 127.0.0.1", "restrict ::1"], []),
+  # chrony
+  ("chrony-debian.conf", [], 0, "safe", (True, True), r"chronyd answers no NTP mode 6 .* or mode 7", [], []),
+  ("chrony-debian.conf", [], 0, "safe", (True, True), r"no 'allow' line: serves time to no one", [], []),
+  ("chrony-server.conf", [], 0, "safe", (True, True), r"chronyc monitoring is open to 192.0.2.0/24: not an amplifier", [], []),
+  ("chrony-server.conf", [], 0, "safe", (True, True), r"serves time \(NTP mode 3/4\) to: 192.0.2.0/24, 2001:db8::/32", [], []),
+  # unreadable main file
+  ("no-such-file.conf", [], 4, "unknown", (None, None), r"cannot read .*no-such-file.conf: No such file", [], []),
+  ("includes/dir", [], 4, "unknown", (None, None), r"cannot read .*dir: Is a directory", [], []),
+]
+npass = nfail = 0
+def res(good, name, why=""):
+    global npass, nfail
+    if good:
+        npass += 1; print("ok   " + name)
+    else:
+        nfail += 1; print("FAIL " + name + ": " + why)
+for f, extra, rc, verdict, ref, rx, add, rm in rows:
+    name = "audit %s%s" % (" ".join(extra) + " " if extra else "", f)
+    p = subprocess.run([ng, "audit", "--json"] + extra + [f], cwd=fix, capture_output=True, text=True)
+    try:
+        d = json.loads(p.stdout)
+        r = d["files"][0]
+    except Exception as e:
+        res(False, name, "bad JSON (%s): %r %r" % (e, p.stdout[:200], p.stderr[:200])); continue
+    why = []
+    if p.returncode != rc: why.append("exit %d, want %d" % (p.returncode, rc))
+    if r["verdict"] != verdict or d["verdict"] != verdict: why.append("verdict %s" % r["verdict"])
+    got = (r["queries_refused"]["ipv4"], r["queries_refused"]["ipv6"])
+    if got != ref: why.append("refused %s, want %s" % (got, ref))
+    msgs = [("line %d: " % x["line"] if x["line"] else "") + x["message"] for x in r["findings"]]
+    msgs += [x["file"] + " line %d: " % x["line"] + x["message"] for x in r["findings"] if x["line"]]
+    if rx and not any(re.search(rx, m) for m in msgs): why.append("no finding /%s/ in %s" % (rx, msgs))
+    if add is not None and r["fix"]["add"] != add: why.append("add %s, want %s" % (r["fix"]["add"], add))
+    if rm is not None and [x["line"] for x in r["fix"]["remove"]] != rm: why.append("remove %s" % r["fix"]["remove"])
+    if f in ("no-such-file.conf", "includes/dir") and not p.stderr.startswith("ntpguard: cannot read"):
+        why.append("no 'ntpguard: cannot read' on stderr: %r" % p.stderr)
+    res(not why, name + " -> exit %d %s" % (rc, verdict) + (" /%s/" % rx if rx else ""), "; ".join(why))
+
+# The human form of the same answers
+p = subprocess.run([ng, "audit", "--ntpd-version", "4.2.6p5", "disable-monitor-limited.conf"], cwd=fix, capture_output=True, text=True)
+res(p.returncode == 3 and "verdict: AT RISK" in p.stdout and
+    "fix: add at the end of disable-monitor-limited.conf, then restart ntpd:\n    restrict -4 default kod limited nomodify notrap nopeer noquery\n" in p.stdout,
+    "human output: verdict and the lines to add", p.stdout)
+# several files: the worst verdict wins (at risk over could not tell over safe)
+p = subprocess.run([ng, "audit", "--ntpd-version", "4.2.8p15", "debian-ntp.conf", "includes/unreadable.conf"], cwd=fix, capture_output=True, text=True)
+res(p.returncode == 4, "two files, safe + could not tell -> exit 4", "exit %d" % p.returncode)
+p = subprocess.run([ng, "audit", "--ntpd-version", "4.2.8p15", "debian-ntp.conf", "includes/unreadable.conf", "ipv6-gap.conf"], cwd=fix, capture_output=True, text=True)
+res(p.returncode == 3, "three files with one at risk -> exit 3", "exit %d" % p.returncode)
+# bad arguments
+for args in (["--type", "bsd"], ["--ntpd-version", "banana"], ["--ntpd", "/x", "--ntpd-version", "4.2.6"], ["--bogus"],
+             ["--type", "ntpd", "--ntpd-version", "ntpsec-1.2.2", "empty.conf"]):
+    p = subprocess.run([ng, "audit"] + args, cwd=fix, capture_output=True, text=True)
+    res(p.returncode == 2 and p.stderr.startswith("ntpguard: "), "audit %s -> exit 2" % " ".join(args),
+        "exit %d: %s" % (p.returncode, p.stderr))
+p = subprocess.run([ng, "audit", "--help"], capture_output=True, text=True)
+res(p.returncode == 0 and "4 could not tell" in p.stdout, "audit --help: exit 0, documents the exit codes", p.stdout[-300:])
+print("TABLE %d %d" % (npass, nfail))
+EOF
+grep -v '^TABLE ' "$TMP/table.out"
+read -r _ tp tf < <(grep '^TABLE ' "$TMP/table.out" || echo "TABLE 0 1")
+pass=$((pass + tp))
+fail=$((fail + tf))
+
+# ---- B. the default files, in a private mount namespace -----------------------
+# tmpfs over /etc there (only there): nothing real is read or touched.
+defaults() {  # defaults SETUP : run `audit` (no FILE) with SETUP done in /etc
+	unshare -m --propagation private bash -c '
+		cp /etc/ld.so.cache "$1/" 2>/dev/null
+		mount -t tmpfs ngaudit /etc || exit 99
+		cp "$1/ld.so.cache" /etc/ 2>/dev/null
+		eval "$2"
+		exec "$3" audit --ntpd-version 4.2.8p15 --json' _ "$TMP" "$1" "$NG"
+}
+out=$(defaults ":" 2>"$TMP/def.err"); rc=$?
+if [ "$rc" = 4 ] && grep -q '^ntpguard: no NTP configuration found' "$TMP/def.err"; then
+	ok "no FILE and no config in /etc: exit 4, 'no NTP configuration found'"
+else
+	bad "no config in /etc: exit $rc, $(cat "$TMP/def.err") $out"
+fi
+out=$(defaults "cp $FIX/ipv6-gap.conf /etc/ntp.conf; mkdir /etc/chrony; cp $FIX/chrony-debian.conf /etc/chrony/chrony.conf" 2>&1); rc=$?
+got=$(printf '%s' "$out" | "$PY" -c 'import json,sys; d=json.load(sys.stdin); print(" ".join("%s=%s" % (f["path"], f["verdict"]) for f in d["files"]))' 2>&1)
+if [ "$rc" = 3 ] && [ "$got" = "/etc/ntp.conf=at-risk /etc/chrony/chrony.conf=safe" ]; then
+	ok "no FILE: reads /etc/ntp.conf and /etc/chrony/chrony.conf (exit 3: $got)"
+else
+	bad "default files: exit $rc, $got"
+fi
+
+# ---- C. the version, from the binary -------------------------------------------
+ver=$("$NG" audit --json --ntpd "$SYSROOT/usr/sbin/ntpd" "$FIX/empty.conf" |
+	"$PY" -c 'import json,sys; f=json.load(sys.stdin)["files"][0]; print(f["ntpd_version"], f["type"], f["verdict"])')
+if [ "$ver" = "ntpd ntpsec-1.2.2 ntpsec safe" ]; then
+	ok "--ntpd build/sysroot/usr/sbin/ntpd: version from 'ntpd --version' ($ver)"
+else
+	bad "--ntpd: got '$ver'"
+fi
+"$NG" audit --ntpd /bin/true "$FIX/empty.conf" >"$TMP/true.out" 2>"$TMP/true.err"
+rc=$?
+if [ "$rc" = 4 ] && grep -q 'gave no version' "$TMP/true.err" && grep -q 'version unknown' "$TMP/true.out"; then
+	ok "--ntpd /bin/true ('true (GNU coreutils) 9.1' is no ntpd version): unknown, said so (exit 4)"
+else
+	bad "--ntpd /bin/true: exit $rc, $(cat "$TMP/true.err")"
+fi
+
+# ---- D. ground truth: ntpsec reads the fixture, check probes it -----------------
+# audit's verdict on a file must be what ntpsec does with it: "safe" means
+# check sees no mode 6 answer, "at risk" means it does.
+if [ "$(id -u)" != 0 ] || [ ! -x "$SYSROOT/usr/sbin/ntpd" ] || ! command -v capsh >/dev/null; then
+	bad "ground truth: needs root, capsh and $SYSROOT/usr/sbin/ntpd (scripts/deps.sh)"
+else
+	ip netns add "$P-c" && NSS+=("$P-c")
+	ip netns add "$P-s" && NSS+=("$P-s")
+	ip link add eth0 netns "$P-c" type veth peer name eth0 netns "$P-s"
+	for n in c s; do
+		ip -n "$P-$n" link set lo up
+		ip -n "$P-$n" link set eth0 up
+	done
+	ip -n "$P-c" addr add 192.0.2.1/24 dev eth0
+	ip -n "$P-c" addr add 2001:db8::1/64 dev eth0 nodad
+	ip -n "$P-s" addr add 192.0.2.11/24 dev eth0
+	ip -n "$P-s" addr add 2001:db8::11/64 dev eth0 nodad
+	truth() {  # truth FIXTURE WANT_AUDIT WANT_CHECK
+		local fixt=$1 want_a=$2 want_c=$3 a c pid i
+		a=$("$NG" audit --json --ntpd-version ntpsec-1.2.2 "$FIX/$fixt" |
+			"$PY" -c 'import json,sys; print(json.load(sys.stdin)["verdict"])')
+		rm -rf "$TMP/sec"
+		mkdir -m 0700 "$TMP/sec"
+		# never discipline the clock; then the fixture itself
+		printf 'disable ntp\nincludefile %s\n' "$FIX/$fixt" >"$TMP/sec/ntp.conf"
+		nsenter --net="/run/netns/$P-s" -- capsh --drop=cap_sys_time -- -c \
+			"exec $SYSROOT/usr/sbin/ntpd -n -c $TMP/sec/ntp.conf -l $TMP/sec/log -p $TMP/sec/pid" \
+			>"$TMP/sec/out" 2>&1 &
+		pid=$!
+		PIDS+=("$pid")
+		for i in $(seq 100); do
+			grep -q 'Listen normally on .* 192\.0\.2\.11:123' "$TMP/sec/log" 2>/dev/null &&
+				grep -q 'Listen normally on .* \[2001:db8::11\]:123' "$TMP/sec/log" && break
+			sleep 0.1
+		done
+		c=$(nsenter --net="/run/netns/$P-c" -- "$NG" check --json -t 1 -r 50 192.0.2.11 2001:db8::11 |
+			"$PY" -c 'import json,sys; print(" ".join(h["verdict"] for h in json.load(sys.stdin)["hosts"]))')
+		kill -TERM "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		if [ "$a" = "$want_a" ] && [ "$c" = "$want_c" ]; then
+			ok "ground truth $fixt: audit says $a, ntpsec 1.2.2 answers: $c"
+		else
+			bad "ground truth $fixt: audit '$a' (want $want_a), check '$c' (want $want_c); log: $(tail -n 3 "$TMP/sec/log" 2>/dev/null)"
+		fi
+	}
+	truth ntpsec-debian.conf safe "not-answering not-answering"
+	truth ntpsec-unrestrict.conf at-risk "mode6-only mode6-only"
+	truth empty.conf safe "not-answering not-answering"
+	truth ipv6-gap.conf safe "not-answering not-answering"
+	# at risk for ntpd 4.2.6, but ntpsec ORs the flags into its noquery
+	truth ntp426-open.conf safe "not-answering not-answering"
+	truth ntpsec-ipv6-gap.conf at-risk "not-answering mode6-only"
+fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,1802 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * audit: read an ntpd / ntpsec / chrony configuration and say whether remote
+ * hosts can send it NTP mode 6 and mode 7 queries (monlist reflection,
+ * CVE-2013-5211), why, and which lines to add.
+ *
+ * The question answered is the one the original advisories ask: do the
+ * *default* restrict entries of both address families carry noquery or
+ * ignore? (ntpd applies the most specific matching entry; the default
+ * entries are what every stranger, and every spoofed victim address,
+ * gets.) Per-address exceptions are reported, not judged.
+ *
+ * What ntpd does with a line depends on the daemon and its version, so the
+ * configuration is evaluated for every daemon it could be (classic ntpd
+ * before 4.2.6, 4.2.6/4.2.7, 4.2.8 and later, ntpsec before and since
+ * 1.1.9) that the detected or given version leaves possible:
+ *  - `restrict default` without -4/-6 covers IPv4 only before ntpd 4.2.6
+ *    (4.2.4's parser: "Assume default means an IPv4 address"), both
+ *    families from 4.2.6 on and in ntpsec;
+ *  - ntpsec >= 1.1.9 starts the default entries with noquery and limited;
+ *  - flags on an existing entry are OR-ed (hack_restrict RESTRICT_FLAGS),
+ *    ntpsec's `unrestrict` clears them;
+ *  - a restrict line with a flag the daemon does not know is a syntax error
+ *    (classic ntpd drops the line; ntpsec 1.2.2 keeps the address with no
+ *    flags at all), as are CIDR prefixes in classic ntpd.
+ * If every possible daemon refuses the queries on both defaults: safe. If
+ * none does: at risk. Otherwise: could not tell, with the reason.
+ *
+ * Facts: shared/docs/ntp-protocol.md sections 1.2, 1.5 and 4; ntpsec's
+ * behaviour was checked against ntpsec 1.2.2 (build/sysroot).
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <glob.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <arpa/inet.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "cmds.h"
+
+#define AUDIT_EXIT_RISK    3
+#define AUDIT_EXIT_UNKNOWN 4
+
+#define MAX_INCLUDE_DEPTH  5     /* ntpd's MAXINCLUDELEVEL */
+#define MAX_LINE           4096
+#define MAX_TOKENS         64
+#define MAX_LINES          100000
+
+/* ------------------------------------------------------ daemon kinds */
+
+/* Which daemon (and version range) reads the file. */
+enum kind {
+	K_ANCIENT = 1 << 0,     /* classic ntpd < 4.2.6 */
+	K_OLD     = 1 << 1,     /* classic ntpd 4.2.6 .. 4.2.7pN */
+	K_NEW     = 1 << 2,     /* classic ntpd >= 4.2.8 */
+	K_SECOLD  = 1 << 3,     /* ntpsec < 1.1.9 */
+	K_SEC     = 1 << 4,     /* ntpsec >= 1.1.9 */
+};
+#define K_CLASSIC (K_ANCIENT | K_OLD | K_NEW)
+#define K_NTPSEC  (K_SECOLD | K_SEC)
+#define K_ALL     (K_CLASSIC | K_NTPSEC)
+
+enum tri { T_NO, T_YES, T_MAYBE };
+
+/* A property that holds for the kinds in mask: over the possible kinds. */
+static enum tri tri_of(unsigned possible, unsigned mask)
+{
+	if (!(possible & ~mask))
+		return T_YES;
+	if (!(possible & mask))
+		return T_NO;
+	return T_MAYBE;
+}
+
+/* The same, where the kinds in maybe might or might not have it. */
+static enum tri tri_of2(unsigned possible, unsigned yes, unsigned maybe)
+{
+	enum tri t = tri_of(possible, yes);
+
+	if (t == T_NO && (possible & maybe))
+		return T_MAYBE;
+	if (t == T_YES || !(possible & maybe))
+		return t;
+	return T_MAYBE;
+}
+
+struct version {
+	bool known, ntpsec;
+	int v[4];               /* 4.2.6p5 -> 4 2 6 5 */
+	char text[128];         /* as reported */
+	char how[PATH_MAX + 32];
+};
+
+static int vcmp(const struct version *v, int a, int b, int c, int p)
+{
+	const int w[4] = { a, b, c, p };
+
+	for (int i = 0; i < 4; i++)
+		if (v->v[i] != w[i])
+			return v->v[i] < w[i] ? -1 : 1;
+	return 0;
+}
+
+/*
+ * "ntpd 4.2.6p5@1.2349-o ..." or "ntpd ntpsec-1.2.2": 0, or -1. From a
+ * binary (strict) the text must name ntpd and a 4.x version; given by the
+ * user, "4.2.6p5" or "ntpsec-1.2.2" is enough.
+ */
+static int version_parse(const char *s, struct version *v, bool strict)
+{
+	const char *p = strstr(s, "ntpsec-");
+	int n = 0;
+
+	memset(v->v, 0, sizeof(v->v));
+	v->ntpsec = p != NULL;
+	if (!p) {
+		const char *from = strict ? strstr(s, "ntpd") : s;
+
+		if (!from)
+			return -1;
+		for (p = from; *p && !(isdigit((unsigned char)*p) && p[1] == '.'); p++)
+			;
+		if (strict && (p[0] != '4' || p[1] != '.'))
+			return -1;
+	} else {
+		p += 7;
+	}
+	if (!*p || !isdigit((unsigned char)*p))
+		return -1;
+	for (int i = 0; i < 3; i++) {
+		char *end;
+		long x = strtol(p, &end, 10);
+
+		if (end == p || x < 0 || x > 9999)
+			break;
+		v->v[i] = (int)x;
+		n++;
+		p = end;
+		if (*p != '.')
+			break;
+		p++;
+	}
+	if (n < 2)
+		return -1;
+	if (!v->ntpsec && *p == 'p' && isdigit((unsigned char)p[1]))
+		v->v[3] = (int)strtol(p + 1, NULL, 10);
+	v->known = true;
+	return 0;
+}
+
+static unsigned version_kinds(const struct version *v)
+{
+	if (!v->known)
+		return K_ALL;
+	if (v->ntpsec)
+		return vcmp(v, 1, 1, 9, 0) < 0 ? K_SECOLD : K_SEC;
+	if (vcmp(v, 4, 2, 6, 0) < 0)
+		return K_ANCIENT;
+	return vcmp(v, 4, 2, 8, 0) < 0 ? K_OLD : K_NEW;
+}
+
+/* Run "NTPD --version" (no shell, 3 s at most); 0 if a version came back. */
+static int version_exec(const char *path, struct version *v)
+{
+	char buf[512];
+	size_t got = 0;
+	int fds[2], status;
+	pid_t pid;
+	struct timespec t0, t;
+
+	if (access(path, X_OK) || pipe2(fds, O_CLOEXEC))
+		return -1;
+	pid = fork();
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		int nul = open("/dev/null", O_RDWR);
+
+		if (nul >= 0)
+			dup2(nul, STDIN_FILENO);
+		dup2(fds[1], STDOUT_FILENO);
+		dup2(fds[1], STDERR_FILENO);
+		execl(path, path, "--version", (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		struct pollfd pfd = { .fd = fds[0], .events = POLLIN };
+		long ms;
+		ssize_t n;
+
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		ms = 3000 - ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
+		if (ms <= 0 || poll(&pfd, 1, (int)ms) <= 0)
+			break;
+		n = read(fds[0], buf + got, sizeof(buf) - 1 - got);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+		if (got >= sizeof(buf) - 1)
+			break;
+	}
+	close(fds[0]);
+	if (waitpid(pid, &status, WNOHANG) == 0) {
+		kill(pid, SIGKILL);     /* our own child, and only it */
+		waitpid(pid, &status, 0);
+	}
+	buf[got] = 0;
+	for (char *nl = buf; *nl; nl++)
+		if (*nl == '\n' || *nl == '\r') {
+			*nl = 0;
+			break;
+		}
+	if (version_parse(buf, v, true))
+		return -1;
+	snprintf(v->text, sizeof(v->text), "%.127s", buf);
+	snprintf(v->how, sizeof(v->how), "%s --version", path);
+	return 0;
+}
+
+/* ------------------------------------------------------------ findings */
+
+enum sev { S_RISK, S_ERROR, S_WARN, S_INFO };
+static const char *const sev_name[] = { "risk", "error", "warning", "info" };
+
+struct finding {
+	enum sev sev;
+	const char *file;
+	int line;
+	char *msg;
+};
+
+struct fixline {
+	char *text;
+};
+
+struct removal {
+	const char *file;
+	int line;
+	char *text;
+};
+
+/* One restrict / unrestrict line. */
+enum akind { A_DEFAULT, A_SOURCE, A_ADDR, A_NAME };
+
+#define RF_IGNORE   0x01
+#define RF_NOQUERY  0x02
+#define RF_LIMITED  0x04
+#define RF_NTPPORT  0x08
+
+struct rline {
+	const char *file;
+	int line;
+	bool unrestrict;
+	int fam;                /* 0 (neither -4 nor -6), 4, 6 */
+	enum akind kind;
+	int afam;               /* AF_INET / AF_INET6 for A_ADDR */
+	__u8 addr[16];
+	int plen;               /* -1: a mask that is not a prefix */
+	char name[256];         /* A_NAME: as written */
+	unsigned flags;
+	char words[256];        /* accepted flag words, for the suggested line */
+	enum tri acc;           /* does the daemon apply this line? */
+	char why[200];          /* when not T_YES */
+	char text[MAX_LINE];
+};
+
+struct report {
+	const char *path;
+	char *type;             /* "ntpd", "ntpsec", "ntpd or ntpsec", "chrony" */
+	bool chrony;
+	unsigned kinds;
+	struct version ver;
+	char vernote[128 + PATH_MAX + 32 + 16];
+
+	struct finding *f;
+	size_t nf, capf;
+	struct rline *r;
+	size_t nr, capr;
+	char **files;           /* every file read (owned) */
+	size_t nfiles;
+	bool unreadable;        /* the main file */
+	int read_err;
+	bool include_unknown;   /* an include we could not read */
+	int disable_monitor, enable_monitor, enable_mode7; /* line numbers, 0 none */
+	const char *disable_monitor_file, *enable_mode7_file;
+	char *enable_mode7_text;
+	bool has_interface;
+
+	/* chrony */
+	char *allow, *cmdallow, *bindcmd;
+	bool cmdport0, ntpport0, has_deny;
+
+	/* results */
+	enum tri refused[2];    /* [0] IPv4, [1] IPv6 */
+	int verdict;            /* 0 safe, 3 at risk, 4 could not tell */
+	char **add;
+	size_t nadd;
+	struct removal *rm;
+	size_t nrm;
+};
+
+static void *grow(void *p, size_t *cap, size_t n, size_t sz)
+{
+	void *q;
+
+	if (n < *cap)
+		return p;
+	*cap = *cap ? *cap * 2 : 16;
+	q = realloc(p, *cap * sz);
+	if (!q) {
+		ng_err("out of memory");
+		exit(NG_EXIT_FAIL);
+	}
+	return q;
+}
+
+static char *xstrdup(const char *s)
+{
+	char *d = strdup(s);
+
+	if (!d) {
+		ng_err("out of memory");
+		exit(NG_EXIT_FAIL);
+	}
+	return d;
+}
+
+static void add_finding(struct report *r, enum sev sev, const char *file, int line,
+			const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void add_finding(struct report *r, enum sev sev, const char *file, int line,
+			const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	r->f = grow(r->f, &r->capf, r->nf, sizeof(*r->f));
+	r->f[r->nf].sev = sev;
+	r->f[r->nf].file = file;
+	r->f[r->nf].line = line;
+	r->f[r->nf].msg = xstrdup(buf);
+	r->nf++;
+}
+
+static void add_fix(struct report *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void add_fix(struct report *r, const char *fmt, ...)
+{
+	char buf[512];
+	size_t cap = r->nadd;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	for (size_t i = 0; i < r->nadd; i++)
+		if (!strcmp(r->add[i], buf))
+			return;
+	r->add = grow(r->add, &cap, r->nadd, sizeof(*r->add));
+	r->add[r->nadd++] = xstrdup(buf);
+}
+
+static void add_removal(struct report *r, const char *file, int line, const char *text)
+{
+	size_t cap = r->nrm;
+
+	r->rm = grow(r->rm, &cap, r->nrm, sizeof(*r->rm));
+	r->rm[r->nrm].file = file;
+	r->rm[r->nrm].line = line;
+	r->rm[r->nrm].text = xstrdup(text);
+	r->nrm++;
+}
+
+/* ------------------------------------------------------------ reading */
+
+/* Split a line: whitespace, "quoted strings", comment from cmt on. */
+static int tokenize(char *s, char **tok, int max, const char *cmt)
+{
+	int n = 0;
+
+	while (*s) {
+		while (*s && isspace((unsigned char)*s))
+			s++;
+		if (!*s || strchr(cmt, *s))
+			break;
+		if (n == max)
+			return -1;
+		if (*s == '"') {
+			char *e = strchr(s + 1, '"');
+
+			if (!e)
+				return -2;
+			tok[n++] = s + 1;
+			*e = 0;
+			s = e + 1;
+			continue;
+		}
+		tok[n++] = s;
+		while (*s && !isspace((unsigned char)*s) && !strchr(cmt, *s))
+			s++;
+		if (*s && strchr(cmt, *s)) {
+			*s = 0;
+			break;
+		}
+		if (*s)
+			*s++ = 0;
+	}
+	return n;
+}
+
+static bool in_list(const char *w, const char *const *list)
+{
+	for (; *list; list++)
+		if (!strcmp(w, *list))
+			return true;
+	return false;
+}
+
+/* Directives of ntpd 4.2.x and ntpsec (ntp.conf(5)); first word of a line. */
+static const char *const ntp_directives[] = {
+	"automax", "authenticate", "broadcast", "broadcastclient", "broadcastdelay",
+	"calldelay", "controlkey", "crypto", "device", "disable", "discard", "driftfile",
+	"dscp", "enable", "end", "filegen", "fudge", "ident", "includefile", "interface",
+	"keys", "keysdir", "leapfile", "leapsmearinterval", "logconfig", "logfile",
+	"manycastclient", "manycastserver", "monitor", "mru", "multicastclient", "nic",
+	"nts", "peer", "phone", "pidfile", "pool", "qos", "refclock", "requestkey",
+	"reset", "restrict", "revoke", "rlimit", "saveconfigdir", "server", "setvar",
+	"statistics", "statsdir", "tinker", "tos", "trap", "trustedkey", "ttl",
+	"unconfig", "unpeer", "unrestrict", NULL
+};
+
+/* Only in chrony.conf(5), never in ntp.conf: decides the file type. */
+static const char *const chrony_only[] = {
+	"allow", "deny", "cmdallow", "cmddeny", "bindcmdaddress", "bindaddress",
+	"bindacqaddress", "cmdport", "makestep", "rtcsync", "maxupdateskew", "keyfile",
+	"logdir", "leapsectz", "local", "confdir", "sourcedir", "include", "hwtimestamp",
+	"ntsdumpdir", "initstepslew", "dumpdir", "rtcfile", "maxdistance", "ratelimit",
+	"user", "sched_priority", "lock_all", "log", "smoothtime", "maxslewrate", NULL
+};
+static const char *const ntp_only[] = {
+	"restrict", "unrestrict", "includefile", "enable", "disable", "statsdir", "filegen",
+	"statistics", "tinker", "tos", "fudge", "interface", "discard", "keys",
+	"trustedkey", "controlkey", "requestkey", "leapfile", "mru", "setvar", "logfile",
+	NULL
+};
+
+/* chrony 4.3 directives (chrony.conf(5)). */
+static const char *const chrony_directives[] = {
+	"acquisitionport", "allow", "authselectmode", "bindacqaddress", "bindacqdevice",
+	"bindaddress", "binddevice", "bindcmdaddress", "bindcmddevice", "broadcast",
+	"clientloglimit", "clockprecision", "cmdallow", "cmddeny", "cmdport",
+	"cmdratelimit", "combinelimit", "confdir", "corrtimeratio", "deny", "dscp",
+	"driftfile", "dumpdir", "fallbackdrift", "hwclockfile", "hwtimestamp",
+	"hwtsinterval", "include", "initstepslew", "keyfile", "leapsecmode", "leapsectz",
+	"local", "lock_all", "log", "logbanner", "logchange", "logdir", "mailonchange",
+	"makestep", "manual", "maxchange", "maxclockerror", "maxdistance", "maxdrift",
+	"maxjitter", "maxntsconnections", "maxsamples", "maxslewrate", "maxupdateskew",
+	"minsamples", "minsources", "nocerttimecheck", "noclientlog", "ntpsigndsocket",
+	"ntsaeads", "ntscachedir", "ntsdumpdir", "ntsntpserver", "ntsport",
+	"ntsprocesses", "ntsratelimit", "ntsrefresh", "ntsrotate", "ntsservercert",
+	"ntsserverkey", "ntstrustedcerts", "peer", "pidfile", "pool", "port", "ptpport",
+	"ratelimit", "refclock", "refresh", "reselectdist", "rtcautotrim", "rtcdevice",
+	"rtcfile", "rtconutc", "rtcsync", "sched_priority", "server", "smoothtime",
+	"sourcedir", "stratumweight", "tempcomp", "user", NULL
+};
+
+/*
+ * restrict flags: which daemons know them (yes), and where that was not
+ * checked (maybe). Checked: ntpd 4.2.4's keyword table, ntp-dev's, and
+ * ntpsec 1.2.2 run on a test config (lowpriotrap, ippeerlimit, noepeer and
+ * serverresponse are syntax errors there; notrap and nopeer are accepted
+ * and ignored).
+ */
+static const struct {
+	const char *name;
+	unsigned yes, maybe;    /* daemons that accept it / might */
+	unsigned flag;          /* RF_* it sets */
+	bool arg;               /* takes one argument */
+} rflags[] = {
+	{ "ignore",         K_ALL,                0,                RF_IGNORE,  false },
+	{ "noquery",        K_ALL,                0,                RF_NOQUERY, false },
+	{ "limited",        K_ALL,                0,                RF_LIMITED, false },
+	{ "ntpport",        K_ALL,                0,                RF_NTPPORT, false },
+	{ "kod",            K_ALL,                0,                0, false },
+	{ "nomodify",       K_ALL,                0,                0, false },
+	{ "nopeer",         K_ALL,                0,                0, false },
+	{ "noserve",        K_ALL,                0,                0, false },
+	{ "notrap",         K_ALL,                0,                0, false },
+	{ "notrust",        K_ALL,                0,                0, false },
+	{ "version",        K_CLASSIC,            K_NTPSEC,         0, false },
+	{ "lowpriotrap",    K_CLASSIC,            K_SECOLD,         0, false },
+	{ "mssntp",         K_NEW | K_NTPSEC,     K_OLD,            0, false },
+	{ "flake",          K_NEW | K_NTPSEC,     K_OLD,            0, false },
+	{ "nomrulist",      K_NEW | K_NTPSEC,     K_OLD,            0, false },
+	{ "noepeer",        0,                    K_NEW,            0, false },
+	{ "ippeerlimit",    0,                    K_NEW,            0, true },
+	{ "serverresponse", 0,                    K_NEW,            0, true },
+};
+
+static int rflag_find(const char *w)
+{
+	for (size_t i = 0; i < sizeof(rflags) / sizeof(rflags[0]); i++)
+		if (!strcmp(w, rflags[i].name))
+			return (int)i;
+	return -1;
+}
+
+struct ktext {
+	char s[160];
+};
+
+static const char *kinds_text(unsigned k, struct ktext *b)
+{
+	b->s[0] = 0;
+	if (k & K_ANCIENT) strcat(b->s, ", ntpd < 4.2.6");
+	if (k & K_OLD) strcat(b->s, ", ntpd 4.2.6/4.2.7");
+	if (k & K_NEW) strcat(b->s, ", ntpd >= 4.2.8");
+	if (k & K_SECOLD) strcat(b->s, ", ntpsec < 1.1.9");
+	if (k & K_SEC) strcat(b->s, ", ntpsec >= 1.1.9");
+	return b->s[0] ? b->s + 2 : "none";
+}
+
+/* mask "255.255.255.0" / "ffff::" -> prefix length, or -1 */
+static int mask_plen(int af, const char *s)
+{
+	__u8 m[16];
+	int n = af == AF_INET ? 4 : 16, plen = 0, i;
+
+	if (inet_pton(af, s, m) != 1)
+		return -2;
+	for (i = 0; i < n && m[i] == 0xff; i++)
+		plen += 8;
+	if (i < n) {
+		__u8 b = m[i];
+
+		while (b & 0x80) {
+			plen++;
+			b = (__u8)(b << 1);
+		}
+		if (b)
+			return -1;
+		for (i++; i < n; i++)
+			if (m[i])
+				return -1;
+	}
+	return plen;
+}
+
+static void rline_why(struct rline *l, enum tri t, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void rline_why(struct rline *l, enum tri t, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (t == T_YES)
+		return;
+	/* the first certain rejection wins over a doubt */
+	if (l->acc == T_NO || (l->acc == T_MAYBE && t == T_MAYBE))
+		return;
+	l->acc = t;
+	va_start(ap, fmt);
+	vsnprintf(l->why, sizeof(l->why), fmt, ap);
+	va_end(ap);
+}
+
+static bool addr_is_loopback(const struct rline *l)
+{
+	static const __u8 lo6[16] = { [15] = 1 };
+
+	if (l->afam == AF_INET)
+		return l->addr[0] == 127;
+	return !memcmp(l->addr, lo6, 16);
+}
+
+/* restrict / unrestrict [-4|-6] ADDRESS [mask M] [flag...] */
+static void parse_restrict(struct report *r, const char *file, int lineno, char **tok,
+			   int n, const char *text)
+{
+	struct rline *l;
+	int i = 1;
+	char *slash;
+
+	r->r = grow(r->r, &r->capr, r->nr, sizeof(*r->r));
+	l = &r->r[r->nr++];
+	memset(l, 0, sizeof(*l));
+	l->file = file;
+	l->line = lineno;
+	l->unrestrict = !strcmp(tok[0], "unrestrict");
+	l->acc = T_YES;
+	l->plen = 0;
+	snprintf(l->text, sizeof(l->text), "%s", text);
+	if (l->unrestrict)
+		rline_why(l, tri_of(r->kinds, K_NTPSEC), "'unrestrict' exists only in ntpsec");
+	if (i < n && (!strcmp(tok[i], "-4") || !strcmp(tok[i], "-6"))) {
+		l->fam = tok[i][1] - '0';
+		i++;
+	}
+	if (i >= n) {
+		rline_why(l, T_NO, "%s needs an address", tok[0]);
+		return;
+	}
+	if (!strcmp(tok[i], "default")) {
+		l->kind = A_DEFAULT;
+	} else if (!strcmp(tok[i], "source")) {
+		l->kind = A_SOURCE;
+		if (l->fam)
+			rline_why(l, T_NO, "'restrict source' takes no -4/-6");
+		rline_why(l, tri_of2(r->kinds, K_NEW | K_NTPSEC, K_OLD),
+			  "'restrict source' is known to ntpd >= 4.2.8 and ntpsec, maybe to "
+			  "4.2.6/4.2.7, not to older ntpd");
+	} else {
+		char a[INET6_ADDRSTRLEN + 8];
+
+		snprintf(a, sizeof(a), "%s", tok[i]);
+		slash = strchr(a, '/');
+		if (slash)
+			*slash = 0;
+		if (inet_pton(AF_INET, a, l->addr) == 1) {
+			l->afam = AF_INET;
+			l->plen = 32;
+		} else if (inet_pton(AF_INET6, a, l->addr) == 1) {
+			l->afam = AF_INET6;
+			l->plen = 128;
+		}
+		if (l->afam) {
+			l->kind = A_ADDR;
+			if ((l->fam == 4 && l->afam != AF_INET) ||
+			    (l->fam == 6 && l->afam != AF_INET6))
+				rline_why(l, T_NO, "-%d with an IPv%d address: ntpd ignores the line",
+					  l->fam, l->afam == AF_INET ? 4 : 6);
+			if (slash) {
+				char *end;
+				long p = strtol(slash + 1, &end, 10);
+
+				if (!slash[1] || *end || p < 0 || p > l->plen)
+					rline_why(l, T_NO, "bad prefix length in '%s'", tok[i]);
+				else
+					l->plen = (int)p;
+				rline_why(l, tri_of(r->kinds, K_NTPSEC),
+					  "classic ntpd does not accept CIDR notation (write "
+					  "'restrict %s mask ...')", a);
+			}
+		} else if (strspn(tok[i], "0123456789.") == strlen(tok[i]) ||
+			   strchr(tok[i], ':') || slash) {
+			rline_why(l, T_NO, "'%s' is not a valid address", tok[i]);
+			return;
+		} else {
+			l->kind = A_NAME;
+			snprintf(l->name, sizeof(l->name), "%s", tok[i]);
+		}
+	}
+	for (i++; i < n; i++) {
+		struct ktext k1, k2;
+		int f;
+
+		if (!strcmp(tok[i], "mask")) {
+			int p;
+
+			if (i + 1 >= n) {
+				rline_why(l, T_NO, "'mask' needs an argument");
+				return;
+			}
+			i++;
+			if (l->kind == A_SOURCE) {
+				rline_why(l, T_NO, "'restrict source' takes no mask");
+				continue;
+			}
+			p = mask_plen(l->afam ? l->afam : (strchr(tok[i], ':') ? AF_INET6 : AF_INET),
+				      tok[i]);
+			if (p == -2) {
+				rline_why(l, T_NO, "bad mask '%s'", tok[i]);
+				return;
+			}
+			if (l->kind == A_ADDR)
+				l->plen = p;
+			continue;
+		}
+		f = rflag_find(tok[i]);
+		if (f < 0) {
+			rline_why(l, T_NO, "unknown flag '%s': ntpd rejects the line with a "
+				  "syntax error (ntpsec 1.2.2 then keeps the address with no "
+				  "restrictions at all)", tok[i]);
+			continue;
+		}
+		rline_why(l, tri_of2(r->kinds, rflags[f].yes, rflags[f].maybe),
+			  "flag '%s' is known to %s%s%s: a syntax error for the others",
+			  tok[i], rflags[f].yes ? kinds_text(rflags[f].yes, &k1) : "",
+			  rflags[f].yes ? ", maybe " : "some releases of ",
+			  kinds_text(rflags[f].maybe, &k2));
+		l->flags |= rflags[f].flag;
+		if (strlen(l->words) + strlen(tok[i]) + 2 < sizeof(l->words)) {
+			if (l->words[0])
+				strcat(l->words, " ");
+			strcat(l->words, tok[i]);
+		}
+		if (rflags[f].arg) {
+			if (i + 1 >= n) {
+				rline_why(l, T_NO, "'%s' needs an argument", tok[i]);
+				return;
+			}
+			i++;
+			if (strlen(l->words) + strlen(tok[i]) + 2 < sizeof(l->words)) {
+				strcat(l->words, " ");
+				strcat(l->words, tok[i]);
+			}
+		}
+	}
+	/* "restrict 0.0.0.0 mask 0.0.0.0" is the default entry itself */
+	if (l->kind == A_ADDR && l->plen == 0) {
+		l->kind = A_DEFAULT;
+		l->fam = l->afam == AF_INET ? 4 : 6;
+	}
+}
+
+static void parse_enable(struct report *r, const char *file, int lineno, char **tok,
+			 int n, const char *text)
+{
+	static const char *const known[] = {
+		"auth", "bclient", "calibrate", "kernel", "monitor", "mode7", "ntp", "stats",
+		"peer_clear_digest_early", "unpeer_crypto_early", "unpeer_crypto_nak_early",
+		"unpeer_digest_early", NULL
+	};
+	bool en = !strcmp(tok[0], "enable");
+
+	for (int i = 1; i < n; i++) {
+		if (!in_list(tok[i], known)) {
+			add_finding(r, S_ERROR, file, lineno, "unknown %s flag '%s': ntpd rejects "
+				    "the line (syntax error)", tok[0], tok[i]);
+			return;
+		}
+	}
+	for (int i = 1; i < n; i++) {
+		if (!strcmp(tok[i], "monitor")) {
+			if (en) {
+				r->enable_monitor = lineno;
+			} else {
+				r->disable_monitor = lineno;
+				r->disable_monitor_file = file;
+			}
+		} else if (!strcmp(tok[i], "mode7") && en) {
+			r->enable_mode7 = lineno;
+			r->enable_mode7_file = file;
+			free(r->enable_mode7_text);
+			r->enable_mode7_text = xstrdup(text);
+		}
+	}
+}
+
+static const char *keep_file(struct report *r, const char *path)
+{
+	size_t cap = r->nfiles;
+
+	r->files = grow(r->files, &cap, r->nfiles, sizeof(*r->files));
+	r->files[r->nfiles] = xstrdup(path);
+	return r->files[r->nfiles++];
+}
+
+static int read_ntp(struct report *r, const char *path, int depth, const char *from,
+		    int from_line, char **stack);
+
+static void resolve_rel(const char *base, const char *p, char *out, size_t len)
+{
+	const char *slash;
+
+	if (p[0] == '/' || !(slash = strrchr(base, '/'))) {
+		snprintf(out, len, "%s", p);
+		return;
+	}
+	snprintf(out, len, "%.*s/%s", (int)(slash - base), base, p);
+}
+
+static void ntp_line(struct report *r, const char *file, int lineno, char *line,
+		     int depth, char **stack)
+{
+	char text[MAX_LINE], *tok[MAX_TOKENS];
+	int n;
+
+	snprintf(text, sizeof(text), "%s", line);
+	n = tokenize(line, tok, MAX_TOKENS, "#");
+	if (n == 0)
+		return;
+	/* the line as written, without comment and surrounding blanks */
+	{
+		char *h = strchr(text, '#'), *e;
+
+		if (h)
+			*h = 0;
+		for (e = text + strlen(text); e > text && isspace((unsigned char)e[-1]); e--)
+			;
+		*e = 0;
+		for (e = text; isspace((unsigned char)*e); e++)
+			;
+		memmove(text, e, strlen(e) + 1);
+	}
+	if (n < 0) {
+		add_finding(r, S_ERROR, file, lineno, n == -1 ? "too many words on one line" :
+			    "unterminated quoted string");
+		return;
+	}
+	if (!strcmp(tok[0], "restrict") || !strcmp(tok[0], "unrestrict")) {
+		parse_restrict(r, file, lineno, tok, n, text);
+	} else if (!strcmp(tok[0], "enable") || !strcmp(tok[0], "disable")) {
+		parse_enable(r, file, lineno, tok, n, text);
+	} else if (!strcmp(tok[0], "includefile")) {
+		char p[PATH_MAX];
+
+		if (n != 2) {
+			add_finding(r, S_ERROR, file, lineno, "includefile needs exactly one file name");
+			return;
+		}
+		resolve_rel(file, tok[1], p, sizeof(p));
+		read_ntp(r, p, depth + 1, file, lineno, stack);
+	} else if (!strcmp(tok[0], "interface") || !strcmp(tok[0], "nic")) {
+		r->has_interface = true;
+	} else if (!in_list(tok[0], ntp_directives)) {
+		add_finding(r, S_ERROR, file, lineno, "unknown directive '%s': ntpd rejects the "
+			    "line (syntax error)%s", tok[0],
+			    in_list(tok[0], chrony_only) ? "; it is a chrony directive" : "");
+	}
+}
+
+/* Read one file line by line; fn for each line. -1 if unreadable. */
+static int read_lines(struct report *r, const char *path,
+		      void (*fn)(struct report *, const char *, int, char *, int, char **),
+		      int depth, char **stack, const char *from, int from_line, int *err)
+{
+	FILE *f = fopen(path, "re");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	int lineno = 0;
+	const char *kept;
+	struct stat st;
+
+	if (!f || fstat(fileno(f), &st) || S_ISDIR(st.st_mode)) {
+		*err = !f ? errno : S_ISDIR(st.st_mode) ? EISDIR : errno;
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	kept = keep_file(r, path);
+	(void)from;
+	(void)from_line;
+	while ((len = getline(&line, &cap, f)) >= 0) {
+		lineno++;
+		if (lineno > MAX_LINES) {
+			add_finding(r, S_ERROR, kept, lineno, "more than %d lines: the rest is not "
+				    "read", MAX_LINES);
+			break;
+		}
+		if ((size_t)len != strlen(line)) {
+			add_finding(r, S_ERROR, kept, lineno, "NUL byte: this is not a text file");
+			r->include_unknown = true;
+			break;
+		}
+		if (len >= MAX_LINE) {
+			add_finding(r, S_ERROR, kept, lineno, "line longer than %d characters: "
+				    "not read", MAX_LINE - 1);
+			continue;
+		}
+		fn(r, kept, lineno, line, depth, stack);
+	}
+	free(line);
+	fclose(f);
+	return 0;
+}
+
+static int read_ntp(struct report *r, const char *path, int depth, const char *from,
+		    int from_line, char **stack)
+{
+	char real[PATH_MAX];
+	int err = 0;
+
+	if (depth > MAX_INCLUDE_DEPTH) {
+		add_finding(r, S_ERROR, from, from_line, "includefile nested deeper than %d "
+			    "levels: ntpd does not read %s", MAX_INCLUDE_DEPTH, path);
+		return 0;
+	}
+	if (realpath(path, real)) {
+		for (int i = 0; i < depth; i++)
+			if (stack[i] && !strcmp(stack[i], real)) {
+				add_finding(r, S_ERROR, from, from_line, "includefile loop: %s "
+					    "includes itself", path);
+				return 0;
+			}
+		stack[depth] = xstrdup(real);
+	}
+	if (read_lines(r, path, ntp_line, depth, stack, from, from_line, &err)) {
+		if (depth == 0) {
+			r->unreadable = true;
+			r->read_err = err;
+			add_finding(r, S_ERROR, path, 0, "cannot read %s: %s", path, strerror(err));
+		} else if (err == ENOENT) {
+			add_finding(r, S_WARN, from, from_line, "includefile %s: no such file "
+				    "(ntpd skips it too)", path);
+		} else {
+			r->include_unknown = true;
+			add_finding(r, S_ERROR, from, from_line, "includefile %s: cannot read it: "
+				    "%s (ntpd, running as root, may)", path, strerror(err));
+		}
+	}
+	free(stack[depth]);
+	stack[depth] = NULL;
+	return 0;
+}
+
+/* ------------------------------------------------------------- chrony */
+
+static void str_append(char **dst, const char *s)
+{
+	size_t a = *dst ? strlen(*dst) : 0;
+	char *n = realloc(*dst, a + strlen(s) + 3);
+
+	if (!n) {
+		ng_err("out of memory");
+		exit(NG_EXIT_FAIL);
+	}
+	if (a)
+		strcpy(n + a, ", ");
+	strcpy(n + a + (a ? 2 : 0), s);
+	*dst = n;
+}
+
+static void read_chrony(struct report *r, const char *path, int depth, const char *from,
+			int from_line);
+
+static void chrony_line(struct report *r, const char *file, int lineno, char *line,
+			int depth, char **stack)
+{
+	char *tok[MAX_TOKENS], arg[512];
+	int n;
+
+	(void)stack;
+	/* chrony: comment lines start with ! ; # or % */
+	for (char *p = line; *p && isspace((unsigned char)*p); p++)
+		line = p + 1;
+	if (strchr("!;#%", line[0]))
+		return;
+	n = tokenize(line, tok, MAX_TOKENS, "");
+	if (n <= 0)
+		return;
+	arg[0] = 0;
+	for (int i = 1; i < n; i++) {
+		if (strlen(arg) + strlen(tok[i]) + 2 >= sizeof(arg))
+			break;
+		if (i > 1)
+			strcat(arg, " ");
+		strcat(arg, tok[i]);
+	}
+	if (!strcmp(tok[0], "allow")) {
+		str_append(&r->allow, n > 1 ? arg : "all (no subnet given)");
+	} else if (!strcmp(tok[0], "deny")) {
+		r->has_deny = true;
+	} else if (!strcmp(tok[0], "cmdallow")) {
+		str_append(&r->cmdallow, n > 1 ? arg : "all (no subnet given)");
+	} else if (!strcmp(tok[0], "bindcmdaddress")) {
+		if (n > 1)
+			str_append(&r->bindcmd, arg);
+	} else if (!strcmp(tok[0], "cmdport")) {
+		r->cmdport0 = n > 1 && !strcmp(tok[1], "0");
+	} else if (!strcmp(tok[0], "port")) {
+		r->ntpport0 = n > 1 && !strcmp(tok[1], "0");
+	} else if (!strcmp(tok[0], "include")) {
+		glob_t g;
+
+		if (n < 2) {
+			add_finding(r, S_ERROR, file, lineno, "include needs a file pattern");
+			return;
+		}
+		if (glob(tok[1], 0, NULL, &g) == 0) {
+			for (size_t i = 0; i < g.gl_pathc; i++)
+				read_chrony(r, g.gl_pathv[i], depth + 1, file, lineno);
+			globfree(&g);
+		}
+	} else if (!strcmp(tok[0], "confdir")) {
+		for (int i = 1; i < n; i++) {
+			char pat[PATH_MAX];
+			glob_t g;
+
+			snprintf(pat, sizeof(pat), "%s/*.conf", tok[i]);
+			if (glob(pat, 0, NULL, &g) == 0) {
+				for (size_t k = 0; k < g.gl_pathc; k++)
+					read_chrony(r, g.gl_pathv[k], depth + 1, file, lineno);
+				globfree(&g);
+			}
+		}
+	} else if (!in_list(tok[0], chrony_directives)) {
+		add_finding(r, S_ERROR, file, lineno, "unknown directive '%s' (chronyd stops "
+			    "with \"Invalid directive\")%s", tok[0],
+			    in_list(tok[0], ntp_only) ? "; it is an ntpd directive" : "");
+	}
+}
+
+static void read_chrony(struct report *r, const char *path, int depth, const char *from,
+			int from_line)
+{
+	int err = 0;
+
+	if (depth > 10) {
+		add_finding(r, S_ERROR, from, from_line, "include nested too deep: %s not read",
+			    path);
+		return;
+	}
+	if (read_lines(r, path, chrony_line, depth, NULL, from, from_line, &err)) {
+		if (depth == 0) {
+			r->unreadable = true;
+			r->read_err = err;
+			add_finding(r, S_ERROR, path, 0, "cannot read %s: %s", path, strerror(err));
+		} else {
+			add_finding(r, S_WARN, from, from_line, "cannot read %s: %s", path,
+				    strerror(err));
+		}
+	}
+}
+
+/* ----------------------------------------------------------- analysis */
+
+struct eval {
+	unsigned flags[2];      /* effective default flags, IPv4 / IPv6 */
+	int line[2];            /* last default line that applied */
+	const char *file[2];
+};
+
+static void evaluate(const struct report *r, bool best, struct eval *e)
+{
+	enum tri both = tri_of(r->kinds, K_OLD | K_NEW | K_NTPSEC);
+	enum tri init = tri_of(r->kinds, K_SEC);
+	bool v6 = both == T_YES || (both == T_MAYBE && best);
+
+	memset(e, 0, sizeof(*e));
+	if (init == T_YES || (init == T_MAYBE && best))
+		e->flags[0] = e->flags[1] = RF_NOQUERY | RF_LIMITED;
+	for (size_t i = 0; i < r->nr; i++) {
+		const struct rline *l = &r->r[i];
+		bool applied;
+
+		if (l->kind != A_DEFAULT || (l->flags & RF_NTPPORT))
+			continue;
+		applied = l->acc == T_YES || (l->acc == T_MAYBE && (l->unrestrict ? !best : best));
+		if (!applied)
+			continue;
+		for (int f = 0; f < 2; f++) {
+			bool covers = l->fam ? l->fam == (f ? 6 : 4) : (f == 0 || v6);
+
+			if (!covers)
+				continue;
+			if (l->unrestrict)
+				e->flags[f] &= ~l->flags;
+			else
+				e->flags[f] |= l->flags;
+			e->line[f] = l->line;
+			e->file[f] = l->file;
+		}
+	}
+	if (r->include_unknown) {
+		/* an unreadable include may hold anything */
+		for (int f = 0; f < 2; f++) {
+			if (best)
+				e->flags[f] |= RF_NOQUERY;
+			else if (r->kinds & K_NTPSEC)
+				e->flags[f] &= ~(unsigned)(RF_NOQUERY | RF_IGNORE);
+		}
+	}
+}
+
+static bool refused(unsigned flags)
+{
+	return flags & (RF_NOQUERY | RF_IGNORE);
+}
+
+/* Flag words of the default lines covering family f, plus noquery. */
+static void suggest_default(struct report *r, int f, bool ntpsec_only)
+{
+	char words[512] = "";
+	bool any = false;
+
+	for (size_t i = 0; i < r->nr; i++) {
+		const struct rline *l = &r->r[i];
+		char w[256], *save = NULL, *t;
+
+		if (l->kind != A_DEFAULT || l->unrestrict || l->acc == T_NO ||
+		    (l->flags & RF_NTPPORT))
+			continue;
+		if (l->fam && l->fam != (f ? 6 : 4))
+			continue;
+		any = true;
+		snprintf(w, sizeof(w), "%s", l->words);
+		for (t = strtok_r(w, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+			char pad[300];
+			int k = rflag_find(t);
+
+			if (k < 0 || !strcmp(t, "noquery") || !strcmp(t, "ignore") ||
+			    (r->kinds & ~rflags[k].yes))
+				continue;       /* only words every possible daemon accepts */
+			if (rflags[k].arg)
+				continue;
+			snprintf(pad, sizeof(pad), " %s ", t);
+			{
+				char cur[520];
+
+				snprintf(cur, sizeof(cur), " %s ", words);
+				if (strstr(cur, pad))
+					continue;
+			}
+			if (strlen(words) + strlen(t) + 2 < sizeof(words)) {
+				if (words[0])
+					strcat(words, " ");
+				strcat(words, t);
+			}
+		}
+	}
+	if (!any || !words[0])
+		snprintf(words, sizeof(words), "%s", ntpsec_only ? "kod nomodify nopeer limited" :
+			 "kod notrap nomodify nopeer");
+	if (ntpsec_only)
+		add_fix(r, "restrict default %s noquery", words);
+	else
+		add_fix(r, "restrict -%d default %s noquery", f ? 6 : 4, words);
+}
+
+static const struct rline *find_line(const struct report *r, enum akind k, int afam,
+				     bool loopback)
+{
+	for (size_t i = 0; i < r->nr; i++) {
+		const struct rline *l = &r->r[i];
+
+		if (l->kind == k && !l->unrestrict && l->acc != T_NO &&
+		    (k != A_ADDR || (l->afam == afam && (!loopback || addr_is_loopback(l)))))
+			return l;
+	}
+	return NULL;
+}
+
+static void analyse_ntp(struct report *r)
+{
+	struct ktext kt;
+	struct eval best, worst;
+	bool by_version;
+	bool ntpsec_only = !(r->kinds & K_CLASSIC);
+	bool classic_possible = r->kinds & K_CLASSIC;
+	bool any_fix = false;
+	int limited_line = 0;
+	const char *limited_file = NULL;
+	bool queries_open;
+
+	evaluate(r, true, &best);
+	evaluate(r, false, &worst);
+	if (r->include_unknown) {
+		/* would the file decide without the unreadable include? */
+		struct report tmp = *r;
+		struct eval b2, w2;
+
+		tmp.include_unknown = false;
+		evaluate(&tmp, true, &b2);
+		evaluate(&tmp, false, &w2);
+		by_version = refused(b2.flags[0]) != refused(w2.flags[0]) ||
+			     refused(b2.flags[1]) != refused(w2.flags[1]);
+	} else {
+		by_version = true;
+	}
+	for (int f = 0; f < 2; f++) {
+		bool b = refused(best.flags[f]), w = refused(worst.flags[f]);
+
+		r->refused[f] = w ? T_YES : b ? T_MAYBE : T_NO;
+	}
+	if (r->refused[0] == T_YES && r->refused[1] == T_YES)
+		r->verdict = NG_EXIT_OK;
+	else if (r->refused[0] == T_NO || r->refused[1] == T_NO)
+		r->verdict = AUDIT_EXIT_RISK;
+	else
+		r->verdict = AUDIT_EXIT_UNKNOWN;
+	if (r->unreadable) {
+		r->verdict = AUDIT_EXIT_UNKNOWN;
+		r->refused[0] = r->refused[1] = T_MAYBE;
+		return;
+	}
+	queries_open = r->verdict != NG_EXIT_OK;
+
+	/* why, family by family */
+	for (int f = 0; f < 2 && !r->unreadable; f++) {
+		const char *fam = f ? "IPv6" : "IPv4";
+		bool explicit_line = false, plain = false;
+
+		for (size_t i = 0; i < r->nr; i++) {
+			const struct rline *l = &r->r[i];
+
+			if (l->kind != A_DEFAULT || l->unrestrict || (l->flags & RF_NTPPORT))
+				continue;
+			if (l->fam == (f ? 6 : 4))
+				explicit_line = true;
+			if (!l->fam)
+				plain = true;
+		}
+		if (r->refused[f] == T_YES) {
+			if (worst.line[f])
+				add_finding(r, S_INFO, worst.file[f], worst.line[f],
+					    "%s: mode 6/7 queries from other hosts are refused "
+					    "(%s on the default entry)", fam,
+					    worst.flags[f] & RF_IGNORE ? "ignore" : "noquery");
+			else
+				add_finding(r, S_INFO, r->path, 0, "%s: mode 6/7 queries from other "
+					    "hosts are refused (ntpsec >= 1.1.9 starts the default "
+					    "entries with noquery)", fam);
+			continue;
+		}
+		if (r->refused[f] == T_NO) {
+			if (!worst.line[f] && (explicit_line || (plain && f == 0)))
+				add_finding(r, S_RISK, r->path, 0, "%s: ntpd rejects every default "
+					    "line for %s (see the errors): every %s host may send "
+					    "mode 6/7 queries", fam, fam, fam);
+			else if (!worst.line[f] && plain)
+				add_finding(r, S_RISK, r->path, 0, "%s: no default line applies "
+					    "to %s (see 'restrict default' below): every %s host "
+					    "may send mode 6/7 queries", fam, fam, fam);
+			else if (!worst.line[f])
+				add_finding(r, S_RISK, r->path, 0, "%s: no 'restrict %sdefault' "
+					    "line: every %s host may send mode 6/7 queries", fam,
+					    f ? "-6 " : "", fam);
+			else
+				add_finding(r, S_RISK, worst.file[f] ? worst.file[f] : r->path,
+					    worst.line[f], "%s: the default entry has neither "
+					    "noquery nor ignore: every %s host may send mode 6/7 "
+					    "queries", fam, fam);
+		} else {
+			add_finding(r, S_WARN, best.file[f] ? best.file[f] : r->path,
+				    best.line[f], "%s: whether mode 6/7 queries are refused "
+				    "depends on %s (see below)", fam, by_version ?
+				    "the daemon and version" : "the include that cannot be read");
+		}
+		if (f == 1 && plain && !explicit_line &&
+		    tri_of(r->kinds, K_OLD | K_NEW | K_NTPSEC) != T_YES)
+			add_finding(r, r->kinds & K_ANCIENT && !(r->kinds & ~K_ANCIENT) ?
+				    S_RISK : S_WARN, r->path, 0,
+				    "'restrict default' without -4/-6 covers IPv6 only in ntpd "
+				    ">= 4.2.6 and ntpsec; ntpd 4.2.4 and older apply it to IPv4 "
+				    "only: add an explicit 'restrict -6 default' line");
+		if (classic_possible || f == 0 || !ntpsec_only)
+			suggest_default(r, f, ntpsec_only);
+		any_fix = true;
+	}
+
+	/* lines that may or may not be applied */
+	for (size_t i = 0; i < r->nr; i++) {
+		const struct rline *l = &r->r[i];
+
+		if (l->acc == T_NO)
+			add_finding(r, S_ERROR, l->file, l->line, "'%s': %s", l->text, l->why);
+		else if (l->acc == T_MAYBE)
+			add_finding(r, S_WARN, l->file, l->line, "'%s': %s", l->text, l->why);
+		if (l->kind == A_DEFAULT && l->unrestrict && l->acc != T_NO &&
+		    (l->flags & (RF_NOQUERY | RF_IGNORE))) {
+			add_finding(r, S_RISK, l->file, l->line, "'%s' removes noquery from the "
+				    "default entry", l->text);
+			add_removal(r, l->file, l->line, l->text);
+		}
+		if (l->kind == A_DEFAULT && (l->flags & RF_NTPPORT) && !l->unrestrict)
+			add_finding(r, S_INFO, l->file, l->line, "'%s' applies only to packets "
+				    "from source port 123, not to ntpq/ntpdc queries", l->text);
+		if ((l->flags & RF_LIMITED) && !l->unrestrict && l->acc != T_NO && !limited_line) {
+			limited_line = l->line;
+			limited_file = l->file;
+		}
+	}
+
+	/* per-address exceptions: who may still query */
+	for (size_t i = 0; i < r->nr; i++) {
+		const struct rline *l = &r->r[i];
+		char a[INET6_ADDRSTRLEN];
+
+		if (l->unrestrict || l->acc == T_NO || refused(l->flags) ||
+		    (l->flags & RF_NTPPORT))
+			continue;
+		if (l->kind == A_SOURCE) {
+			add_finding(r, S_WARN, l->file, l->line, "'restrict source' has no noquery: "
+				    "the addresses of your servers and pool peers may send mode "
+				    "6/7 queries (and can be spoofed to be sent the replies)");
+			add_fix(r, "restrict source %s%snoquery", l->words, l->words[0] ? " " : "");
+			any_fix = true;
+		} else if (l->kind == A_NAME) {
+			add_finding(r, S_INFO, l->file, l->line, "%s (resolved when ntpd starts) "
+				    "may send mode 6/7 queries", l->name);
+		} else if (l->kind == A_ADDR && !addr_is_loopback(l)) {
+			inet_ntop(l->afam, l->addr, a, sizeof(a));
+			if (l->plen < 0)
+				add_finding(r, S_WARN, l->file, l->line, "%s with a non-contiguous "
+					    "mask may send mode 6/7 queries", a);
+			else
+				add_finding(r, (l->afam == AF_INET && l->plen < 32) ||
+					    (l->afam == AF_INET6 && l->plen < 128) ? S_WARN : S_INFO,
+					    l->file, l->line, "%s/%d may send mode 6/7 queries "
+					    "(a spoofed request from %s makes ntpd reply there)", a,
+					    l->plen, l->plen == (l->afam == AF_INET ? 32 : 128) ?
+					    "it" : "one of them");
+		}
+	}
+
+	/* monitor list and mode 7 (classic ntpd) */
+	if (classic_possible) {
+		enum sev open_sev = r->verdict == AUDIT_EXIT_RISK ? S_RISK : S_WARN;
+		bool old_possible = r->kinds & (K_ANCIENT | K_OLD);
+
+		if (r->disable_monitor && limited_line && old_possible)
+			add_finding(r, open_sev, r->disable_monitor_file,
+				    r->disable_monitor, "'disable monitor' is not enough: "
+				    "'limited' (%s%sline %d) turns the monitor list back on in ntpd "
+				    "4.2.6 (inc_res_limited() calls mon_start(MON_RES); 'disable "
+				    "monitor' clears only MON_ON), so monlist still returns up to "
+				    "600 client addresses; noquery is what refuses it",
+				    strcmp(limited_file, r->disable_monitor_file) ? limited_file : "",
+				    strcmp(limited_file, r->disable_monitor_file) ? " " : "",
+				    limited_line);
+		else if (r->disable_monitor && old_possible)
+			add_finding(r, S_INFO, r->disable_monitor_file, r->disable_monitor,
+				    "'disable monitor': the monitor list is off, ntpd <= 4.2.6 "
+				    "answers monlist without data%s", queries_open ?
+				    "; other mode 7 requests (peer lists) and mode 6 are still "
+				    "answered, so this alone is not a fix" : "");
+		else if (!r->disable_monitor && old_possible && queries_open)
+			add_finding(r, open_sev, r->path, 0, "the monitor list is on (the default "
+				    "up to ntpd 4.2.6): monlist returns up to 600 client addresses, "
+				    "100 packets of 440 bytes for one request%s",
+				    r->ver.known && vcmp(&r->ver, 4, 2, 7, 26) >= 0 ?
+				    "" : " (ntpd < 4.2.7p26)");
+		if (r->enable_mode7) {
+			add_finding(r, queries_open ? open_sev : S_WARN, r->enable_mode7_file,
+				    r->enable_mode7, "'enable mode7' turns ntpdc's mode 7 back on "
+				    "(off by default since ntpd 4.2.7p230 / 4.2.8)%s",
+				    queries_open ? "" : "; noquery on the defaults still refuses "
+				    "it to other hosts");
+			add_removal(r, r->enable_mode7_file, r->enable_mode7,
+				    r->enable_mode7_text ? r->enable_mode7_text : "enable mode7");
+		}
+		if (r->ver.known && !r->ver.ntpsec && vcmp(&r->ver, 4, 2, 7, 26) < 0)
+			add_finding(r, queries_open ? open_sev : S_INFO, r->path, 0,
+				    "ntpd %s still has monlist (CVE-2013-5211, removed in 4.2.7p26)%s; "
+				    "upgrade to 4.2.8 or later, or to ntpsec", r->ver.text,
+				    !queries_open ? ": noquery keeps it from other hosts" :
+				    r->disable_monitor && !limited_line ? ", empty while the "
+				    "monitor is disabled" : " and answers it to every host the "
+				    "restrict lines let query");
+	}
+	if (r->has_interface)
+		add_finding(r, S_INFO, r->path, 0, "interface/nic lines are not evaluated: the "
+			    "verdict assumes ntpd is reachable from other hosts");
+	if (r->verdict == AUDIT_EXIT_UNKNOWN && !r->unreadable && !by_version)
+		add_finding(r, S_WARN, r->path, 0, "could not tell: an include that cannot be "
+			    "read may hold anything; add the lines below, which settle it");
+	else if (r->verdict == AUDIT_EXIT_UNKNOWN && !r->unreadable)
+		add_finding(r, S_WARN, r->path, 0, "could not tell: the answer differs between "
+			    "the daemons this file may be read by (%s); give the version with "
+			    "--ntpd-version, or add the lines below, which are refused by all "
+			    "of them", kinds_text(r->kinds, &kt));
+
+	/* keep ntpq/ntpdc usable from the host itself */
+	if (any_fix) {
+		if (!find_line(r, A_ADDR, AF_INET, true))
+			add_fix(r, "restrict 127.0.0.1");
+		if (!find_line(r, A_ADDR, AF_INET6, true))
+			add_fix(r, "restrict ::1");
+	}
+}
+
+static void analyse_chrony(struct report *r)
+{
+	r->verdict = r->unreadable ? AUDIT_EXIT_UNKNOWN : NG_EXIT_OK;
+	r->refused[0] = r->refused[1] = r->unreadable ? T_MAYBE : T_YES;
+	if (r->unreadable)
+		return;
+	add_finding(r, S_INFO, r->path, 0, "chronyd answers no NTP mode 6 (ntpq) or mode 7 "
+		    "(ntpdc, monlist) request: it drops them without a reply, whatever the "
+		    "configuration; CVE-2013-5211 does not apply");
+	if (r->ntpport0)
+		add_finding(r, S_INFO, r->path, 0, "port 0: no NTP server port at all");
+	else if (r->allow)
+		add_finding(r, S_INFO, r->path, 0, "serves time (NTP mode 3/4) to: %s%s",
+			    r->allow, r->has_deny ? " (minus the deny lines)" : "");
+	else
+		add_finding(r, S_INFO, r->path, 0, "no 'allow' line: serves time to no one "
+			    "(client only)");
+	if (r->cmdport0) {
+		add_finding(r, S_INFO, r->path, 0, "cmdport 0: no chronyc UDP port");
+	} else {
+		bool remote = false;
+
+		if (r->bindcmd) {
+			char tmp[1024], *save = NULL;
+
+			snprintf(tmp, sizeof(tmp), "%s", r->bindcmd);
+			for (char *t = strtok_r(tmp, ", ", &save); t; t = strtok_r(NULL, ", ", &save))
+				if (strcmp(t, "127.0.0.1") && strcmp(t, "::1") && t[0] != '/')
+					remote = true;
+		}
+		add_finding(r, S_INFO, r->path, 0, "chronyc monitoring (UDP 323) listens on %s",
+			    r->bindcmd ? r->bindcmd : "127.0.0.1 and ::1 (the default)");
+		if (r->cmdallow && remote)
+			add_finding(r, S_WARN, r->path, 0, "chronyc monitoring is open to %s: not "
+				    "an amplifier (chrony pads requests to the reply size since "
+				    "protocol version 6), but limit it to management hosts",
+				    r->cmdallow);
+		else if (r->cmdallow)
+			add_finding(r, S_INFO, r->path, 0, "cmdallow %s has no effect while the "
+				    "command port is bound to loopback", r->cmdallow);
+	}
+}
+
+/* ------------------------------------------------------------- output */
+
+static const char *verdict_name(int v)
+{
+	return v == NG_EXIT_OK ? "safe" : v == AUDIT_EXIT_RISK ? "at-risk" : "unknown";
+}
+
+static const char *tri_json(enum tri t)
+{
+	return t == T_YES ? "true" : t == T_NO ? "false" : "null";
+}
+
+static const struct report *sort_r;
+
+/* severity, then files in the order read, then line; stable */
+static int finding_cmp(const void *pa, const void *pb)
+{
+	const struct finding *a = *(const struct finding *const *)pa;
+	const struct finding *b = *(const struct finding *const *)pb;
+	int fa = -1, fb = -1;
+
+	if (a->sev != b->sev)
+		return (int)a->sev - (int)b->sev;
+	for (size_t i = 0; i < sort_r->nfiles; i++) {
+		if (a->file && !strcmp(a->file, sort_r->files[i]) && fa < 0)
+			fa = (int)i;
+		if (b->file && !strcmp(b->file, sort_r->files[i]) && fb < 0)
+			fb = (int)i;
+	}
+	if (fa != fb)
+		return fa - fb;
+	if (a->line != b->line)
+		return a->line - b->line;
+	return a < b ? -1 : a > b;
+}
+
+/* Findings in printing order (caller frees). */
+static const struct finding **sorted_findings(const struct report *r)
+{
+	const struct finding **v = calloc(r->nf + 1, sizeof(*v));
+
+	if (!v) {
+		ng_err("out of memory");
+		exit(NG_EXIT_FAIL);
+	}
+	for (size_t i = 0; i < r->nf; i++)
+		v[i] = &r->f[i];
+	sort_r = r;
+	qsort(v, r->nf, sizeof(*v), finding_cmp);
+	return v;
+}
+
+static void print_text(const struct report *r)
+{
+	const struct finding **sf = sorted_findings(r);
+	static const char *const tag[] = { "RISK", "ERROR", "warning", "info" };
+
+	printf("%s: %s configuration\n", r->path, r->type);
+	if (!r->chrony && !r->unreadable)
+		printf("  ntpd: %s\n", r->vernote);
+	if (!r->chrony && !r->unreadable)
+		for (int f = 0; f < 2; f++)
+			printf("  IPv%d: mode 6/7 queries from other hosts %s\n", f ? 6 : 4,
+			       r->refused[f] == T_YES ? "refused" :
+			       r->refused[f] == T_NO ? "ANSWERED" : "maybe answered");
+	for (size_t i = 0; i < r->nf; i++) {
+		const struct finding *f = sf[i];
+
+		printf("  %-7s ", tag[f->sev]);
+		if (f->line && f->file && strcmp(f->file, r->path))
+			printf("%s line %d: ", f->file, f->line);
+		else if (f->line)
+			printf("line %d: ", f->line);
+		printf("%s\n", f->msg);
+	}
+	free(sf);
+	printf("  verdict: %s\n", r->verdict == NG_EXIT_OK ? (r->chrony ?
+	       "SAFE (chronyd answers no mode 6/7)" : "SAFE (mode 6/7 refused to other hosts)") :
+	       r->verdict == AUDIT_EXIT_RISK ? "AT RISK (other hosts can send mode 6/7 queries)" :
+	       "COULD NOT TELL");
+	if (r->nadd) {
+		printf("  fix: add at the end of %s, then restart %s:\n", r->path,
+		       r->kinds & K_CLASSIC ? "ntpd" : "ntpsec");
+		for (size_t i = 0; i < r->nadd; i++)
+			printf("    %s\n", r->add[i]);
+	}
+	for (size_t i = 0; i < r->nrm; i++)
+		printf("  %s %s%sline %d: %s\n", r->nadd ? "and remove" : "fix: remove",
+		       strcmp(r->rm[i].file, r->path) ? r->rm[i].file : "",
+		       strcmp(r->rm[i].file, r->path) ? " " : "", r->rm[i].line, r->rm[i].text);
+}
+
+static void print_json(const struct report *r)
+{
+	const struct finding **sf;
+	struct ktext kt;
+
+	printf("{\"path\": ");
+	ng_json_str(stdout, r->path);
+	printf(", \"type\": ");
+	ng_json_str(stdout, r->type);
+	printf(", \"verdict\": \"%s\", \"ntpd_version\": ", verdict_name(r->verdict));
+	if (r->ver.known && !r->chrony)
+		ng_json_str(stdout, r->ver.text);
+	else
+		printf("null");
+	printf(", \"daemons\": ");
+	ng_json_str(stdout, r->chrony ? "chrony" : kinds_text(r->kinds, &kt));
+	printf(", \"queries_refused\": {\"ipv4\": %s, \"ipv6\": %s}",
+	       tri_json(r->refused[0]), tri_json(r->refused[1]));
+	printf(", \"files_read\": [");
+	for (size_t i = 0; i < r->nfiles; i++) {
+		printf("%s", i ? ", " : "");
+		ng_json_str(stdout, r->files[i]);
+	}
+	printf("], \"findings\": [");
+	sf = sorted_findings(r);
+	for (size_t i = 0; i < r->nf; i++) {
+		printf("%s{\"severity\": \"%s\", \"file\": ", i ? ", " : "", sev_name[sf[i]->sev]);
+		ng_json_str(stdout, sf[i]->file ? sf[i]->file : r->path);
+		if (sf[i]->line)
+			printf(", \"line\": %d", sf[i]->line);
+		else
+			printf(", \"line\": null");
+		printf(", \"message\": ");
+		ng_json_str(stdout, sf[i]->msg);
+		printf("}");
+	}
+	free(sf);
+	printf("], \"fix\": {\"add\": [");
+	for (size_t i = 0; i < r->nadd; i++) {
+		printf("%s", i ? ", " : "");
+		ng_json_str(stdout, r->add[i]);
+	}
+	printf("], \"remove\": [");
+	for (size_t i = 0; i < r->nrm; i++) {
+		printf("%s{\"file\": ", i ? ", " : "");
+		ng_json_str(stdout, r->rm[i].file);
+		printf(", \"line\": %d, \"text\": ", r->rm[i].line);
+		ng_json_str(stdout, r->rm[i].text);
+		printf("}");
+	}
+	printf("]}}");
+}
+
+static void report_free(struct report *r)
+{
+	for (size_t i = 0; i < r->nf; i++)
+		free(r->f[i].msg);
+	free(r->f);
+	free(r->r);
+	for (size_t i = 0; i < r->nfiles; i++)
+		free(r->files[i]);
+	free(r->files);
+	for (size_t i = 0; i < r->nadd; i++)
+		free(r->add[i]);
+	free(r->add);
+	for (size_t i = 0; i < r->nrm; i++)
+		free(r->rm[i].text);
+	free(r->rm);
+	free(r->allow);
+	free(r->cmdallow);
+	free(r->bindcmd);
+	free(r->enable_mode7_text);
+	free(r->type);
+}
+
+/* ---------------------------------------------------------------- main */
+
+enum ftype { FT_AUTO, FT_NTPD, FT_NTPSEC, FT_CHRONY };
+
+/* ntp or chrony? by name, then by which directives the file uses */
+static bool looks_chrony(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	FILE *f;
+	char line[MAX_LINE];
+	int c = 0, n = 0;
+
+	base = base ? base + 1 : path;
+	if (strstr(base, "chrony") || strstr(path, "/chrony/"))
+		return true;
+	if (strstr(base, "ntp"))
+		return false;
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		char *tok[2];
+		int k = tokenize(line, tok, 1, "#!;%");
+
+		if (k == 1 && in_list(tok[0], chrony_only))
+			c++;
+		else if (k == 1 && in_list(tok[0], ntp_only))
+			n++;
+	}
+	fclose(f);
+	return c > 0 && n == 0;
+}
+
+static const char audit_usage[] =
+	"ntpguard audit [--ntpd PATH | --ntpd-version VER] [--type ntpd|ntpsec|chrony] "
+	"[--json] [FILE...]";
+
+static void audit_help(void)
+{
+	printf("usage: %s\n\n"
+	       "Reads an ntpd, ntpsec or chrony configuration (includes too) and says\n"
+	       "whether other hosts can send the daemon NTP mode 6 (ntpq) and mode 7\n"
+	       "(ntpdc, monlist: CVE-2013-5211) queries, why, and which lines to add.\n"
+	       "Without FILE: /etc/ntp.conf, /etc/ntpsec/ntp.conf, /etc/chrony/chrony.conf\n"
+	       "and /etc/chrony.conf, those that exist.\n\n"
+	       "Safe means: the default restrict entries of IPv4 and IPv6 carry noquery\n"
+	       "or ignore. Also reported: 'disable monitor' (and that 'limited' turns\n"
+	       "the monitor list back on in ntpd 4.2.6, so it is not enough alone),\n"
+	       "'enable mode7', 'restrict source', per-address exceptions, malformed\n"
+	       "lines (with their line number), and chrony's allow/cmdallow/\n"
+	       "bindcmdaddress (chrony never answers mode 6/7).\n\n"
+	       "The answer depends on the daemon and version ('restrict default' covers\n"
+	       "IPv6 only from ntpd 4.2.6 on; ntpsec >= 1.1.9 starts with noquery): the\n"
+	       "version comes from running 'ntpd --version' (the first of /usr/sbin/ntpd,\n"
+	       "/usr/local/sbin/ntpd, /usr/bin/ntpd, /sbin/ntpd) unless given.\n\n"
+	       "  --ntpd PATH          ask this ntpd binary for its version\n"
+	       "  --ntpd-version VER   run nothing: the daemon is VER (4.2.6p5,\n"
+	       "                       4.2.8p15, ntpsec-1.2.2, ...)\n"
+	       "  --type T             ntpd, ntpsec or chrony (default: from the file)\n"
+	       "  -j, --json           machine-readable output\n"
+	       "  -h, --help           this help\n\n"
+	       "Exit: 0 safe, 3 at risk, 4 could not tell (unreadable file, or the\n"
+	       "answer depends on an unknown version), 1 runtime error, 2 bad arguments.\n"
+	       "With several files: 3 if any is at risk, else 4 if any could not tell.\n",
+	       audit_usage);
+}
+
+int cmd_audit(int argc, char **argv)
+{
+	enum { O_NTPD = 256, O_NTPDVER, O_TYPE };
+	static const struct option opts[] = {
+		{ "ntpd", required_argument, NULL, O_NTPD },
+		{ "ntpd-version", required_argument, NULL, O_NTPDVER },
+		{ "type", required_argument, NULL, O_TYPE },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	static const char *const defaults[] = {
+		"/etc/ntp.conf", "/etc/ntpsec/ntp.conf", "/etc/chrony/chrony.conf",
+		"/etc/chrony.conf", NULL
+	};
+	static const char *const bins[] = {
+		"/usr/sbin/ntpd", "/usr/local/sbin/ntpd", "/usr/bin/ntpd", "/sbin/ntpd", NULL
+	};
+	const char *ntpd = NULL, *given = NULL, *files[64];
+	struct ktext kt;
+	struct version ver = { 0 };
+	enum ftype type = FT_AUTO;
+	bool json = false, ver_tried = false;
+	int c, nfiles = 0, worst = NG_EXIT_OK;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
+		switch (c) {
+		case O_NTPD: ntpd = optarg; break;
+		case O_NTPDVER: given = optarg; break;
+		case O_TYPE:
+			if (!strcmp(optarg, "ntpd"))
+				type = FT_NTPD;
+			else if (!strcmp(optarg, "ntpsec"))
+				type = FT_NTPSEC;
+			else if (!strcmp(optarg, "chrony"))
+				type = FT_CHRONY;
+			else
+				return ng_usage_err(audit_usage, "--type must be ntpd, ntpsec or "
+						    "chrony, not '%s'", optarg);
+			break;
+		case 'j': json = true; break;
+		case 'h': audit_help(); return NG_EXIT_OK;
+		case ':':
+			return ng_usage_err(audit_usage, "audit: option '%s' needs a value",
+					    argv[optind - 1]);
+		default:
+			return ng_usage_err(audit_usage, "audit: unknown option '%s'",
+					    argv[optind - 1]);
+		}
+	}
+	if (ntpd && given)
+		return ng_usage_err(audit_usage, "--ntpd and --ntpd-version exclude each other");
+	if (given) {
+		if (version_parse(given, &ver, false))
+			return ng_usage_err(audit_usage, "--ntpd-version: '%s' is not a version "
+					    "like 4.2.6p5 or ntpsec-1.2.2", given);
+		snprintf(ver.text, sizeof(ver.text), "%s", given);
+		snprintf(ver.how, sizeof(ver.how), "--ntpd-version");
+	}
+	if (argc - optind > (int)(sizeof(files) / sizeof(files[0])))
+		return ng_usage_err(audit_usage, "at most %zu files",
+				    sizeof(files) / sizeof(files[0]));
+	for (int i = optind; i < argc; i++)
+		files[nfiles++] = argv[i];
+	if (!nfiles) {
+		for (int i = 0; defaults[i]; i++)
+			if (access(defaults[i], F_OK) == 0)
+				files[nfiles++] = defaults[i];
+		if (!nfiles) {
+			ng_err("no NTP configuration found (looked for /etc/ntp.conf, "
+			       "/etc/ntpsec/ntp.conf, /etc/chrony/chrony.conf, /etc/chrony.conf)");
+			if (json)
+				printf("{\"files\": [], \"verdict\": \"unknown\"}\n");
+			return AUDIT_EXIT_UNKNOWN;
+		}
+	}
+
+	if (json)
+		printf("{\"files\": [");
+	for (int i = 0; i < nfiles; i++) {
+		struct report r = { .path = files[i] };
+		char *stack[MAX_INCLUDE_DEPTH + 2] = { 0 };
+		bool chrony = type == FT_CHRONY || (type == FT_AUTO && looks_chrony(files[i]));
+
+		r.chrony = chrony;
+		if (chrony) {
+			r.type = xstrdup("chrony");
+			read_chrony(&r, files[i], 0, files[i], 0);
+			analyse_chrony(&r);
+		} else {
+			if (!ver.known && !ver_tried) {
+				ver_tried = true;
+				if (ntpd) {
+					if (version_exec(ntpd, &ver))
+						ng_err("%s --version gave no version; the version is "
+						       "treated as unknown", ntpd);
+				} else {
+					for (int b = 0; bins[b] && version_exec(bins[b], &ver); b++)
+						;
+				}
+			}
+			r.ver = ver;
+			r.kinds = version_kinds(&ver);
+			if (type == FT_NTPSEC || (type == FT_AUTO && !ver.known &&
+						  (strstr(files[i], "/ntpsec/") ||
+						   strstr(strrchr(files[i], '/') ?
+							  strrchr(files[i], '/') : files[i], "ntpsec"))))
+				r.kinds &= K_NTPSEC;
+			else if (type == FT_NTPD)
+				r.kinds &= K_CLASSIC;
+			if (!r.kinds) {
+				ng_err("%s: --type %s contradicts the ntpd version %s", files[i],
+				       type == FT_NTPSEC ? "ntpsec" : "ntpd", ver.text);
+				return NG_EXIT_USAGE;
+			}
+			r.type = xstrdup(!(r.kinds & K_NTPSEC) ? "ntpd" :
+					 !(r.kinds & K_CLASSIC) ? "ntpsec" : "ntpd or ntpsec");
+			if (ver.known)
+				snprintf(r.vernote, sizeof(r.vernote), "%s (%s)", ver.text, ver.how);
+			else
+				snprintf(r.vernote, sizeof(r.vernote), "version unknown (%s); "
+					 "assuming any of: %s", ntpd ? "no answer to --version" :
+					 "no ntpd binary found", kinds_text(r.kinds, &kt));
+			read_ntp(&r, files[i], 0, files[i], 0, stack);
+			analyse_ntp(&r);
+		}
+		if (r.unreadable)
+			ng_err("cannot read %s: %s", files[i], strerror(r.read_err));
+		if (json) {
+			printf("%s", i ? ", " : "");
+			print_json(&r);
+		} else {
+			printf("%s", i ? "\n" : "");
+			print_text(&r);
+		}
+		if (r.verdict == AUDIT_EXIT_RISK ||
+		    (r.verdict == AUDIT_EXIT_UNKNOWN && worst == NG_EXIT_OK))
+			worst = r.verdict;
+		report_free(&r);
+	}
+	if (json)
+		printf("], \"verdict\": \"%s\"}\n", verdict_name(worst));
+	return worst;
+}
