@@ -299,8 +299,12 @@ static int tc_attach(const struct ng_paths *paths, int ifindex, __u32 slot,
 	opts.prog_fd = bpf_program__fd(skel->progs.NG_PROG_TC);
 	err = bpf_tc_attach(&hook, &opts);
 	if (err) {
-		if (created && tc_filter_count(ifindex) == 0)
+		if (created && tc_filter_count(ifindex) == 0) {
+			/* both hooks: the qdisc itself (EGRESS alone would
+			 * only flush the egress filters) */
+			hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
 			bpf_tc_hook_destroy(&hook);
+		}
 		goto out;
 	}
 	res->prog_id = opts.prog_id;
@@ -500,12 +504,7 @@ out:
 	return ret;
 }
 
-static void remove_pins(const struct ng_paths *paths, bool quiet);
-
-static void ng_remove_pins_quiet(const struct ng_paths *paths)
-{
-	remove_pins(paths, true);
-}
+static void remove_pins_if_unused(const struct ng_paths *paths, bool quiet);
 
 int ng_load_iface(const struct ng_paths *paths, const char *ifname,
 		  enum xdp_attach_mode mode, bool egress)
@@ -526,9 +525,11 @@ int ng_load_iface(const struct ng_paths *paths, const char *ifname,
 	if (attach_dir(paths, ifname, ifindex, NG_DIR_INGRESS, mode) ||
 	    (egress && attach_dir(paths, ifname, ifindex, NG_DIR_EGRESS, mode)))
 		ret = -1;
-	/* A refused first load leaves no pins behind. */
+	/* A refused first load leaves no pins behind; but if one direction
+	 * got attached, its records and maps must stay, or it could never be
+	 * unloaded. */
 	if (ret && !existed && ng_pins_exist(paths))
-		ng_remove_pins_quiet(paths);
+		remove_pins_if_unused(paths, true);
 	return ret;
 }
 
@@ -724,16 +725,21 @@ static int xdp_detach_rec(const struct ng_ifrec *r, int ifindex)
 
 static int detach_rec(const struct ng_ifrec *r)
 {
-	int ifindex = (int)if_nametoindex(r->ifname);
+	char now[IF_NAMESIZE];
 
-	if (!ifindex || (__u32)ifindex != r->ifindex) {
+	/* By ifindex, not by name: a renamed interface still carries our
+	 * program. (A reused ifindex is safe: only our prog id is detached.) */
+	if (!if_indextoname(r->ifindex, now)) {
 		ng_info("%s%s: interface is gone; forgetting it", r->ifname,
 			r->direction == NG_DIR_EGRESS ? " egress" : "");
 		libxdp_clean_references((int)r->ifindex);
 		return 0;
 	}
-	return r->direction == NG_DIR_EGRESS ? tc_detach_rec(r, ifindex) :
-					       xdp_detach_rec(r, ifindex);
+	if (strcmp(now, r->ifname))
+		ng_info("%s%s: now named %s", r->ifname,
+			r->direction == NG_DIR_EGRESS ? " egress" : "", now);
+	return r->direction == NG_DIR_EGRESS ? tc_detach_rec(r, (int)r->ifindex) :
+					       xdp_detach_rec(r, (int)r->ifindex);
 }
 
 /* Remove every pin in our directory (only ours live there), then it. */
@@ -761,6 +767,11 @@ static void remove_pins(const struct ng_paths *paths, bool quiet)
 /* When no record is attached any more, remove the pins. Caller holds the lock. */
 void ng_remove_pins_if_unused(const struct ng_paths *paths)
 {
+	remove_pins_if_unused(paths, false);
+}
+
+static void remove_pins_if_unused(const struct ng_paths *paths, bool quiet)
+{
 	struct ng_records *r = calloc(1, sizeof(*r));
 	bool any_attached = false;
 
@@ -772,7 +783,7 @@ void ng_remove_pins_if_unused(const struct ng_paths *paths)
 			any_attached |= r->recs[s].state == NG_IF_ATTACHED;
 		records_close(r);
 		if (!any_attached)
-			remove_pins(paths, false);
+			remove_pins(paths, quiet);
 	}
 	records_close(r);
 	free(r);
@@ -814,6 +825,55 @@ out:
 	records_close(r);
 	free(r);
 	return ret;
+}
+
+/*
+ * Records of interfaces that no longer exist in this namespace (deleted, or
+ * moved away) took their programs with them: mark them detached, so status
+ * says so and their slots can be recycled; their counters stay readable.
+ * (A moved device's program keeps running and counting in its new
+ * namespace; it cannot be managed from here either way.)
+ * ifindex 0: every such record, else only that ifindex's. Cleans libxdp's
+ * dispatcher pins of the vanished ifindex. Caller holds the lock. Returns
+ * the number of records changed, -1 on error.
+ */
+int ng_forget_vanished(const struct ng_paths *paths, __u32 ifindex)
+{
+	struct ng_records *r = calloc(1, sizeof(*r));
+	__u64 ns = ng_netns_ino();
+	char name[IF_NAMESIZE];
+	int n = 0;
+
+	if (!r)
+		return -1;
+	r->ifaces_fd = r->counters_fd = -1;
+	if (records_open(paths, r)) {
+		n = -1;
+		goto out;
+	}
+	for (__u32 s = 0; s < NG_MAX_IFSLOTS; s++) {
+		struct ng_ifrec *x = &r->recs[s];
+
+		if (x->state != NG_IF_ATTACHED || x->netns_ino != ns ||
+		    (ifindex && x->ifindex != ifindex) || if_indextoname(x->ifindex, name))
+			continue;
+		x->state = NG_IF_DETACHED;
+		x->prog_id = 0;
+		if (record_write(r, s)) {
+			n = -1;
+			break;
+		}
+		n++;
+		ng_info("%s%s: interface no longer here (ifindex %u); record "
+			"kept as detached", x->ifname,
+			x->direction == NG_DIR_EGRESS ? " egress" : "", x->ifindex);
+		if (x->direction == NG_DIR_INGRESS)
+			libxdp_clean_references((int)x->ifindex);
+	}
+out:
+	records_close(r);
+	free(r);
+	return n;
 }
 
 static const char unload_usage[] = "ntpguard unload [--keep-maps] IFACE... | --all";

@@ -29,6 +29,9 @@ int ng_load_iface(const struct ng_paths *paths, const char *ifname,
 		  enum xdp_attach_mode mode, bool egress);
 int ng_unload_iface(const struct ng_paths *paths, const char *ifname /* NULL: all */);
 void ng_remove_pins_if_unused(const struct ng_paths *paths);
+/* Records of this namespace whose interface no longer exists (ifindex, or 0:
+ * any): mark them detached, counters kept. Returns how many; caller locks. */
+int ng_forget_vanished(const struct ng_paths *paths, __u32 ifindex);
 __u32 ng_pinned_max_entries(const struct ng_paths *paths, const char *name);
 bool ng_rec_live(const struct ng_ifrec *r);
 /* "attached", "detached" or "gone", checked against the kernel. */
