@@ -14,6 +14,7 @@ int cmd_stats(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_export(int argc, char **argv);  /* daemon unless --once */
 int cmd_set(int argc, char **argv);
+int cmd_watch(int argc, char **argv);   /* daemon: runs until SIGTERM */
 int cmd_check(int argc, char **argv);   /* exit 3: a host is vulnerable */
 int cmd_audit(int argc, char **argv);   /* exit 3: at risk, 4: could not tell */
 

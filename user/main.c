@@ -27,6 +27,7 @@ static const struct {
 	{ "top",    cmd_top,    "sources and victims with the most dropped packets" },
 	{ "export", cmd_export, "write metrics for node_exporter's textfile collector" },
 	{ "set",    cmd_set,    "change the live policy (drop/ratecap/pass, monitor mode)" },
+	{ "watch",  cmd_watch,  "attach to matching interfaces as they appear (daemon)" },
 	{ "check",  cmd_check,  "probe NTP servers for monlist (mode 7) and mode 6 exposure" },
 	{ "audit",  cmd_audit,  "audit an ntpd/ntpsec/chrony config for mode 6/7 exposure" },
 };
