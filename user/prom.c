@@ -443,16 +443,16 @@ int ng_parse_seconds(const char *s, double min, double max, double *out)
 
 int ng_stats_prom(void)
 {
+	struct ng_paths paths = { 0 };
 	struct ng_snapshot s;
-	struct ng_paths p;
 	char err[256] = "";
 	int rc;
 
-	ng_paths_init(&p);
+	ng_paths_init(&paths);
 	if (ng_require_privs(false))
 		return NG_EXIT_FAIL;
 	ng_attach_init();
-	if (ng_snapshot_take(&p, &s, NG_SNAP_FULL, err, sizeof(err))) {
+	if (ng_snapshot_take(&paths, &s, NG_SNAP_FULL, err, sizeof(err))) {
 		ng_err("%s", err);
 		return NG_EXIT_FAIL;
 	}
