@@ -850,8 +850,8 @@ static void print_host_text(const struct host *h, const struct opts *o)
 	printf("%s: %s", addr, verdict_text[h->v]);
 	if (h->v == V_VULNERABLE || h->v == V_M7_NODATA || h->v == V_M6_ONLY) {
 		if (w >= 0)
-			printf(" (worst: %s, %u packets, %lu bytes, %.1fx)", probe_defs[w].key,
-			       h->s[w].pkts, h->s[w].bytes,
+			printf(" (worst: %s, %u packet%s, %lu bytes, %.1fx)", probe_defs[w].key,
+			       h->s[w].pkts, h->s[w].pkts == 1 ? "" : "s", h->s[w].bytes,
 			       ratio((double)h->s[w].bytes, probe_defs[w].req_len));
 	} else if (h->v == V_ERROR) {
 		printf(" (%s: %s)", h->lerr_what, strerror(h->lerr));
