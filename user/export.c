@@ -160,7 +160,7 @@ int cmd_export(int argc, char **argv)
 	unsigned long long failures = 0;
 	double interval = 15;
 	bool once = false;
-	struct ng_paths paths;
+	struct ng_paths paths = { 0 };
 	char err[PATH_MAX + 256], last[sizeof(err)] = "";
 	sigset_t set, old;
 	int c, sig;

@@ -231,7 +231,7 @@ int ng_stats_watch(double interval)
 	struct ng_snapshot *cur = &snaps[0], *prev = NULL;
 	bool tty = isatty(STDOUT_FILENO), was_loaded = true;
 	double t_prev = 0, t_cur;
-	struct ng_paths paths;
+	struct ng_paths paths = { 0 };
 	sigset_t set, old;
 	char err[256];
 	int sig, e;

@@ -119,7 +119,7 @@ int cmd_top(int argc, char **argv)
 	struct ng_bkey *keys = NULL;
 	struct ng_bucket *vals = NULL;
 	struct ng_policy pol;
-	struct ng_paths paths;
+	struct ng_paths paths = { 0 };
 	struct bpf_map_info info = {};
 	struct timespec ts;
 	__u32 ilen = sizeof(info);
