@@ -44,6 +44,8 @@ suite "observability (export, node_exporter, promtool, top, stats --watch)" test
 suite "rate-cap tests (network namespaces)" tests/ratecap.sh
 suite "ntpguard check (namespaces, tshark)" tests/check.sh
 suite "ntpguard audit (config table, ntpsec ground truth)" tests/audit.sh
+suite "egress: host ntpd, VM behind a bridge, TC hook hygiene (namespaces)" tests/egress.sh
+suite "watch: interfaces that come and go (namespaces)" tests/watch.sh
 suite "reflection scenarios: attack, ntpguard on either side, real NTP software (namespaces)" tests/scenarios.sh
 
 echo
