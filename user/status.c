@@ -8,6 +8,7 @@
 
 #include "common.h"
 #include "cmds.h"
+#include "prom.h"
 
 int ng_group_ifaces(const struct ng_ifrec *recs, struct ng_iface_slots *out)
 {
@@ -33,6 +34,10 @@ int ng_group_ifaces(const struct ng_ifrec *recs, struct ng_iface_slots *out)
 	return n;
 }
 
+/* Keys of a map that only userspace changes (the allow-lists). Bounded:
+ * get_next_key restarts from the start when its key vanishes, which on a
+ * table the data plane churns (the per-key LRU) could go on for ever; that
+ * one is read with ng_buckets_read() instead. */
 long ng_count_keys(int fd, size_t key_size)
 {
 	unsigned char cur[64], next[64];
@@ -41,7 +46,7 @@ long ng_count_keys(int fd, size_t key_size)
 
 	if (key_size > sizeof(cur))
 		return -1;
-	while (!bpf_map_get_next_key(fd, prev, next)) {
+	while (n < (1L << 26) && !bpf_map_get_next_key(fd, prev, next)) {
 		memcpy(cur, next, key_size);
 		prev = cur;
 		n++;
@@ -128,7 +133,19 @@ int cmd_status(int argc, char **argv)
 		goto out;
 	n4 = ng_count_keys(fd4, sizeof(struct ng_lpm_v4));
 	n6 = ng_count_keys(fd6, sizeof(struct ng_lpm_v6));
-	nb = ng_count_keys(bfd, sizeof(struct ng_bkey));
+	{
+		struct ng_bkey *k = NULL;
+		struct ng_bucket *v = NULL;
+		char why[128];
+
+		nb = ng_buckets_read(bfd, &k, &v, why, sizeof(why));
+		free(k);
+		free(v);
+		if (nb < 0) {
+			ng_err("%s", why);
+			goto out;
+		}
+	}
 	n = ng_group_ifaces(recs, grp);
 
 	if (json) {
