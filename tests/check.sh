@@ -395,7 +395,13 @@ expect "host name: localhost -4 resolves to 127.0.0.1, vulnerable" \
 	'[["127.0.0.1", "localhost", "vulnerable"]]' \
 	"$(js "$TMP/lh.json" '[[x["address"], x["target"], x["verdict"]] for x in d["hosts"]]')"
 
-# ---- 9. bad arguments: exit 2, nothing sent ---------------------------------------------
+# ---- 9. no privileges needed ----------------------------------------------------------------
+ns cli setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all \
+	"$NG" check --json -t 0.5 -r 50 192.0.2.10 >"$TMP/nobody.json" 2>"$TMP/nobody.err"
+expect "as user nobody, no capabilities: exit 3, monlist 44000 bytes" "3 44000" \
+	"$? $(js "$TMP/nobody.json" 'h("192.0.2.10")["probes"]["monlist"]["bytes"]')"
+
+# ---- 10. bad arguments: exit 2, nothing sent ---------------------------------------------
 cap_start usage
 bad_args() {  # bad_args WANT_RC ARGS...
 	local want=$1 rc
@@ -418,6 +424,8 @@ bad_args 2 --timeout 61 192.0.2.10
 bad_args 2 -4 -6 192.0.2.10
 bad_args 2 -6 192.0.2.0/30
 bad_args 2 192.0.2.300
+bad_args 2 192.0.2
+bad_args 2 2001:db8::g
 bad_args 2
 bad_args 1 no-such-host.invalid
 cap_stop
@@ -427,7 +435,7 @@ expect "check --help: exit 0, documents exit code 3" "0 1" "$? $(grep -c '3 at l
 ns cli "$NG" check --max-hosts 2048 --json -t 0.2 -r 10000 --no-progress 192.0.2.8/29 >/dev/null 2>&1
 expect "--max-hosts raises the limit (the /29 still exits 3)" 3 "$?"
 
-# ---- 10. progress: on a terminal only, never with --json or piped ----------------------
+# ---- 11. progress: on a terminal only, never with --json or piped ----------------------
 ns cli script -qfec "$NG check -t 0.3 -r 100 192.0.2.12/30" /dev/null >"$TMP/tty.txt" 2>&1
 ns cli script -qfec "$NG check --json -t 0.3 -r 100 192.0.2.12/30" /dev/null >"$TMP/ttyjson.txt" 2>&1
 ns cli "$NG" check -t 0.3 -r 100 192.0.2.12/30 >"$TMP/pipe.txt" 2>&1

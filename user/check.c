@@ -316,9 +316,11 @@ static int add_target(struct scan *s, const char *arg, unsigned long long *budge
 	/* an address literal (IPv6 may carry %scope), or a host name */
 	memset(&hints, 0, sizeof(hints));
 	if (strchr(arg, ':') || strspn(arg, "0123456789.") == strlen(arg)) {
-		/* no host name looks like this: an address, or a typo in one */
+		/* no host name looks like this: an address, or a typo in one;
+		 * dotted quads only (no inet_aton shorthand like 192.0.2) */
 		hints.ai_flags = AI_NUMERICHOST;
-		if (getaddrinfo(arg, "123", &hints, &res)) {
+		if ((!strchr(arg, ':') && inet_pton(AF_INET, arg, addr) != 1) ||
+		    getaddrinfo(arg, "123", &hints, &res)) {
 			ng_err("'%s' is not a valid %s address", arg,
 			       strchr(arg, ':') ? "IPv6" : "IPv4");
 			return -2;
