@@ -18,8 +18,7 @@ ARCH    := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/;s/ppc64le/powe
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
 
 CFLAGS  ?= -O2 -g
-CFLAGS  += -Wall -Wextra -std=gnu11 -D_GNU_SOURCE -Iheaders -I$(OUTPUT) \
-	   -DNG_VERSION='"$(VERSION)"'
+CFLAGS  += -Wall -Wextra -std=gnu11 -D_GNU_SOURCE -Iheaders -I$(OUTPUT)
 LDLIBS  := -lxdp -lbpf -lelf -lz
 
 # Clang's own system include dirs, so the BPF target finds asm/types.h.
@@ -43,7 +42,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all deps demo test bench lint clean
+.PHONY: all deps demo test bench lint clean FORCE
 all: $(OUTPUT)/ntpguard
 
 $(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests:
@@ -58,7 +57,14 @@ $(OUTPUT)/ntpguard.skel.h: $(OUTPUT)/ntpguard.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name ntpguard_bpf > $@
 
-$(OUTPUT)/user/%.o: user/%.c $(OUTPUT)/ntpguard.skel.h $(HEADERS) $(USER_HDRS) | $(OUTPUT)/user
+# The version lives in one generated header, rewritten only when it changes,
+# so every object that shows it agrees and rebuilds when HEAD moves.
+$(OUTPUT)/version.h: FORCE | $(OUTPUT)
+	$(Q)v='#define NG_VERSION "$(VERSION)"'; \
+	[ "$$(cat $@ 2>/dev/null)" = "$$v" ] || echo "$$v" > $@
+FORCE:
+
+$(OUTPUT)/user/%.o: user/%.c $(OUTPUT)/ntpguard.skel.h $(OUTPUT)/version.h $(HEADERS) $(USER_HDRS) | $(OUTPUT)/user
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
@@ -79,7 +85,7 @@ $(OUTPUT)/tests/bpf_policy: tests/bpf_policy.c $(OUTPUT)/ntpguard.skel.h $(HEADE
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< $(LDLIBS) -o $@
 
-$(OUTPUT)/tests/bench: tests/bench.c $(OUTPUT)/ntpguard.skel.h $(HEADERS) | $(OUTPUT)/tests
+$(OUTPUT)/tests/bench: tests/bench.c $(OUTPUT)/ntpguard.skel.h $(OUTPUT)/version.h $(HEADERS) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< $(LDLIBS) -o $@
 

@@ -48,9 +48,7 @@
 #include "ntpguard.h"
 #include "ntpguard.skel.h"
 
-#ifndef NG_VERSION
-#define NG_VERSION "unknown"
-#endif
+#include "version.h"
 
 #define DEFAULT_BASELINE "build/tests/baseline.bpf.o"
 #define DEFAULT_REPEAT   1000000

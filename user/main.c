@@ -10,9 +10,7 @@
 #include "common.h"
 #include "cmds.h"
 
-#ifndef NG_VERSION
-#define NG_VERSION "0.1"
-#endif
+#include "version.h"
 
 static const struct {
 	const char *name;

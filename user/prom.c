@@ -28,9 +28,7 @@
 #include "cmds.h"
 #include "prom.h"
 
-#ifndef NG_VERSION
-#define NG_VERSION "0.1"
-#endif
+#include "version.h"
 
 static void seterr(char *err, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
