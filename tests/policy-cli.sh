@@ -218,7 +218,7 @@ echo "# bad input to set: exit 2, nothing changed"
 bad_set "no args" "no KEY=VALUE given"
 bad_set "--defaults with args" "--defaults takes no KEY=VALUE" --defaults monitor=on
 bad_set "args then --defaults" "'--defaults': expected KEY=VALUE" monitor=on --defaults
-bad_set "unknown option" "bad option" --bogus
+bad_set "unknown option" "unknown option, or option without its value: '--bogus'" --bogus
 bad_set "unknown key" "'bogus': unknown key" bogus=1
 bad_set "unknown key (near miss)" "'mode7_requests': unknown key" mode7_requests=drop
 bad_set "unknown key (case)" "'Monitor': unknown key" Monitor=on

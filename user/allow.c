@@ -275,7 +275,7 @@ int cmd_allow(int argc, char **argv)
 		switch (ch) {
 		case 'j': json = true; break;
 		case 'h': allow_help(); return NG_EXIT_OK;
-		default: return ng_usage_err(allow_usage, "bad option");
+		default: return ng_bad_option(allow_usage, argv);
 		}
 	}
 	if (optind >= argc)

@@ -633,7 +633,7 @@ int cmd_load(int argc, char **argv)
 			load_help();
 			return NG_EXIT_OK;
 		default:
-			return ng_usage_err(load_usage, "bad option");
+			return ng_bad_option(load_usage, argv);
 		}
 	}
 	if (optind >= argc)
@@ -909,7 +909,7 @@ int cmd_unload(int argc, char **argv)
 			       "  -h, --help        this help\n", unload_usage);
 			return NG_EXIT_OK;
 		default:
-			return ng_usage_err(unload_usage, "bad option");
+			return ng_bad_option(unload_usage, argv);
 		}
 	}
 	if (all == (optind < argc))

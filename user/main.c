@@ -78,6 +78,7 @@ int main(int argc, char **argv)
 		return NG_EXIT_USAGE;
 	}
 	libbpf_set_print(libbpf_print);
+	opterr = 0;     /* commands report bad options themselves */
 	for (size_t c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++)
 		if (!strcmp(argv[i], cmds[c].name)) {
 			optind = 1;

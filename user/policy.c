@@ -246,7 +246,7 @@ int cmd_set(int argc, char **argv)
 		switch (c) {
 		case 'd': defaults = true; break;
 		case 'h': set_help(); return NG_EXIT_OK;
-		default: return ng_usage_err(set_usage, "bad option");
+		default: return ng_bad_option(set_usage, argv);
 		}
 	}
 	if (defaults == (optind < argc))

@@ -99,7 +99,7 @@ int cmd_stats(int argc, char **argv)
 			       "  -h, --help   this help\n", stats_usage);
 			return NG_EXIT_OK;
 		default:
-			return ng_usage_err(stats_usage, "bad option");
+			return ng_bad_option(stats_usage, argv);
 		}
 	}
 	if (optind < argc)

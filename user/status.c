@@ -99,7 +99,7 @@ int cmd_status(int argc, char **argv)
 			       "  -h, --help   this help\n", status_usage);
 			return NG_EXIT_OK;
 		default:
-			return ng_usage_err(status_usage, "bad option");
+			return ng_bad_option(status_usage, argv);
 		}
 	}
 	if (optind < argc)

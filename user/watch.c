@@ -639,7 +639,7 @@ int cmd_watch(int argc, char **argv)
 			watch_help();
 			return NG_EXIT_OK;
 		default:
-			return ng_usage_err(watch_usage, "bad option");
+			return ng_bad_option(watch_usage, argv);
 		}
 	}
 	if (optind < argc)
