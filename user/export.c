@@ -207,17 +207,12 @@ int cmd_export(int argc, char **argv)
 	}
 
 	/* Signals only between two exports: a write is never cut short. */
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigprocmask(SIG_BLOCK, &set, &old);
+	ng_periodic_begin(&set, &old);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	ng_info("ntpguard export: writing %s/%s every %g s", dir, NG_EXPORT_FILE, interval);
 	for (;;) {
-		struct timespec t0, t1, ts;
-		double wait;
+		double t0 = ng_mono_now();
 
-		clock_gettime(CLOCK_MONOTONIC, &t0);
 		if (export_once(&paths, dir, failures, err, sizeof(err))) {
 			failures++;
 			/* Log a failure when it starts or changes, not every time. */
@@ -231,15 +226,8 @@ int cmd_export(int argc, char **argv)
 				"attempts so far)", dir, NG_EXPORT_FILE, failures);
 			last[0] = 0;
 		}
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		wait = interval - ((double)(t1.tv_sec - t0.tv_sec) +
-				   (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
-		if (wait < 0.01)
-			wait = 0.01;
-		ts.tv_sec = (time_t)wait;
-		ts.tv_nsec = (long)((wait - (double)ts.tv_sec) * 1e9);
-		sig = sigtimedwait(&set, NULL, &ts);
-		if (sig == SIGINT || sig == SIGTERM)
+		sig = ng_periodic_wait(&set, t0, interval);
+		if (sig)
 			break;
 	}
 	ng_info("ntpguard export: stopped by %s", sig == SIGINT ? "SIGINT" : "SIGTERM");

@@ -19,6 +19,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -461,4 +462,34 @@ int ng_stats_prom(void)
 		return NG_EXIT_FAIL;
 	}
 	return NG_EXIT_OK;
+}
+
+void ng_periodic_begin(sigset_t *set, sigset_t *old)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigprocmask(SIG_BLOCK, set, old);
+}
+
+double ng_mono_now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+int ng_periodic_wait(const sigset_t *set, double start, double interval)
+{
+	double wait = interval - (ng_mono_now() - start);
+	struct timespec ts;
+	int sig;
+
+	if (wait < 0.01)
+		wait = 0.01;
+	ts.tv_sec = (time_t)wait;
+	ts.tv_nsec = (long)((wait - (double)ts.tv_sec) * 1e9);
+	sig = sigtimedwait(set, NULL, &ts);
+	return sig == SIGINT || sig == SIGTERM ? sig : 0;
 }

@@ -75,6 +75,17 @@ const char *ng_pclass_name(int pclass);
 /* A number of seconds in [min, max] (decimals allowed); -1 if not. */
 int ng_parse_seconds(const char *s, double min, double max, double *out);
 
+/*
+ * Periodic loops (export, stats --watch): SIGINT and SIGTERM are blocked
+ * and taken only between two rounds, so a round is never cut short.
+ */
+#include <signal.h>
+void ng_periodic_begin(sigset_t *set, sigset_t *old);
+double ng_mono_now(void);
+/* Wait until `interval` s after `start` (ng_mono_now()); the signal that
+ * ended the wait (SIGINT or SIGTERM), or 0 when the time came. */
+int ng_periodic_wait(const sigset_t *set, double start, double interval);
+
 /* The commands' parts that live here (stats.c parses their options). */
 int ng_stats_prom(void);                  /* stats --prom */
 int ng_stats_watch(double interval);      /* stats --watch, stats_watch.c */

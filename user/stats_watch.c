@@ -18,14 +18,6 @@
 #include "cmds.h"
 #include "prom.h"
 
-static double mono_now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 /* The same attachment in the previous snapshot (same slot and name). */
 static const struct ng_snap_if *find_prev(const struct ng_snapshot *prev,
 					  const struct ng_snap_if *x)
@@ -234,19 +226,16 @@ int ng_stats_watch(double interval)
 	struct ng_paths paths = { 0 };
 	sigset_t set, old;
 	char err[256];
-	int sig, e;
+	int e;
 
 	ng_paths_init(&paths);
 	if (ng_require_privs(false) || ng_require_loaded(&paths))
 		return NG_EXIT_FAIL;
 	ng_attach_init();
 
-	/* Signals are taken by sigtimedwait only, between two refreshes, so a
-	 * Ctrl-C never cuts a screen in half. */
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigprocmask(SIG_BLOCK, &set, &old);
+	/* Signals are taken only between two refreshes, so a Ctrl-C never
+	 * cuts a screen in half. */
+	ng_periodic_begin(&set, &old);
 
 	if (tty)
 		fputs("\033[?25l\033[H\033[2J", stdout);   /* hide cursor, clear */
@@ -255,11 +244,8 @@ int ng_stats_watch(double interval)
 		       "and reason that moved, and a total per attachment; rates since "
 		       "the previous line\n", interval);
 	for (;;) {
-		struct timespec ts;
-		double wait;
-
 		err[0] = 0;
-		t_cur = mono_now();
+		t_cur = ng_mono_now();
 		e = ng_snapshot_take(&paths, cur, 0, err, sizeof(err));
 		if (tty)
 			draw_screen(stdout, cur, prev, t_cur - t_prev, interval, e ? err : NULL);
@@ -274,13 +260,7 @@ int ng_stats_watch(double interval)
 			t_prev = t_cur;
 		}
 
-		wait = interval - (mono_now() - t_cur);
-		if (wait < 0.01)
-			wait = 0.01;
-		ts.tv_sec = (time_t)wait;
-		ts.tv_nsec = (long)((wait - (double)ts.tv_sec) * 1e9);
-		sig = sigtimedwait(&set, NULL, &ts);
-		if (sig == SIGINT || sig == SIGTERM)
+		if (ng_periodic_wait(&set, t_cur, interval))
 			break;
 	}
 	if (tty)
