@@ -113,6 +113,9 @@ D3_OVER=$(topo_delta "$WORK/s3a.json" "$WORK/s3b.json" r-ref mode7_response_over
 D3_OVERB=$(topo_delta "$WORK/s3a.json" "$WORK/s3b.json" r-ref mode7_response_oversized bytes all)
 D3_NTP=$(topo_delta "$WORK/s3a.json" "$WORK/s3b.json" r-ref ntp_passed packets all)
 XDP_MODE=$(sed -n 's/^r-ref: attached (\([a-z]*\) mode.*/\1/p' "$WORK/load3.txt")
+# libxdp's dispatcher where the kernel allows freplace, else a legacy attach
+XDP_PATH=$(grep -q 'libxdp dispatcher)' "$WORK/load3.txt" && echo "libxdp dispatcher" ||
+	echo "legacy attach, libxdp dispatcher unavailable")
 
 amp() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0 && b > 0) printf "%.0fx", a / b; else print "-" }'; }
 row() {
@@ -149,7 +152,8 @@ cat <<EOF
       mode7_request_dropped     $(printf '%5d' "$D2_DROP") pkts $(printf '%7d' "$D2_DROPB") B   TC egress: mode 7 request to port 123
                                                         from a source not on the allow-list
       the reflector received ${SEEN[2]} of the $N requests and sent ${REPL[2]} replies.
-  3 victim side: ntpguard load r-ref   (XDP, $XDP_MODE mode, where the replies enter the router)
+  3 victim side: ntpguard load r-ref   (XDP, $XDP_MODE mode, where the replies enter the router;
+                                        $XDP_PATH)
       mode7_response_oversized  $(printf '%5d' "$D3_OVER") pkts $(printf '%7d' "$D3_OVERB") B   XDP: mode 7 reply from port 123 with a
                                                         440-octet payload, over the 200 limit
       the reflector received ${SEEN[3]} of the $N requests and sent ${REPL[3]} replies; the victim got ${VPK[3]}.
