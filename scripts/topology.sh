@@ -49,6 +49,9 @@ TOPO_PY=/usr/bin/python3
 TOPO_TRAFFIC=$TOPO_ROOT/scripts/ngtraffic.py
 TOPO_SYSROOT=${NG_SYSROOT:-$TOPO_ROOT/build/sysroot}
 TOPO_RESPONDER=$TOPO_ROOT/build/tests/ntpresponder
+# ng_stop_pids, ng_netns_purge (shared with tests/lib.sh)
+# shellcheck source=scripts/lifecycle.sh
+. "$TOPO_ROOT/scripts/lifecycle.sh"
 
 TOPO_ATT=203.0.113.66
 TOPO_VIC=198.51.100.7
@@ -322,27 +325,9 @@ topo_delta() {
 # ---- teardown ------------------------------------------------------------------
 
 topo_destroy() {
-	local pid n p _
-	for pid in "${TOPO_PIDS[@]}"; do
-		kill -TERM "$pid" 2>/dev/null
-	done
-	for pid in "${TOPO_PIDS[@]}"; do
-		for _ in $(seq 20); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	done
+	ng_stop_pids "${TOPO_PIDS[@]}"
 	TOPO_PIDS=()
 	# Anything still running inside our namespaces was started by us.
-	for n in "${TOPO_NETNS[@]}"; do
-		for p in $(ip netns pids "$n" 2>/dev/null); do
-			kill -KILL "$p" 2>/dev/null
-		done
-	done
-	for n in "${TOPO_NETNS[@]}"; do
-		ip netns del "$n" 2>/dev/null
-	done
+	ng_netns_purge "${TOPO_NETNS[@]}"
 	TOPO_NETNS=()
 }

@@ -8,12 +8,15 @@
 #   ng_veth NS1 IF1 NS2 IF2               veth pair created directly inside
 #                                         the namespaces (root netns untouched)
 #   ng_bg NAME cmd...                     background process, killed at exit
+#   ng_stop PID / ng_stop_pids PID...     TERM, KILL after 2 s (scripts/lifecycle.sh)
 #   check NAME cmd...                     pass when cmd exits 0
 #   check_not NAME cmd...                 pass when cmd exits non-zero
 #   check_eq NAME expected actual         pass when equal
 #   check_rc NAME RC cmd...               pass when cmd exits RC; its output is
 #                                         kept in $NG_OUT / $NG_ERR (files)
 #   check_grep NAME FILE REGEX            pass when FILE has a matching line
+#                                         (case-insensitive)
+#   check_grep_case NAME FILE REGEX       the same, case-sensitive
 #   check_ge NAME MIN ACTUAL              pass when ACTUAL >= MIN (integers)
 #   skip NAME why                         counted, not a failure
 #   ng_wait_for SECONDS cmd...            poll (0.1 s) until cmd succeeds
@@ -21,8 +24,11 @@
 #   ng_xdp_prog_id NS IFACE               id of the XDP program on IFACE, or ""
 #   ng_summary                            prints "N passed, N failed"; returns
 #                                         non-zero when anything failed
+#   ng_fatal MSG                          stop here: MSG on stderr, then the
+#                                         summary with this as one more failure
 #
-# Everything this run creates carries the prefix ngt<pid>- and is removed by
+# Everything this run creates carries the prefix ngt<pid>- (NG_TAG<pid>- when
+# the suite sets NG_TAG before sourcing) and is removed by
 # the EXIT/INT/TERM trap: only our namespaces, only pids we started, only our
 # bpffs mount and temp dir. Addresses used by the tests are documentation
 # ranges only (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24, 2001:db8::/32).
@@ -31,7 +37,9 @@ NG_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 NTPGUARD=${NTPGUARD:-$NG_ROOT/build/ntpguard}
 NG_SYSROOT=${NG_SYSROOT:-$NG_ROOT/build/sysroot}
 NG_PY=/usr/bin/python3 # Debian's python3: scapy and python3-ntp live there
-NG_PFX="ngt$$-"
+# shellcheck source=scripts/lifecycle.sh
+. "$NG_ROOT/scripts/lifecycle.sh"
+NG_PFX="${NG_TAG:-ngt}$$-"
 
 NG_PASS=0
 NG_FAIL=0
@@ -77,33 +85,30 @@ skip() {
 # Tail of a file for failure messages.
 ng_tail() { [ -s "$1" ] && tail -n "${2:-8}" "$1"; }
 
-check() {
-	local name=$1 rc
-	shift
+# ng_run_rc NAME WANT cmd... : run cmd (its output kept in $NG_OUT and
+# $NG_ERR, its exit code in NG_RC); pass when the exit code is in WANT
+# ("0", "1|2", or "!0": any failure). Returns 0 on pass, 1 on failure.
+ng_run_rc() {
+	local name=$1 want=$2
+	shift 2
 	"$@" >"$NG_OUT" 2>"$NG_ERR"
-	rc=$?
-	if [ $rc -eq 0 ]; then
-		ng_pass "$name"
-	else
-		ng_fail "$name" "command: $*" "exit $rc" "$(ng_tail "$NG_OUT")" \
-			"$(ng_tail "$NG_ERR")"
-	fi
-	return $rc
-}
-
-check_not() {
-	local name=$1 rc
-	shift
-	"$@" >"$NG_OUT" 2>"$NG_ERR"
-	rc=$?
-	if [ $rc -ne 0 ]; then
+	NG_RC=$?
+	if [ "$want" = '!0' ]; then
+		[ $NG_RC -ne 0 ] && { ng_pass "$name"; return 0; }
+		want=failure
+	elif [[ "|$want|" == *"|$NG_RC|"* ]]; then
 		ng_pass "$name"
 		return 0
 	fi
-	ng_fail "$name" "command: $*" "exit 0, expected failure" \
+	ng_fail "$name" "command: $*" "exit $NG_RC, expected $want" \
 		"$(ng_tail "$NG_OUT")" "$(ng_tail "$NG_ERR")"
 	return 1
 }
+
+# check NAME cmd... : returns cmd's exit code.
+check() { ng_run_rc "$1" 0 "${@:2}"; return $NG_RC; }
+
+check_not() { ng_run_rc "$1" '!0' "${@:2}"; }
 
 check_eq() {
 	if [ "$2" == "$3" ]; then
@@ -115,27 +120,18 @@ check_eq() {
 }
 
 # check_rc NAME RC cmd... ; RC may be a list like "1|2".
-check_rc() {
-	local name=$1 want=$2 rc
-	shift 2
-	"$@" >"$NG_OUT" 2>"$NG_ERR"
-	rc=$?
-	if [[ "|$want|" == *"|$rc|"* ]]; then
-		ng_pass "$name"
-		return 0
-	fi
-	ng_fail "$name" "command: $*" "exit $rc, expected $want" \
-		"$(ng_tail "$NG_OUT")" "$(ng_tail "$NG_ERR")"
-	return 1
-}
+check_rc() { ng_run_rc "$@"; }
 
 # check_grep NAME FILE REGEX  (extended regex, case-insensitive)
-check_grep() {
-	if grep -Eqi -- "$3" "$2"; then
-		ng_pass "$1"
+# check_grep_case NAME FILE REGEX  (extended regex, case-sensitive)
+check_grep() { ng_grep_check -Eqi "$@"; }
+check_grep_case() { ng_grep_check -Eq "$@"; }
+ng_grep_check() {
+	if grep "$1" -- "$4" "$3"; then
+		ng_pass "$2"
 		return 0
 	fi
-	ng_fail "$1" "no line matching /$3/ in:" "$(ng_tail "$2" 12)"
+	ng_fail "$2" "no line matching /$4/ in:" "$(ng_tail "$3" 12)"
 	return 1
 }
 
@@ -158,6 +154,16 @@ ng_summary() {
 	fi
 	echo "$NG_PASS passed, $NG_FAIL failed"
 	[ "$NG_FAIL" -eq 0 ]
+}
+
+# ng_fatal MSG : the test cannot go on. MSG on stderr, then the summary with
+# this counted as one more failure; exit 1.
+ng_fatal() {
+	printf 'FATAL: %s\n' "$*" >&2
+	NG_FAIL=$((NG_FAIL + 1))
+	NG_FAILED_NAMES+=("FATAL: $*")
+	ng_summary
+	exit 1
 }
 
 # ---- requirements -------------------------------------------------------
@@ -250,36 +256,13 @@ ng_bg() {
 	NG_PIDS+=("$NG_BG_PID")
 }
 
-# ng_stop PID : TERM, then KILL after 2 s; bounded.
-ng_stop() {
-	local pid=$1
-	kill -0 "$pid" 2>/dev/null || return 0
-	kill -TERM "$pid" 2>/dev/null
-	for _ in $(seq 20); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	return 0
-}
-
 ng_cleanup() {
-	local rc=$? pid n p
+	local rc=$?
 	trap - EXIT INT TERM
-	for pid in "${NG_PIDS[@]}"; do
-		ng_stop "$pid"
-	done
+	ng_stop_pids "${NG_PIDS[@]}"
 	# Anything still running inside namespaces that exist only for this
 	# run was started by this run.
-	for n in "${NG_NETNS[@]}"; do
-		for p in $(ip netns pids "$n" 2>/dev/null); do
-			kill -KILL "$p" 2>/dev/null
-		done
-	done
-	for n in "${NG_NETNS[@]}"; do
-		ip netns del "$n" 2>/dev/null
-	done
+	ng_netns_purge "${NG_NETNS[@]}"
 	if [ -n "$NG_BPFFS_MNT" ] && mountpoint -q "$NG_BPFFS_MNT"; then
 		umount "$NG_BPFFS_MNT" 2>/dev/null || umount -l "$NG_BPFFS_MNT"
 	fi
