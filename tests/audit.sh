@@ -22,37 +22,16 @@
 set -u
 
 cd "$(dirname "$0")/.." || exit 2
-NG=${NTPGUARD:-$PWD/build/ntpguard}
-SYSROOT=${NG_SYSROOT:-$PWD/build/sysroot}
+NG_TAG=nga   # namespaces nga<PID>-c and -s, temp dir /tmp/nga<PID>-XXXXXX
+# shellcheck source=tests/lib.sh
+. tests/lib.sh
+NG=$NTPGUARD
+SYSROOT=$NG_SYSROOT
 FIX=$PWD/tests/audit
-PY=/usr/bin/python3
-P=nga$$
-TMP=$(mktemp -d /tmp/nga-audit.XXXXXX)
-NSS=()
-PIDS=()
-pass=0
-fail=0
+PY=$NG_PY
+TMP=$NG_TMP
 
-ok()  { pass=$((pass + 1)); echo "ok   $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
-
-cleanup() {
-	local pid n p
-	trap - EXIT INT TERM
-	for pid in "${PIDS[@]}"; do
-		kill -TERM "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	done
-	for n in "${NSS[@]}"; do
-		for p in $(ip netns pids "$n" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
-		ip netns del "$n" 2>/dev/null
-	done
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-[ -x "$NG" ] || make -s "$NG" || { echo "0 passed, 1 failed"; exit 1; }
+[ -x "$NG" ] || make -s "$NG" || ng_fatal "cannot build $NG"
 
 # ---- A. the table ---------------------------------------------------------------
 # Each row: file, extra arguments, exit code, verdict, IPv4/IPv6 refused
@@ -188,12 +167,14 @@ print("TABLE %d %d" % (npass, nfail))
 EOF
 grep -v '^TABLE ' "$TMP/table.out"
 read -r _ tp tf < <(grep '^TABLE ' "$TMP/table.out" || echo "TABLE 0 1")
-pass=$((pass + tp))
-fail=$((fail + tf))
+NG_PASS=$((NG_PASS + tp))
+NG_FAIL=$((NG_FAIL + tf))
+[ "$tf" -eq 0 ] || NG_FAILED_NAMES+=("the table: $tf (FAIL lines above)")
 
 # ---- B. the default files, in a private mount namespace -----------------------
 # tmpfs over /etc there (only there): nothing real is read or touched.
 defaults() {  # defaults SETUP : run `audit` (no FILE) with SETUP done in /etc
+	# shellcheck disable=SC2016 # $1.. are the inner bash's arguments
 	unshare -m --propagation private bash -c '
 		cp /etc/ld.so.cache "$1/" 2>/dev/null
 		mount -t tmpfs ngaudit /etc || exit 99
@@ -203,77 +184,70 @@ defaults() {  # defaults SETUP : run `audit` (no FILE) with SETUP done in /etc
 }
 out=$(defaults ":" 2>"$TMP/def.err"); rc=$?
 if [ "$rc" = 4 ] && grep -q '^ntpguard: no NTP configuration found' "$TMP/def.err"; then
-	ok "no FILE and no config in /etc: exit 4, 'no NTP configuration found'"
+	ng_pass "no FILE and no config in /etc: exit 4, 'no NTP configuration found'"
 else
-	bad "no config in /etc: exit $rc, $(cat "$TMP/def.err") $out"
+	ng_fail "no config in /etc: exit $rc, $(cat "$TMP/def.err") $out"
 fi
 out=$(defaults "cp $FIX/ipv6-gap.conf /etc/ntp.conf; mkdir /etc/chrony; cp $FIX/chrony-debian.conf /etc/chrony/chrony.conf" 2>&1); rc=$?
 got=$(printf '%s' "$out" | "$PY" -c 'import json,sys; d=json.load(sys.stdin); print(" ".join("%s=%s" % (f["path"], f["verdict"]) for f in d["files"]))' 2>&1)
 if [ "$rc" = 3 ] && [ "$got" = "/etc/ntp.conf=at-risk /etc/chrony/chrony.conf=safe" ]; then
-	ok "no FILE: reads /etc/ntp.conf and /etc/chrony/chrony.conf (exit 3: $got)"
+	ng_pass "no FILE: reads /etc/ntp.conf and /etc/chrony/chrony.conf (exit 3: $got)"
 else
-	bad "default files: exit $rc, $got"
+	ng_fail "default files: exit $rc, $got"
 fi
 
 # ---- C. the version, from the binary -------------------------------------------
 ver=$("$NG" audit --json --ntpd "$SYSROOT/usr/sbin/ntpd" "$FIX/empty.conf" |
 	"$PY" -c 'import json,sys; f=json.load(sys.stdin)["files"][0]; print(f["ntpd_version"], f["type"], f["verdict"])')
 if [ "$ver" = "ntpd ntpsec-1.2.2 ntpsec safe" ]; then
-	ok "--ntpd build/sysroot/usr/sbin/ntpd: version from 'ntpd --version' ($ver)"
+	ng_pass "--ntpd build/sysroot/usr/sbin/ntpd: version from 'ntpd --version' ($ver)"
 else
-	bad "--ntpd: got '$ver'"
+	ng_fail "--ntpd: got '$ver'"
 fi
 "$NG" audit --ntpd /bin/true "$FIX/empty.conf" >"$TMP/true.out" 2>"$TMP/true.err"
 rc=$?
 if [ "$rc" = 4 ] && grep -q 'gave no version' "$TMP/true.err" && grep -q 'version unknown' "$TMP/true.out"; then
-	ok "--ntpd /bin/true ('true (GNU coreutils) 9.1' is no ntpd version): unknown, said so (exit 4)"
+	ng_pass "--ntpd /bin/true ('true (GNU coreutils) 9.1' is no ntpd version): unknown, said so (exit 4)"
 else
-	bad "--ntpd /bin/true: exit $rc, $(cat "$TMP/true.err")"
+	ng_fail "--ntpd /bin/true: exit $rc, $(cat "$TMP/true.err")"
 fi
 
 # ---- D. ground truth: ntpsec reads the fixture, check probes it -----------------
 # audit's verdict on a file must be what ntpsec does with it: "safe" means
 # check sees no mode 6 answer, "at risk" means it does.
 if [ "$(id -u)" != 0 ] || [ ! -x "$SYSROOT/usr/sbin/ntpd" ] || ! command -v capsh >/dev/null; then
-	bad "ground truth: needs root, capsh and $SYSROOT/usr/sbin/ntpd (scripts/deps.sh)"
+	ng_fail "ground truth: needs root, capsh and $SYSROOT/usr/sbin/ntpd (scripts/deps.sh)"
 else
-	ip netns add "$P-c" && NSS+=("$P-c")
-	ip netns add "$P-s" && NSS+=("$P-s")
-	ip link add eth0 netns "$P-c" type veth peer name eth0 netns "$P-s"
-	for n in c s; do
-		ip -n "$P-$n" link set lo up
-		ip -n "$P-$n" link set eth0 up
-	done
-	ip -n "$P-c" addr add 192.0.2.1/24 dev eth0
-	ip -n "$P-c" addr add 2001:db8::1/64 dev eth0 nodad
-	ip -n "$P-s" addr add 192.0.2.11/24 dev eth0
-	ip -n "$P-s" addr add 2001:db8::11/64 dev eth0 nodad
+	ng_ns_add c
+	ng_ns_add s
+	ng_veth c eth0 s eth0
+	ns c ip addr add 192.0.2.1/24 dev eth0
+	ns c ip addr add 2001:db8::1/64 dev eth0 nodad
+	ns s ip addr add 192.0.2.11/24 dev eth0
+	ns s ip addr add 2001:db8::11/64 dev eth0 nodad
+	sec_ready() {
+		grep -q 'Listen normally on .* 192\.0\.2\.11:123' "$TMP/sec/log" &&
+			grep -q 'Listen normally on .* \[2001:db8::11\]:123' "$TMP/sec/log"
+	}
 	truth() {  # truth FIXTURE WANT_AUDIT WANT_CHECK
-		local fixt=$1 want_a=$2 want_c=$3 a c pid i
+		local fixt=$1 want_a=$2 want_c=$3 a c pid
 		a=$("$NG" audit --json --ntpd-version ntpsec-1.2.2 "$FIX/$fixt" |
 			"$PY" -c 'import json,sys; print(json.load(sys.stdin)["verdict"])')
 		rm -rf "$TMP/sec"
 		mkdir -m 0700 "$TMP/sec"
 		# never discipline the clock; then the fixture itself
 		printf 'disable ntp\nincludefile %s\n' "$FIX/$fixt" >"$TMP/sec/ntp.conf"
-		nsenter --net="/run/netns/$P-s" -- capsh --drop=cap_sys_time -- -c \
-			"exec $SYSROOT/usr/sbin/ntpd -n -c $TMP/sec/ntp.conf -l $TMP/sec/log -p $TMP/sec/pid" \
-			>"$TMP/sec/out" 2>&1 &
-		pid=$!
-		PIDS+=("$pid")
-		for i in $(seq 100); do
-			grep -q 'Listen normally on .* 192\.0\.2\.11:123' "$TMP/sec/log" 2>/dev/null &&
-				grep -q 'Listen normally on .* \[2001:db8::11\]:123' "$TMP/sec/log" && break
-			sleep 0.1
-		done
-		c=$(nsenter --net="/run/netns/$P-c" -- "$NG" check --json -t 1 -r 50 192.0.2.11 2001:db8::11 |
+		ng_bg sec ns s capsh --drop=cap_sys_time -- -c \
+			"exec $SYSROOT/usr/sbin/ntpd -n -c $TMP/sec/ntp.conf -l $TMP/sec/log -p $TMP/sec/pid"
+		pid=$NG_BG_PID
+		ng_wait_for 10 sec_ready
+		c=$(ns c "$NG" check --json -t 1 -r 50 192.0.2.11 2001:db8::11 |
 			"$PY" -c 'import json,sys; print(" ".join(h["verdict"] for h in json.load(sys.stdin)["hosts"]))')
-		kill -TERM "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
+		ng_stop "$pid"
 		if [ "$a" = "$want_a" ] && [ "$c" = "$want_c" ]; then
-			ok "ground truth $fixt: audit says $a, ntpsec 1.2.2 answers: $c"
+			ng_pass "ground truth $fixt: audit says $a, ntpsec 1.2.2 answers: $c"
 		else
-			bad "ground truth $fixt: audit '$a' (want $want_a), check '$c' (want $want_c); log: $(tail -n 3 "$TMP/sec/log" 2>/dev/null)"
+			ng_fail "ground truth $fixt: audit '$a' (want $want_a), check '$c' (want $want_c); log: $(tail -n 3 "$TMP/sec/log" 2>/dev/null)"
 		fi
 	}
 	truth ntpsec-debian.conf safe "not-answering not-answering"
@@ -285,5 +259,4 @@ else
 	truth ntpsec-ipv6-gap.conf at-risk "not-answering mode6-only"
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+ng_summary

@@ -21,92 +21,34 @@
 set -u
 
 cd "$(dirname "$0")/.." || exit 2
-NG=${NTPGUARD:-$PWD/build/ntpguard}
+NG_TAG=ngc   # namespaces ngc<PID>-NAME, temp dir /tmp/ngc<PID>-XXXXXX
+# shellcheck source=tests/lib.sh
+. tests/lib.sh
+NG=$NTPGUARD
 RESP=${NTPRESPONDER:-$PWD/build/tests/ntpresponder}
-SYSROOT=${NG_SYSROOT:-$PWD/build/sysroot}
-PY=/usr/bin/python3
-P=ngc$$
-TMP=$(mktemp -d /tmp/ngc-check.XXXXXX)
-NSS=()
-PIDS=()
-pass=0
-fail=0
+SYSROOT=$NG_SYSROOT
+PY=$NG_PY
+TMP=$NG_TMP
 
-ok()  { pass=$((pass + 1)); echo "ok   $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
-# expect NAME WANT GOT
-expect() { if [ "$2" == "$3" ]; then ok "$1"; else bad "$1: expected '$2', got '$3'"; fi; }
-
-stop_pid() {  # TERM, then KILL after 2 s; only pids we started
-	local pid=$1 i
-	kill -0 "$pid" 2>/dev/null || return 0
-	kill -TERM "$pid" 2>/dev/null
-	for i in $(seq 20); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	return 0
-}
-
-cleanup() {
-	local pid n p
-	trap - EXIT INT TERM
-	for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
-	# anything left inside namespaces that exist only for this run is ours
-	for n in "${NSS[@]}"; do
-		for p in $(ip netns pids "$n" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
-	done
-	for n in "${NSS[@]}"; do ip netns del "$n" 2>/dev/null; done
-	if [ "${NG_KEEP_TMP:-0}" = 1 ]; then echo "# kept $TMP"; else rm -rf "$TMP"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-die() { echo "check.sh: $*" >&2; echo "$pass passed, $((fail + 1)) failed"; exit 1; }
-
-[ "$(id -u)" = 0 ] || die "needs root (network namespaces)"
+[ "$(id -u)" = 0 ] || ng_fatal "needs root (network namespaces)"
 for b in ip nsenter tshark capsh script "$PY"; do
-	command -v "$b" >/dev/null || die "missing $b (scripts/deps.sh)"
+	command -v "$b" >/dev/null || ng_fatal "missing $b (scripts/deps.sh)"
 done
-[ -x "$NG" ] || make -s "$NG" || die "cannot build $NG"
-[ -x "$RESP" ] || make -s build/tests/ntpresponder || die "cannot build $RESP"
+[ -x "$NG" ] || make -s "$NG" || ng_fatal "cannot build $NG"
+[ -x "$RESP" ] || make -s build/tests/ntpresponder || ng_fatal "cannot build $RESP"
 for f in "$SYSROOT/usr/sbin/chronyd" "$SYSROOT/usr/sbin/ntpd"; do
-	[ -x "$f" ] || die "missing $f (scripts/deps.sh)"
+	[ -x "$f" ] || ng_fatal "missing $f (scripts/deps.sh)"
 done
-
-ns() { local n=$1; shift; nsenter --net="/run/netns/$P-$n" -- "$@"; }
-bg() {  # bg LOG NS cmd... : background process inside a namespace
-	local log=$1 n=$2
-	shift 2
-	nsenter --net="/run/netns/$P-$n" -- "$@" >"$log" 2>&1 &
-	BG_PID=$!
-	PIDS+=("$BG_PID")
-}
-wait_for() {  # wait_for SECONDS cmd...
-	local i
-	for i in $(seq $(($1 * 10))); do
-		"${@:2}" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 # ---- topology ---------------------------------------------------------------
 for n in sw cli resp ntps chr closed evil; do
-	ip netns add "$P-$n" || die "ip netns add $P-$n"
-	NSS+=("$P-$n")
-	ns "$n" ip link set lo up
+	ng_ns_add "$n"
 done
 ns sw ip link add br0 type bridge
 ns sw ip link set br0 up
 for n in cli resp ntps chr closed evil; do
-	ip link add eth0 netns "$P-$n" type veth peer name "$n" netns "$P-sw" ||
-		die "veth for $n"
+	ng_veth "$n" eth0 sw "$n"
 	ns sw ip link set "$n" master br0
-	ns sw ip link set "$n" up
-	ns "$n" ip link set eth0 up
 done
 addr() { ns "$1" ip addr add "$2" dev eth0 ${3:+nodad}; }
 addr cli 192.0.2.1/24;   addr cli 2001:db8::1/64 v6
@@ -120,9 +62,9 @@ addr evil 192.0.2.14/24
 ns cli ip neigh add 192.0.2.9 lladdr 02:00:00:00:00:09 dev eth0 nud permanent
 
 # ---- servers ----------------------------------------------------------------
-bg "$TMP/resp.log" resp "$RESP" --prefill 600 --duration 600 --log "$TMP/resp.req"
+ng_bg resp ns resp "$RESP" --prefill 600 --duration 600 --log "$TMP/resp.req"
 listening() { ns "$1" ss -Hlun "sport = :123" | grep -q "$2"; }
-wait_for 10 listening resp 0.0.0.0 || die "ntpresponder did not start: $(cat "$TMP/resp.log")"
+ng_wait_for 10 listening resp 0.0.0.0 || ng_fatal "ntpresponder did not start: $(cat "$TMP/resp.log")"
 
 # ntpsec: "disable ntp" and no servers: it never disciplines the clock, and
 # it runs without CAP_SYS_TIME anyway. ntpsec >= 1.1.9 starts the default
@@ -134,11 +76,11 @@ restrict default kod nomodify nopeer limited
 restrict 192.0.2.0 mask 255.255.255.0 nomodify nopeer
 restrict 2001:db8:: mask ffff:ffff:ffff:ffff:: nomodify nopeer
 EOF
-bg "$TMP/ntpsec.out" ntps capsh --drop=cap_sys_time -- -c \
+ng_bg ntpsec ns ntps capsh --drop=cap_sys_time -- -c \
 	"exec $SYSROOT/usr/sbin/ntpd -n -c $TMP/ntpsec/ntp.conf -l $TMP/ntpsec/log -p $TMP/ntpsec/pid"
 ntpsec_ready() { grep -q 'Listen normally on .* 192\.0\.2\.11:123' "$TMP/ntpsec/log" &&
 		 grep -q 'Listen normally on .* \[2001:db8::11\]:123' "$TMP/ntpsec/log"; }
-wait_for 20 ntpsec_ready || die "ntpsec ntpd did not listen: $(tail -n 5 "$TMP/ntpsec/log" "$TMP/ntpsec.out")"
+ng_wait_for 20 ntpsec_ready || ng_fatal "ntpsec ntpd did not listen: $(tail -n 5 "$TMP/ntpsec/log" "$TMP/ntpsec.log")"
 
 mkdir -m 0700 "$TMP/chrony"
 cat >"$TMP/chrony/chrony.conf" <<EOF
@@ -149,9 +91,9 @@ cmdport 0
 allow all
 local stratum 8
 EOF
-bg "$TMP/chronyd.log" chr capsh --drop=cap_sys_time -- -c \
+ng_bg chronyd ns chr capsh --drop=cap_sys_time -- -c \
 	"exec $SYSROOT/usr/sbin/chronyd -x -u root -f $TMP/chrony/chrony.conf -d"
-wait_for 10 listening chr 0.0.0.0 || die "chronyd did not start: $(tail -n 5 "$TMP/chronyd.log")"
+ng_wait_for 10 listening chr 0.0.0.0 || ng_fatal "chronyd did not start: $(tail -n 5 "$TMP/chronyd.log")"
 
 # A hostile "server": everything a broken or malicious host might send back.
 cat >"$TMP/evil.py" <<'EOF'
@@ -189,8 +131,8 @@ while True:
         # not an answer to anything we asked (wrong origin): "other"
         s.sendto(bytes([0x24]) + bytes(47), a)
 EOF
-bg "$TMP/evil.log" evil "$PY" "$TMP/evil.py"
-wait_for 10 listening evil 192.0.2.14 || die "hostile server did not start: $(cat "$TMP/evil.log")"
+ng_bg evil ns evil "$PY" "$TMP/evil.py"
+ng_wait_for 10 listening evil 192.0.2.14 || ng_fatal "hostile server did not start: $(cat "$TMP/evil.log")"
 
 # ---- helpers ----------------------------------------------------------------
 # js FILE EXPR : evaluate EXPR with d = the JSON in FILE, h(addr) = that host
@@ -215,25 +157,24 @@ CAP_PID=
 # cap_start NAME: tshark on the prober's side, UDP port 123 (and the port 9
 # markers that prove it is capturing), one line per packet, written live.
 cap_start() {
-	local i
 	CAP=$TMP/cap-$1
-	bg "$CAP.txt" cli tshark -l -n -i eth0 -f 'udp port 123 or udp dst port 9' \
+	ng_bg "cap-$1" ns cli tshark -l -n -i eth0 -f 'udp port 123 or udp dst port 9' \
 		-T fields -E separator=, -e frame.time_epoch -e ip.src -e ipv6.src \
 		-e ip.dst -e ipv6.dst -e udp.srcport -e udp.dstport -e udp.length
-	CAP_PID=$BG_PID
-	for i in $(seq 100); do
+	CAP_PID=$NG_BG_PID
+	for _ in $(seq 100); do
 		ns cli "$PY" -c 'import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"m", ("192.0.2.9", 9))'
-		grep -q ',9,9$' "$CAP.txt" 2>/dev/null && return 0
+		grep -q ',9,9$' "$CAP.log" 2>/dev/null && return 0
 		sleep 0.1
 	done
-	die "tshark did not start capturing: $(head -n 5 "$CAP.txt")"
+	ng_fatal "tshark did not start capturing: $(head -n 5 "$CAP.log")"
 }
 cap_stop() {
 	sleep 0.5       # late replies, if any, belong in the capture too
 	kill -INT "$CAP_PID" 2>/dev/null
 	wait "$CAP_PID" 2>/dev/null
 	# keep the packet lines (time,addresses,ports,length), not the markers
-	grep -E '^[0-9.]+,' "$CAP.txt" | grep -v ',9,9$' >"$CAP.pk"
+	grep -E '^[0-9.]+,' "$CAP.log" | grep -v ',9,9$' >"$CAP.pk"
 }
 
 # capcmp JSON : per host of the JSON, what tshark saw from HOST:123 and to
@@ -283,74 +224,74 @@ chk() {
 cap_start resp4
 chk resp4 --json -t 1 -r 50 192.0.2.10
 cap_stop
-expect "responder: exit 3 (vulnerable)" 3 "$RC"
-expect "responder: verdict vulnerable" vulnerable "$(js "$OUT" 'h("192.0.2.10")["verdict"]')"
-expect "responder: monlist impl 3 = 100 packets, 44000 bytes, 600 items, complete" \
+check_eq "responder: exit 3 (vulnerable)" 3 "$RC"
+check_eq "responder: verdict vulnerable" vulnerable "$(js "$OUT" 'h("192.0.2.10")["verdict"]')"
+check_eq "responder: monlist impl 3 = 100 packets, 44000 bytes, 600 items, complete" \
 	"100 44000 600 True" \
 	"$(js "$OUT" '" ".join(str(h("192.0.2.10")["probes"]["monlist"][k]) for k in ("packets","bytes","items","complete"))')"
-expect "responder: monlist BAF 44000/48 = 916.67, IP-level 46800/76 = 615.79" \
+check_eq "responder: monlist BAF 44000/48 = 916.67, IP-level 46800/76 = 615.79" \
 	"916.67 615.79 46800 76" \
 	"$(js "$OUT" '" ".join(str(h("192.0.2.10")["probes"]["monlist"][k]) for k in ("baf","ip_factor","ip_bytes","request_ip_bytes"))')"
-expect "responder: impl 2 not sent, impl 3 answered with data" \
+check_eq "responder: impl 2 not sent, impl 3 answered with data" \
 	"False impl 3 answered with data" \
 	"$(js "$OUT" 'str(h("192.0.2.10")["probes"]["monlist_impl2"]["sent"]) + " " + h("192.0.2.10")["probes"]["monlist_impl2"]["skipped_because"]')"
-expect "responder: code 20 = 60 packets 29280 bytes; PEER_LIST 72; PEER_LIST_SUM 152" \
+check_eq "responder: code 20 = 60 packets 29280 bytes; PEER_LIST 72; PEER_LIST_SUM 152" \
 	"60 29280 72 152" \
 	"$(js "$OUT" '"%d %d %d %d" % (h("192.0.2.10")["probes"]["mon_getlist"]["packets"], h("192.0.2.10")["probes"]["mon_getlist"]["bytes"], h("192.0.2.10")["probes"]["peer_list"]["bytes"], h("192.0.2.10")["probes"]["peer_list_sum"]["bytes"])')"
-expect "responder: mode 6 not answered, no version, serves time" "none None True" \
+check_eq "responder: mode 6 not answered, no version, serves time" "none None True" \
 	"$(js "$OUT" '"%s %s %s" % (h("192.0.2.10")["probes"]["readvar"]["reply"], h("192.0.2.10")["ntpd_version"], h("192.0.2.10")["serves_time"])')"
-expect "responder: byte and packet counts equal tshark's, nothing sent elsewhere" ok "$(capcmp "$OUT")"
-expect "responder's own log: one 48-octet monlist request answered with 100 packets, 44000 bytes" 1 \
+check_eq "responder: byte and packet counts equal tshark's, nothing sent elsewhere" ok "$(capcmp "$OUT")"
+check_eq "responder's own log: one 48-octet monlist request answered with 100 packets, 44000 bytes" 1 \
 	"$(grep -c 'req from 192\.0\.2\.1:[0-9]* mode 7 code 42 impl 3 len 48 -> 100 packets 44000 bytes' "$TMP/resp.req")"
 
 # ---- 2. the responder over IPv6: 48 header bytes per packet ------------------
 cap_start resp6
 chk resp6 --json -t 1 -r 50 2001:db8::10
 cap_stop
-expect "responder IPv6: exit 3, vulnerable" "3 vulnerable" "$RC $(js "$OUT" 'h("2001:db8::10")["verdict"]')"
-expect "responder IPv6: monlist IP bytes 44000 + 100 x 48 = 48800, factor 48800/96 = 508.33" \
+check_eq "responder IPv6: exit 3, vulnerable" "3 vulnerable" "$RC $(js "$OUT" 'h("2001:db8::10")["verdict"]')"
+check_eq "responder IPv6: monlist IP bytes 44000 + 100 x 48 = 48800, factor 48800/96 = 508.33" \
 	"48800 508.33" "$(js "$OUT" '"%d %.2f" % (h("2001:db8::10")["probes"]["monlist"]["ip_bytes"], h("2001:db8::10")["probes"]["monlist"]["ip_factor"])')"
-expect "responder IPv6: counts equal tshark's" ok "$(capcmp "$OUT")"
+check_eq "responder IPv6: counts equal tshark's" ok "$(capcmp "$OUT")"
 
 # ---- 3. ntpsec: mode 6 only ----------------------------------------------------
 cap_start ntps
 chk ntps --json -t 1 -r 50 192.0.2.11 2001:db8::11
 cap_stop
-expect "ntpsec: exit 0 (not vulnerable)" 0 "$RC"
-expect "ntpsec: verdict mode6-only on IPv4 and IPv6" "mode6-only mode6-only" \
+check_eq "ntpsec: exit 0 (not vulnerable)" 0 "$RC"
+check_eq "ntpsec: verdict mode6-only on IPv4 and IPv6" "mode6-only mode6-only" \
 	"$(js "$OUT" 'h("192.0.2.11")["verdict"] + " " + h("2001:db8::11")["verdict"]')"
-expect "ntpsec: version from READVAR" "ntpd ntpsec-1.2.2" "$(js "$OUT" 'h("192.0.2.11")["ntpd_version"]')"
-expect "ntpsec: no mode 7 probe answered" "none none none none none" \
+check_eq "ntpsec: version from READVAR" "ntpd ntpsec-1.2.2" "$(js "$OUT" 'h("192.0.2.11")["ntpd_version"]')"
+check_eq "ntpsec: no mode 7 probe answered" "none none none none none" \
 	"$(js "$OUT" '" ".join(h("192.0.2.11")["probes"][k]["reply"] for k in ("monlist","monlist_impl2","mon_getlist","peer_list","peer_list_sum"))')"
-expect "ntpsec: READVAR answered with data, complete, BAF > 1" "data True True" \
+check_eq "ntpsec: READVAR answered with data, complete, BAF > 1" "data True True" \
 	"$(js "$OUT" '"%s %s %s" % (h("192.0.2.11")["probes"]["readvar"]["reply"], h("192.0.2.11")["probes"]["readvar"]["complete"], h("192.0.2.11")["probes"]["readvar"]["baf"] > 1)')"
-expect "ntpsec: counts equal tshark's" ok "$(capcmp "$OUT")"
+check_eq "ntpsec: counts equal tshark's" ok "$(capcmp "$OUT")"
 ns cli "$NG" check -t 1 -r 50 192.0.2.11 >"$TMP/ntps.txt" 2>&1
 if grep -q '^192\.0\.2\.11: mode 6 only' "$TMP/ntps.txt" &&
    grep -q 'ntpd version: ntpd ntpsec-1.2.2' "$TMP/ntps.txt"; then
-	ok "ntpsec: human output says 'mode 6 only' and the version"
+	ng_pass "ntpsec: human output says 'mode 6 only' and the version"
 else
-	bad "ntpsec: human output: $(cat "$TMP/ntps.txt")"
+	ng_fail "ntpsec: human output: $(cat "$TMP/ntps.txt")"
 fi
 
 # ---- 4. chrony: nothing -----------------------------------------------------------
 cap_start chr
 chk chr --json -t 1 -r 50 192.0.2.12
 cap_stop
-expect "chrony: exit 0, not-answering, but serves time" "0 not-answering True" \
+check_eq "chrony: exit 0, not-answering, but serves time" "0 not-answering True" \
 	"$RC $(js "$OUT" 'h("192.0.2.12")["verdict"] + " " + str(h("192.0.2.12")["serves_time"])')"
-expect "chrony: the only reply is one 48-byte mode 4 packet" "1 48 1 48" \
+check_eq "chrony: the only reply is one 48-byte mode 4 packet" "1 48 1 48" \
 	"$(js "$OUT" '"%d %d %d %d" % (h("192.0.2.12")["rx_packets"], h("192.0.2.12")["rx_bytes"], h("192.0.2.12")["probes"]["time"]["packets"], h("192.0.2.12")["probes"]["time"]["bytes"])')"
-expect "chrony: counts equal tshark's" ok "$(capcmp "$OUT")"
+check_eq "chrony: counts equal tshark's" ok "$(capcmp "$OUT")"
 
 # ---- 5. closed port: ICMP port unreachable ----------------------------------------
 cap_start closed
 chk closed --json -t 1 -r 50 192.0.2.13
 cap_stop
-expect "closed port: exit 0, not-answering, port unreachable, 0 bytes" \
+check_eq "closed port: exit 0, not-answering, port unreachable, 0 bytes" \
 	"0 not-answering port unreachable 0" \
 	"$RC $(js "$OUT" '"%s %s %d" % (h("192.0.2.13")["verdict"], h("192.0.2.13")["unreachable"], h("192.0.2.13")["rx_bytes"])')"
-expect "closed port: counts equal tshark's (the remaining probes are not sent)" ok "$(capcmp "$OUT")"
+check_eq "closed port: counts equal tshark's (the remaining probes are not sent)" ok "$(capcmp "$OUT")"
 
 # ---- 6. a /29 with all of them, at 10 requests/s -------------------------------------
 cap_start range
@@ -358,12 +299,12 @@ T0=$(date +%s.%N)
 chk range --json -t 1 -r 10 192.0.2.8/29
 T1=$(date +%s.%N)
 cap_stop
-expect "range: exit 3" 3 "$RC"
-expect "range: 192.0.2.9-14, one verdict each; vulnerable only for the responder" \
+check_eq "range: exit 3" 3 "$RC"
+check_eq "range: 192.0.2.9-14, one verdict each; vulnerable only for the responder" \
 	'[["192.0.2.9", "not-answering"], ["192.0.2.10", "vulnerable"], ["192.0.2.11", "mode6-only"], ["192.0.2.12", "not-answering"], ["192.0.2.13", "not-answering"], ["192.0.2.14", "mode7-no-data"]]' \
 	"$(js "$OUT" '[[x["address"], x["verdict"]] for x in d["hosts"]]')"
-expect "range: summary 1 vulnerable of 6" "6 1" "$(js "$OUT" '"%d %d" % (d["summary"]["hosts"], d["summary"]["vulnerable"])')"
-expect "range: counts equal tshark's for every host; nothing sent outside the /29" ok "$(capcmp "$OUT")"
+check_eq "range: summary 1 vulnerable of 6" "6 1" "$(js "$OUT" '"%d %d" % (d["summary"]["hosts"], d["summary"]["vulnerable"])')"
+check_eq "range: counts equal tshark's for every host; nothing sent outside the /29" ok "$(capcmp "$OUT")"
 r=$("$PY" - "$CAP.pk" "$T0" "$T1" <<'EOF'
 import sys
 ts = sorted(float(l.split(",")[0]) for l in open(sys.argv[1]) if l.split(",")[6].strip() == "123")
@@ -375,30 +316,30 @@ ok = n >= 30 and min(gaps) >= 0.095 and dur <= n / 10 + 1 + 1.5
 print("ok" if ok else "n=%d min_gap=%.3f duration=%.2f" % (n, min(gaps) if gaps else -1, dur))
 EOF
 )
-expect "range: requests at most 10/s (gaps >= 0.1 s), run ends within requests/rate + timeout" ok "$r"
+check_eq "range: requests at most 10/s (gaps >= 0.1 s), run ends within requests/rate + timeout" ok "$r"
 
 # ---- 7. the hostile server ---------------------------------------------------------------
 E='h("192.0.2.14")["probes"]'
-expect "hostile: monlist from port 124 ignored; 3 malformed replies counted, not believed" \
+check_eq "hostile: monlist from port 124 ignored; 3 malformed replies counted, not believed" \
 	"error 3 3 0" "$(js "$OUT" '"%s %d %d %d" % ('"$E"'["monlist"]["reply"], '"$E"'["monlist"]["packets"], '"$E"'["monlist"]["malformed"], '"$E"'["monlist"]["items"])')"
-expect "hostile: impl 2 then tried (impl 3 gave no data)" "true" "$(js "$OUT" "$E"'["monlist_impl2"]["sent"]')"
-expect "hostile: endless M-bit train: 300 packets, 172 duplicates, never complete" "300 172 False" \
+check_eq "hostile: impl 2 then tried (impl 3 gave no data)" "true" "$(js "$OUT" "$E"'["monlist_impl2"]["sent"]')"
+check_eq "hostile: endless M-bit train: 300 packets, 172 duplicates, never complete" "300 172 False" \
 	"$(js "$OUT" '"%d %d %s" % ('"$E"'["mon_getlist"]["packets"], '"$E"'["mon_getlist"]["duplicates"], '"$E"'["mon_getlist"]["complete"])')"
-expect "hostile: mode 6 out-of-bounds fragments rejected, control characters not passed on" \
+check_eq "hostile: mode 6 out-of-bounds fragments rejected, control characters not passed on" \
 	"2 hostile??[2Jserver" "$(js "$OUT" '"%d %s" % ('"$E"'["readvar"]["malformed"], h("192.0.2.14")["ntpd_version"])')"
-expect "hostile: the unsolicited packet is accounted as 'other'" "1 48" \
+check_eq "hostile: the unsolicited packet is accounted as 'other'" "1 48" \
 	"$(js "$OUT" '"%d %d" % (h("192.0.2.14")["other_packets"], h("192.0.2.14")["other_bytes"])')"
 
 # ---- 8. a host name: localhost inside the responder's namespace ----------------------
 ns resp "$NG" check --json -4 -t 0.5 -r 50 localhost >"$TMP/lh.json" 2>&1
-expect "host name: localhost -4 resolves to 127.0.0.1, vulnerable" \
+check_eq "host name: localhost -4 resolves to 127.0.0.1, vulnerable" \
 	'[["127.0.0.1", "localhost", "vulnerable"]]' \
 	"$(js "$TMP/lh.json" '[[x["address"], x["target"], x["verdict"]] for x in d["hosts"]]')"
 
 # ---- 9. no privileges needed ----------------------------------------------------------------
 ns cli setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all \
 	"$NG" check --json -t 0.5 -r 50 192.0.2.10 >"$TMP/nobody.json" 2>"$TMP/nobody.err"
-expect "as user nobody, no capabilities: exit 3, monlist 44000 bytes" "3 44000" \
+check_eq "as user nobody, no capabilities: exit 3, monlist 44000 bytes" "3 44000" \
 	"$? $(js "$TMP/nobody.json" 'h("192.0.2.10")["probes"]["monlist"]["bytes"]')"
 
 # ---- 10. bad arguments: exit 2, nothing sent ---------------------------------------------
@@ -409,9 +350,9 @@ bad_args() {  # bad_args WANT_RC ARGS...
 	ns cli "$NG" check -r 50 "$@" >"$TMP/u.out" 2>"$TMP/u.err"
 	rc=$?
 	if [ "$rc" = "$want" ] && [ "$(grep -c '^ntpguard: ' "$TMP/u.err")" -ge 1 ]; then
-		ok "check $*: exit $want, '$(head -n 1 "$TMP/u.err")'"
+		ng_pass "check $*: exit $want, '$(head -n 1 "$TMP/u.err")'"
 	else
-		bad "check $*: exit $rc (want $want): $(cat "$TMP/u.err")"
+		ng_fail "check $*: exit $rc (want $want): $(cat "$TMP/u.err")"
 	fi
 }
 bad_args 2 198.51.96.0/21
@@ -429,11 +370,11 @@ bad_args 2 2001:db8::g
 bad_args 2
 bad_args 1 no-such-host.invalid
 cap_stop
-expect "bad arguments: not a single packet sent" 0 "$(grep -c . "$CAP.pk")"
+check_eq "bad arguments: not a single packet sent" 0 "$(grep -c . "$CAP.pk")"
 ns cli "$NG" check --help >"$TMP/help" 2>&1
-expect "check --help: exit 0, documents exit code 3" "0 1" "$? $(grep -c '3 at least one host vulnerable' "$TMP/help")"
+check_eq "check --help: exit 0, documents exit code 3" "0 1" "$? $(grep -c '3 at least one host vulnerable' "$TMP/help")"
 ns cli "$NG" check --max-hosts 2048 --json -t 0.2 -r 10000 --no-progress 192.0.2.8/29 >/dev/null 2>&1
-expect "--max-hosts raises the limit (the /29 still exits 3)" 3 "$?"
+check_eq "--max-hosts raises the limit (the /29 still exits 3)" 3 "$?"
 
 # ---- 11. progress: on a terminal only, never with --json or piped ----------------------
 ns cli script -qfec "$NG check -t 0.3 -r 100 192.0.2.12/30" /dev/null >"$TMP/tty.txt" 2>&1
@@ -442,13 +383,14 @@ ns cli "$NG" check -t 0.3 -r 100 192.0.2.12/30 >"$TMP/pipe.txt" 2>&1
 if grep -q 'hosts done, 0 vulnerable' "$TMP/tty.txt" &&
    ! grep -q 'hosts done' "$TMP/ttyjson.txt" && ! grep -q 'hosts done' "$TMP/pipe.txt" &&
    ! grep -q $'\r' "$TMP/pipe.txt"; then
-	ok "progress on a terminal; none with --json or when piped"
+	ng_pass "progress on a terminal; none with --json or when piped"
 else
-	bad "progress: tty='$(tr '\r' '|' <"$TMP/tty.txt" | head -c 300)' json/pipe: $(grep -c 'hosts done' "$TMP/ttyjson.txt" "$TMP/pipe.txt")"
+	ng_fail "progress: tty='$(tr '\r' '|' <"$TMP/tty.txt" | head -c 300)' json/pipe: $(grep -c 'hosts done' "$TMP/ttyjson.txt" "$TMP/pipe.txt")"
 fi
-"$PY" -c 'import json,sys; json.load(open(sys.argv[1]))' "$TMP/ttyjson.txt" 2>/dev/null &&
-	ok "--json on a terminal is still exactly one JSON document" ||
-	bad "--json on a terminal is not clean JSON: $(head -c 300 "$TMP/ttyjson.txt")"
+if "$PY" -c 'import json,sys; json.load(open(sys.argv[1]))' "$TMP/ttyjson.txt" 2>/dev/null; then
+	ng_pass "--json on a terminal is still exactly one JSON document"
+else
+	ng_fail "--json on a terminal is not clean JSON: $(head -c 300 "$TMP/ttyjson.txt")"
+fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+ng_summary
