@@ -25,110 +25,28 @@
 set -u
 cd "$(dirname "$0")/.." || exit 2
 
-NG=${NTPGUARD:-$PWD/build/ntpguard}
-PY=/usr/bin/python3
-PFX="ngpc$$-"
-NS="${PFX}c"
-TMP=$(mktemp -d "/tmp/${PFX}XXXXXX")
-BPFFS=$TMP/bpffs
-OUT=$TMP/out
-ERR=$TMP/err
-NS_MADE=0
-MOUNTED=0
-pass=0
-fail=0
-FAILED=()
+NG_TAG=ngpc   # namespace ngpc<PID>-c, temp dir /tmp/ngpc<PID>-XXXXXX
+# shellcheck source=tests/lib.sh
+. tests/lib.sh
+NG=$NTPGUARD
+PY=$NG_PY
+TMP=$NG_TMP
 
-cleanup() {
-	local rc=$? p
-	trap - EXIT INT TERM
-	if [ "$NS_MADE" = 1 ]; then
-		# Only processes inside our own namespace: ours.
-		for p in $(ip netns pids "$NS" 2>/dev/null); do
-			kill -KILL "$p" 2>/dev/null
-		done
-		ip netns del "$NS" 2>/dev/null
-	fi
-	if [ "$MOUNTED" = 1 ]; then
-		umount "$BPFFS" 2>/dev/null || umount -l "$BPFFS"
-	fi
-	if [ "${NG_KEEP_TMP:-0}" = 1 ]; then echo "# kept $TMP"; else rm -rf "$TMP"; fi
-	exit $rc
-}
-trap cleanup EXIT
-trap 'echo "interrupted" >&2; exit 130' INT
-trap 'echo "terminated" >&2; exit 143' TERM
-
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() {
-	local n=$1 l
-	fail=$((fail + 1))
-	FAILED+=("$n")
-	echo "FAIL $n"
-	shift
-	for l in "$@"; do printf '%s\n' "$l" | sed 's/^/       | /'; done
-}
-die() { echo "FATAL: $*" >&2; echo "$pass passed, $((fail + 1)) failed"; exit 1; }
-
-# check_rc NAME RC cmd... : cmd exits RC; output kept in $OUT / $ERR.
-check_rc() {
-	local name=$1 want=$2 rc
-	shift 2
-	"$@" >"$OUT" 2>"$ERR"
-	rc=$?
-	if [ "$rc" = "$want" ]; then ok "$name"; return 0; fi
-	bad "$name" "command: $*" "exit $rc, expected $want" "$(tail -n 5 "$OUT")" \
-		"$(tail -n 5 "$ERR")"
-	return 1
-}
-check_eq() {
-	if [ "$2" == "$3" ]; then ok "$1"; return 0; fi
-	bad "$1" "expected: $2" "actual:   $3"
-	return 1
-}
-check_grep() { # NAME FILE ERE
-	if grep -Eq -- "$3" "$2"; then ok "$1"; return 0; fi
-	bad "$1" "no line matching /$3/ in:" "$(tail -n 8 "$2")"
-	return 1
-}
-
-[ "$(id -u)" = 0 ] || die "must run as root"
+[ "$(id -u)" = 0 ] || ng_fatal "must run as root"
 for b in ip nsenter setpriv "$PY" "$NG"; do
-	command -v "$b" >/dev/null 2>&1 || [ -x "$b" ] || die "missing $b"
+	command -v "$b" >/dev/null 2>&1 || [ -x "$b" ] || ng_fatal "missing $b"
 done
-"$PY" -c 'import scapy.all' 2>/dev/null || die "$PY cannot import scapy"
+"$PY" -c 'import scapy.all' 2>/dev/null || ng_fatal "$PY cannot import scapy"
 
-mkdir -p "$BPFFS"
-mount -t bpf bpf "$BPFFS" || die "cannot mount a private bpffs at $BPFFS"
-MOUNTED=1
-export NTPGUARD_BPFFS=$BPFFS LIBXDP_BPFFS=$BPFFS
-ip netns add "$NS" || die "ip netns add $NS failed"
-NS_MADE=1
-inns() { nsenter --net="/run/netns/$NS" -- "$@"; }
-inns ip link set lo up
-inns ip link add ve0 type veth peer name ve1 || die "veth failed"
-inns ip link set ve0 up
-inns ip link set ve1 up
+ng_setup_bpffs
+ng_ns_add c
+ng_veth c ve0 c ve1
 
-ngc() { inns "$NG" "$@"; }
+ngc() { ns c "$NG" "$@"; }
 status_json() { ngc status --json 2>/dev/null; }
 # The policy object of `status --json`, as printed (it is the last member).
 policy_raw() { status_json | sed -n 's/.*"policy": \({.*}\)}$/\1/p'; }
-# jq-like: jget EXPR reads JSON on stdin, prints eval(EXPR) with d bound.
-jget() {
-	"$PY" -c '
-import json, sys
-d = json.load(sys.stdin)
-v = eval(sys.argv[1], {"d": d})
-print(json.dumps(v, sort_keys=True) if isinstance(v, (dict, list, bool)) or v is None else v)
-' "$1"
-}
-xdp_id() {
-	inns ip -j -d link show dev "$1" | "$PY" -c '
-import json, sys
-x = json.load(sys.stdin)[0].get("xdp") or {}
-print(x.get("prog", {}).get("id") or "")'
-}
+xdp_id() { ng_xdp_prog_id c "$1"; }
 
 # bad_set NAME TEXT ARGS... : `set ARGS` exits 2, an "ntpguard: " line on
 # stderr containing TEXT (a fixed string), nothing on stdout, and
@@ -139,69 +57,69 @@ bad_set() {
 	before=$(status_json)
 	pb=$(policy_raw)
 	check_rc "$name: exit 2" 2 ngc set "$@" || return
-	cp "$ERR" "$TMP/err.last"
-	cp "$OUT" "$TMP/out.last"
+	cp "$NG_ERR" "$TMP/err.last"
+	cp "$NG_OUT" "$TMP/out.last"
 	if grep '^ntpguard: ' "$TMP/err.last" | grep -Fq -- "$text"; then
-		ok "$name: says what is wrong"
+		ng_pass "$name: says what is wrong"
 	else
-		bad "$name: says what is wrong" "no 'ntpguard: ' line containing: $text" \
+		ng_fail "$name: says what is wrong" "no 'ntpguard: ' line containing: $text" \
 			"$(cat "$TMP/err.last")"
 	fi
 	check_eq "$name: nothing on stdout" "" "$(cat "$TMP/out.last")"
 	after=$(status_json)
 	pa=$(policy_raw)
 	if [ -n "$pb" ] && [ "$before" == "$after" ] && [ "$pb" == "$pa" ]; then
-		ok "$name: status --json (policy) byte-identical"
+		ng_pass "$name: status --json (policy) byte-identical"
 	else
-		bad "$name: status --json (policy) byte-identical" "before: $pb" "after:  $pa"
+		ng_fail "$name: status --json (policy) byte-identical" "before: $pb" "after:  $pa"
 	fi
 }
 
 # =============================================================================
 echo "# not loaded"
 check_rc "set while not loaded: exit 1" 1 ngc set monitor=on
-check_grep "set while not loaded: clear message" "$ERR" '^ntpguard: .*not loaded.*ntpguard load'
-check_eq "set while not loaded: stdout empty" "" "$(cat "$OUT")"
+check_grep_case "set while not loaded: clear message" "$NG_ERR" '^ntpguard: .*not loaded.*ntpguard load'
+check_eq "set while not loaded: stdout empty" "" "$(cat "$NG_OUT")"
 check_rc "set --defaults while not loaded: exit 1" 1 ngc set --defaults
-check_grep "set --defaults while not loaded: clear message" "$ERR" '^ntpguard: .*not loaded'
+check_grep_case "set --defaults while not loaded: clear message" "$NG_ERR" '^ntpguard: .*not loaded'
 check_rc "set bad syntax while not loaded: exit 2 (syntax first)" 2 ngc set bogus=1
-check_grep "set bad syntax while not loaded: names the key" "$ERR" "^ntpguard: 'bogus': unknown key"
+check_grep_case "set bad syntax while not loaded: names the key" "$NG_ERR" "^ntpguard: 'bogus': unknown key"
 check_eq "status --json while not loaded: loaded false" "false" \
-	"$(status_json | jget 'd["loaded"]')"
-check_eq "set while not loaded: created no pin directory" "" "$(ls -d "$BPFFS/ntpguard" 2>/dev/null)"
+	"$(status_json | ng_json 'd["loaded"]')"
+check_eq "set while not loaded: created no pin directory" "" "$(ls -d "$NG_BPFFS_MNT/ntpguard" 2>/dev/null)"
 
 check_rc "set --help: exit 0" 0 ngc set --help
-cp "$OUT" "$TMP/help"
-check_grep "set --help: usage on stdout" "$TMP/help" '^usage: ntpguard set KEY=VALUE'
-check_eq "set --help: stderr empty" "" "$(cat "$ERR")"
+cp "$NG_OUT" "$TMP/help"
+check_grep_case "set --help: usage on stdout" "$TMP/help" '^usage: ntpguard set KEY=VALUE'
+check_eq "set --help: stderr empty" "" "$(cat "$NG_ERR")"
 check_rc "set -h: exit 0" 0 ngc set -h
 
 echo "# load --max-sources"
 for v in 15 0 -1 abc "" 16777217 99999999999999999999 1e3 " 100"; do
 	check_rc "load --max-sources '$v': exit 2" 2 ngc load --max-sources "$v" ve0
-	check_grep "load --max-sources '$v': message" "$ERR" '^ntpguard: --max-sources'
+	check_grep_case "load --max-sources '$v': message" "$NG_ERR" '^ntpguard: --max-sources'
 done
 check_eq "bad --max-sources attached nothing" "/" "$(xdp_id ve0)/$(xdp_id ve1)" ||
 	ngc unload --all >/dev/null 2>&1   # keep the rest meaningful
 check_rc "load --max-sources 1000 ve0 ve1" 0 ngc load --max-sources 1000 ve0 ve1
 S=$(status_json)
-check_eq "status --json: rate_table capacity 1000" 1000 "$(jget 'd["rate_table"]["capacity"]' <<<"$S")"
-check_eq "status --json: rate_table entries 0" 0 "$(jget 'd["rate_table"]["entries"]' <<<"$S")"
+check_eq "status --json: rate_table capacity 1000" 1000 "$(ng_json 'd["rate_table"]["capacity"]' <<<"$S")"
+check_eq "status --json: rate_table entries 0" 0 "$(ng_json 'd["rate_table"]["entries"]' <<<"$S")"
 check_rc "status (text)" 0 ngc status
-cp "$OUT" "$TMP/status.txt"
-check_grep "status text: rate-cap table line" "$TMP/status.txt" '^rate-cap table: 0 of 1000 sources tracked'
-check_grep "status text: policy header" "$TMP/status.txt" '^policy:$'
-check_grep "status text: a policy line" "$TMP/status.txt" '^ +mode7_request +drop$'
+cp "$NG_OUT" "$TMP/status.txt"
+check_grep_case "status text: rate-cap table line" "$TMP/status.txt" '^rate-cap table: 0 of 1000 sources tracked'
+check_grep_case "status text: policy header" "$TMP/status.txt" '^policy:$'
+check_grep_case "status text: a policy line" "$TMP/status.txt" '^ +mode7_request +drop$'
 check_rc "second load, other --max-sources: exit 1" 1 ngc load --max-sources 2000 ve0
-check_grep "second load, other --max-sources: clear message" "$ERR" \
+check_grep_case "second load, other --max-sources: clear message" "$NG_ERR" \
 	'^ntpguard: .*already holds up to 1000 sources.*unload every interface'
-check_eq "capacity still 1000" 1000 "$(status_json | jget 'd["rate_table"]["capacity"]')"
+check_eq "capacity still 1000" 1000 "$(status_json | ng_json 'd["rate_table"]["capacity"]')"
 check_rc "load again, same --max-sources: exit 0" 0 ngc load --max-sources 1000 ve0
 check_rc "load again without --max-sources: exit 0" 0 ngc load ve1
 
 # Every key with its default, from status, must be in --help and back.
 DEF=$(policy_raw)
-KEYS=$(jget '" ".join(d["policy"].keys())' <<<"$S")
+KEYS=$(ng_json '" ".join(d["policy"].keys())' <<<"$S")
 check_eq "status --json: policy has 18 keys" 18 "$(wc -w <<<"$KEYS")"
 missing=
 for k in $KEYS; do
@@ -211,7 +129,7 @@ done
 check_eq "set --help and status text list every policy key" "" "$missing"
 check_eq "defaults: mode7_request drop, max 200, mode6 ratecap, monitor off" \
 	"drop 200 ratecap off" \
-	"$(jget '" ".join(str(d["policy"][k]) for k in ("mode7_request", "mode7_response_max_bytes", "mode6_request", "monitor"))' <<<"$S")"
+	"$(ng_json '" ".join(str(d["policy"][k]) for k in ("mode7_request", "mode7_response_max_bytes", "mode6_request", "monitor"))' <<<"$S")"
 
 # =============================================================================
 echo "# bad input to set: exit 2, nothing changed"
@@ -267,39 +185,39 @@ check_rc "multi-key set: exit 0" 0 ngc set monitor=on track=on mode7_request=rat
 	mode7_request_rate=7 mode7_request_burst=9 mode7_request_global_rate=70 \
 	mode7_request_global_burst=90 mode7_response_max_bytes=300 mode7_response=pass \
 	mode6_request=drop
-check_grep "multi-key set: says what it set" "$OUT" '^set mode7_request_rate=7$'
-check_grep "multi-key set: notes monitor mode" "$OUT" 'monitor=on: nothing is dropped'
-WANT=$(jget '
+check_grep_case "multi-key set: says what it set" "$NG_OUT" '^set mode7_request_rate=7$'
+check_grep_case "multi-key set: notes monitor mode" "$NG_OUT" 'monitor=on: nothing is dropped'
+WANT=$(ng_json '
 dict(d["policy"], monitor="on", track="on", mode7_request="ratecap",
      mode7_request_rate=7, mode7_request_burst=9, mode7_request_global_rate=70,
      mode7_request_global_burst=90, mode7_response_max_bytes=300,
      mode7_response="pass", mode6_request="drop")' <<<"$S")
 check_eq "multi-key set: exactly those keys changed" "$WANT" \
-	"$(status_json | jget 'd["policy"]')"
+	"$(status_json | ng_json 'd["policy"]')"
 check_rc "status (text) in monitor mode" 0 ngc status
-check_grep "status text: says MONITOR MODE" "$OUT" '^policy \(MONITOR MODE'
+check_grep_case "status text: says MONITOR MODE" "$NG_OUT" '^policy \(MONITOR MODE'
 check_rc "set --defaults: exit 0" 0 ngc set --defaults
 check_eq "set --defaults: back to the defaults (byte-identical)" "$DEF" "$(policy_raw)"
 
 # Every key, one at a time, to a value other than its default.
 for k in $KEYS; do
-	cur=$(jget "d['policy']['$k']" <<<"$S")
+	cur=$(ng_json "d['policy']['$k']" <<<"$S")
 	case $cur in
 	on) v=off ;; off) v=on ;;
 	drop) v=ratecap ;; ratecap) v=pass ;; pass) v=drop ;;
 	*) v=$((cur + 1)) ;;
 	esac
-	if ngc set "$k=$v" >"$OUT" 2>"$ERR"; then
-		got=$(status_json | jget "d['policy']['$k']")
-		other=$(status_json | jget "{x: y for x, y in d['policy'].items() if x != '$k'}")
-		defo=$(jget "{x: y for x, y in d['policy'].items() if x != '$k'}" <<<"$S")
+	if ngc set "$k=$v" >"$NG_OUT" 2>"$NG_ERR"; then
+		got=$(status_json | ng_json "d['policy']['$k']")
+		other=$(status_json | ng_json "{x: y for x, y in d['policy'].items() if x != '$k'}")
+		defo=$(ng_json "{x: y for x, y in d['policy'].items() if x != '$k'}" <<<"$S")
 		if [ "$got" == "$v" ] && [ "$other" == "$defo" ]; then
-			ok "set $k=$v changes $k only"
+			ng_pass "set $k=$v changes $k only"
 		else
-			bad "set $k=$v changes $k only" "got $k=$got" "others: $other"
+			ng_fail "set $k=$v changes $k only" "got $k=$got" "others: $other"
 		fi
 	else
-		bad "set $k=$v changes $k only" "exit $?: $(cat "$ERR")"
+		ng_fail "set $k=$v changes $k only" "exit $?: $(cat "$NG_ERR")"
 	fi
 	ngc set --defaults >/dev/null 2>&1
 done
@@ -307,25 +225,25 @@ for kv in mode7_request_rate=1 mode7_request_rate=10000000 mode6_request_global_
 	mode7_response_max_bytes=0 mode7_response_max_bytes=65535 mode7_request_rate=010; do
 	check_rc "boundary value accepted: $kv" 0 ngc set "$kv"
 done
-check_eq "010 is decimal 10" 10 "$(status_json | jget 'd["policy"]["mode7_request_rate"]')"
+check_eq "010 is decimal 10" 10 "$(status_json | ng_json 'd["policy"]["mode7_request_rate"]')"
 check_rc "the last of a repeated key wins" 0 ngc set monitor=on monitor=off
-check_eq "repeated key: monitor off" off "$(status_json | jget 'd["policy"]["monitor"]')"
+check_eq "repeated key: monitor off" off "$(status_json | ng_json 'd["policy"]["monitor"]')"
 ngc set --defaults >/dev/null 2>&1
 
 check_rc "set without CAP_BPF/CAP_SYS_ADMIN: exit 1" 1 \
-	inns setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+	ns c setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
 	"$NG" set monitor=on
-check_grep "set without privileges: clear message" "$ERR" '^ntpguard: permission denied'
+check_grep_case "set without privileges: clear message" "$NG_ERR" '^ntpguard: permission denied'
 check_eq "set without privileges: nothing changed" "$DEF" "$(policy_raw)"
 
 # =============================================================================
 echo "# live on every interface, without detaching"
-MAC0=$(inns ip -j link show dev ve0 | jget 'd[0]["address"]')
-MAC1=$(inns ip -j link show dev ve1 | jget 'd[0]["address"]')
+MAC0=$(ns c ip -j link show dev ve0 | ng_json 'd[0]["address"]')
+MAC1=$(ns c ip -j link show dev ve1 | ng_json 'd[0]["address"]')
 # send_m7: one mode 7 request out of ve1 (arrives at ve0's XDP) and one out
 # of ve0 (arrives at ve1's).
 send_m7() {
-	inns "$PY" - "$MAC0" "$MAC1" <<'EOF'
+	ns c "$PY" - "$MAC0" "$MAC1" <<'EOF'
 import sys
 from scapy.all import Ether, IP, UDP, Raw, sendp
 m0, m1 = sys.argv[1:3]
@@ -337,13 +255,13 @@ EOF
 }
 # m7_counts: "ve0 passed/dropped/would ve1 passed/dropped/would"
 m7_counts() {
-	ngc stats --json | jget '
+	ngc stats --json | ng_json '
 " ".join("%s %d/%d/%d" % (i, r["mode7_request_passed"]["packets"],
     r["mode7_request_dropped"]["packets"], r["mode7_request_dropped"]["would_drop_packets"])
     for i, r in ((i, d["interfaces"][i]["reasons"]) for i in ("ve0", "ve1")))'
 }
 ID0=$(xdp_id ve0) ID1=$(xdp_id ve1)
-SID=$(status_json | jget '[d["interfaces"][i]["prog_id"] for i in ("ve0", "ve1")]')
+SID=$(status_json | ng_json '[d["interfaces"][i]["prog_id"] for i in ("ve0", "ve1")]')
 check_eq "status prog ids match the kernel's" "[$ID0, $ID1]" "$SID"
 c0=$(m7_counts)
 check_eq "counters start at zero" "ve0 0/0/0 ve1 0/0/0" "$c0"
@@ -357,7 +275,7 @@ send_m7
 check_eq "after set monitor=on: would-drop on both interfaces" "ve0 1/1/1 ve1 1/1/1" "$(m7_counts)"
 check_eq "prog ids unchanged by set (kernel)" "$ID0/$ID1" "$(xdp_id ve0)/$(xdp_id ve1)"
 check_eq "prog ids unchanged by set (status)" "$SID" \
-	"$(status_json | jget '[d["interfaces"][i]["prog_id"] for i in ("ve0", "ve1")]')"
+	"$(status_json | ng_json '[d["interfaces"][i]["prog_id"] for i in ("ve0", "ve1")]')"
 
 echo "# the policy survives unload/load while an interface stays loaded"
 ngc set --defaults >/dev/null 2>&1
@@ -372,22 +290,16 @@ P2=$(policy_raw)
 check_rc "load ve0 again" 0 ngc load ve0
 check_eq "policy unchanged after loading ve0 again" "$P2" "$(policy_raw)"
 check_eq "ve1 kept its program" "$ID1" "$(xdp_id ve1)"
-check_eq "capacity kept" 1000 "$(status_json | jget 'd["rate_table"]["capacity"]')"
+check_eq "capacity kept" 1000 "$(status_json | ng_json 'd["rate_table"]["capacity"]')"
 check_rc "unload --all --keep-maps" 0 ngc unload --all --keep-maps
 check_rc "load ve0 on kept maps" 0 ngc load ve0
 check_eq "policy kept with --keep-maps" "$P2" "$(policy_raw)"
 check_rc "unload --all" 0 ngc unload --all
 check_rc "set after the last unload: exit 1 (not loaded)" 1 ngc set monitor=on
-check_grep "set after the last unload: clear message" "$ERR" '^ntpguard: .*not loaded'
+check_grep_case "set after the last unload: clear message" "$NG_ERR" '^ntpguard: .*not loaded'
 check_rc "load --max-sources 16 after a full unload" 0 ngc load --max-sources 16 ve0
 check_eq "fresh maps: defaults again" "$DEF" "$(policy_raw)"
-check_eq "fresh maps: capacity 16" 16 "$(status_json | jget 'd["rate_table"]["capacity"]')"
+check_eq "fresh maps: capacity 16" 16 "$(status_json | ng_json 'd["rate_table"]["capacity"]')"
 check_rc "unload --all (end)" 0 ngc unload --all
 
-echo
-if [ "$fail" -gt 0 ]; then
-	echo "failed checks:"
-	printf '  %s\n' "${FAILED[@]}"
-fi
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+ng_summary

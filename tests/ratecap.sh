@@ -34,129 +34,73 @@
 set -u
 cd "$(dirname "$0")/.." || exit 2
 
-NG=${NTPGUARD:-$PWD/build/ntpguard}
-PY=/usr/bin/python3
-PFX="ngrc$$-"
-SND="${PFX}snd"
-RCV="${PFX}rcv"
-TMP=$(mktemp -d "/tmp/${PFX}XXXXXX")
-BPFFS=$TMP/bpffs
-NETNS=()
-PIDS=()
-MOUNTED=0
-pass=0
-fail=0
-FAILED=()
+NG_TAG=ngrc   # namespaces ngrc<PID>-snd and -rcv, temp dir /tmp/ngrc<PID>-XXXXXX
+# shellcheck source=tests/lib.sh
+. tests/lib.sh
+NG=$NTPGUARD
+PY=$NG_PY
+TMP=$NG_TMP
 
 # Test parameters.
 R=10 B=5 PPS=50 DUR=4
 G=20 GB=10 NSRC=2000 ROUNDS=2 FLOOD_PPS=1000
 
-cleanup() {
-	local rc=$? p n
-	trap - EXIT INT TERM
-	for p in "${PIDS[@]}"; do
-		kill -TERM "$p" 2>/dev/null
-	done
-	for p in "${PIDS[@]}"; do
-		wait "$p" 2>/dev/null
-	done
-	for n in "${NETNS[@]}"; do
-		for p in $(ip netns pids "$n" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
-		ip netns del "$n" 2>/dev/null
-	done
-	if [ "$MOUNTED" = 1 ]; then
-		umount "$BPFFS" 2>/dev/null || umount -l "$BPFFS"
-	fi
-	if [ "${NG_KEEP_TMP:-0}" = 1 ]; then echo "# kept $TMP"; else rm -rf "$TMP"; fi
-	exit $rc
-}
-trap cleanup EXIT
-trap 'echo "interrupted" >&2; exit 130' INT
-trap 'echo "terminated" >&2; exit 143' TERM
-
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() {
-	local n=$1 l
-	fail=$((fail + 1))
-	FAILED+=("$n")
-	echo "FAIL $n"
-	shift
-	for l in "$@"; do printf '%s\n' "$l" | sed 's/^/       | /'; done
-}
-die() { echo "FATAL: $*" >&2; echo "$pass passed, $((fail + 1)) failed"; exit 1; }
-check() { # NAME cmd...
-	local name=$1
-	shift
-	if "$@" >"$TMP/out" 2>&1; then ok "$name"; return 0; fi
-	bad "$name" "command: $*" "$(tail -n 5 "$TMP/out")"
-	return 1
-}
-check_eq() {
-	if [ "$2" == "$3" ]; then ok "$1"; return 0; fi
-	bad "$1" "expected: $2" "actual:   $3"
-	return 1
-}
 # check_within NAME VALUE LO HI (numbers, may be fractional)
 check_within() {
 	if "$PY" -c 'import sys; v, lo, hi = map(float, sys.argv[1:4]); sys.exit(not lo <= v <= hi)' \
 		"$2" "$3" "$4"; then
-		ok "$1: $2 in [$3, $4]"
+		ng_pass "$1: $2 in [$3, $4]"
 		return 0
 	fi
-	bad "$1" "value $2 not in [$3, $4]"
+	ng_fail "$1" "value $2 not in [$3, $4]"
 	return 1
 }
 calc() { "$PY" -c "import sys; print($1)"; }
-
-inns() { local n=$1; shift; nsenter --net="/run/netns/$n" -- "$@"; }
-ngr() { inns "$RCV" "$NG" "$@"; }
-jget() {
-	"$PY" -c 'import json, sys; d = json.load(sys.stdin); print(eval(sys.argv[1], {"d": d}))' "$1"
+# check_within10 NAME VALUE EXPECTED : VALUE within +-10 % of EXPECTED
+check_within10() { check_within "$1" "$2" "$(calc "$3 * 0.9")" "$(calc "$3 * 1.1")"; }
+# check_tally LABEL SENT PASSED CAPPED RX : the receiving socket and stats
+# agree, and every request sent was either passed or ratecapped.
+check_tally() {
+	check_eq "$1: socket and stats mode7_request_passed agree" "$3" "$5"
+	check_eq "$1: passed + ratecapped = sent" "$2" "$(($3 + $4))"
 }
+
+ngr() { ns rcv "$NG" "$@"; }
 # passed/ratecapped mode 7 requests on rcv eth0, from stats --json
 m7() {
-	ngr stats --json | jget '"%d %d" % (d["interfaces"]["eth0"]["reasons"]["mode7_request_passed"]["packets"], d["interfaces"]["eth0"]["reasons"]["mode7_request_ratecapped"]["packets"])'
+	ngr stats --json | ng_json '"%d %d" % (d["interfaces"]["eth0"]["reasons"]["mode7_request_passed"]["packets"], d["interfaces"]["eth0"]["reasons"]["mode7_request_ratecapped"]["packets"])'
 }
 
-[ "$(id -u)" = 0 ] || die "must run as root"
+[ "$(id -u)" = 0 ] || ng_fatal "must run as root"
 for b in ip nsenter "$PY" "$NG"; do
-	command -v "$b" >/dev/null 2>&1 || [ -x "$b" ] || die "missing $b"
+	command -v "$b" >/dev/null 2>&1 || [ -x "$b" ] || ng_fatal "missing $b"
 done
-"$PY" -c 'import scapy.all' 2>/dev/null || die "$PY cannot import scapy"
+"$PY" -c 'import scapy.all' 2>/dev/null || ng_fatal "$PY cannot import scapy"
 T_START=$(date +%s)
 
 # ---- topology ------------------------------------------------------------------
-mkdir -p "$BPFFS"
-mount -t bpf bpf "$BPFFS" || die "cannot mount a private bpffs at $BPFFS"
-MOUNTED=1
-export NTPGUARD_BPFFS=$BPFFS LIBXDP_BPFFS=$BPFFS
-for n in "$SND" "$RCV"; do
-	ip netns add "$n" || die "ip netns add $n failed"
-	NETNS+=("$n")
-	inns "$n" ip link set lo up
-done
-ip link add name eth0 netns "$SND" type veth peer name eth0 netns "$RCV" ||
-	die "veth failed"
-inns "$SND" ip addr add 192.0.2.1/24 dev eth0
-inns "$SND" ip addr add 2001:db8::1/64 dev eth0 nodad
-inns "$RCV" ip addr add 192.0.2.123/24 dev eth0
-inns "$RCV" ip addr add 2001:db8::123/64 dev eth0 nodad
-for n in "$SND" "$RCV"; do inns "$n" ip link set eth0 up; done
+ng_setup_bpffs
+ng_ns_add snd
+ng_ns_add rcv
+ng_veth snd eth0 rcv eth0
+ns snd ip addr add 192.0.2.1/24 dev eth0
+ns snd ip addr add 2001:db8::1/64 dev eth0 nodad
+ns rcv ip addr add 192.0.2.123/24 dev eth0
+ns rcv ip addr add 2001:db8::123/64 dev eth0 nodad
 # Spoofed sources must reach the socket: no reverse-path filter, and a way
 # back (never used: the receiver only counts).
 for k in all default eth0; do
-	inns "$RCV" sysctl -qw "net.ipv4.conf.$k.rp_filter=0"
+	ns rcv sysctl -qw "net.ipv4.conf.$k.rp_filter=0"
 done
-inns "$RCV" ip route add default dev eth0
-inns "$RCV" ip -6 route add default dev eth0
-MAC_SND=$(inns "$SND" ip -j link show dev eth0 | jget 'd[0]["address"]')
-MAC_RCV=$(inns "$RCV" ip -j link show dev eth0 | jget 'd[0]["address"]')
-inns "$SND" ip neigh replace 192.0.2.123 lladdr "$MAC_RCV" dev eth0 nud permanent
-inns "$RCV" ip neigh replace 192.0.2.1 lladdr "$MAC_SND" dev eth0 nud permanent
+ns rcv ip route add default dev eth0
+ns rcv ip -6 route add default dev eth0
+MAC_SND=$(ns snd ip -j link show dev eth0 | ng_json 'd[0]["address"]')
+MAC_RCV=$(ns rcv ip -j link show dev eth0 | ng_json 'd[0]["address"]')
+ns snd ip neigh replace 192.0.2.123 lladdr "$MAC_RCV" dev eth0 nud permanent
+ns rcv ip neigh replace 192.0.2.1 lladdr "$MAC_SND" dev eth0 nud permanent
 
 check "load ntpguard on rcv eth0 (--max-sources 1024)" ngr load --max-sources 1024 eth0 ||
-	die "cannot load ntpguard"
+	ng_fatal "cannot load ntpguard"
 
 # ---- the receiver: a UDP socket on port 123 counting mode 7 requests -------------
 cat >"$TMP/recv.py" <<'EOF'
@@ -185,12 +129,11 @@ while True:
         else:
             other += 1
 EOF
-# nsenter execs python: $! is the receiver itself (not a subshell).
-nsenter --net="/run/netns/$RCV" -- "$PY" "$TMP/recv.py" >"$TMP/recv.log" 2>&1 &
-RECV_PID=$!
-PIDS+=("$RECV_PID")
+# log: $TMP/recv.log
+ng_bg recv ns rcv "$PY" "$TMP/recv.py"
+RECV_PID=$NG_BG_PID
 for _ in $(seq 50); do grep -q ready "$TMP/recv.log" && break; sleep 0.1; done
-grep -q ready "$TMP/recv.log" || die "receiver did not start: $(cat "$TMP/recv.log")"
+grep -q ready "$TMP/recv.log" || ng_fatal "receiver did not start: $(cat "$TMP/recv.log")"
 # received: ask the receiver for its count so far ("mode7 other").
 received() {
 	local before
@@ -209,7 +152,7 @@ check "set ratecap R=$R B=$B, global caps high" ngr set mode7_request=ratecap \
 	mode7_request_rate=$R mode7_request_burst=$B \
 	mode7_request_global_rate=10000000 mode7_request_global_burst=10000000
 read -r p0 c0 <<<"$(m7)"
-inns "$SND" "$PY" - "$PPS" "$DUR" >"$TMP/send1.out" 2>&1 <<'EOF'
+ns snd "$PY" - "$PPS" "$DUR" >"$TMP/send1.out" 2>&1 <<'EOF'
 import socket, sys, time
 pps, dur = float(sys.argv[1]), float(sys.argv[2])
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -239,10 +182,8 @@ CAPPED1=$((c1 - c0))
 EXP1=$(calc "$R * $T1 + $B")
 echo "# sent $SENT1 in T=${T1}s; expected R*T+B = $EXP1; arrived: socket $RX1, stats $PASSED1 (ratecapped $CAPPED1)"
 check_eq "sender sent $((PPS * DUR))" "$((PPS * DUR))" "$SENT1"
-check_within "one source: socket arrivals within 10 % of R*T+B" "$RX1" \
-	"$(calc "$EXP1 * 0.9")" "$(calc "$EXP1 * 1.1")"
-check_eq "one source: socket and stats mode7_request_passed agree" "$PASSED1" "$RX1"
-check_eq "one source: passed + ratecapped = sent" "$SENT1" "$((PASSED1 + CAPPED1))"
+check_within10 "one source: socket arrivals within 10 % of R*T+B" "$RX1" "$EXP1"
+check_tally "one source" "$SENT1" "$PASSED1" "$CAPPED1" "$RX1"
 check_eq "one source: nothing else reached the socket" 0 "$OTHER1"
 
 # =============================================================================
@@ -291,12 +232,12 @@ for r in range(rounds):
 print(n, "%.6f" % (last - first))
 EOF
 flood() { # flood OUTFILE
-	inns "$SND" "$PY" "$TMP/flood.py" "$MAC_SND" "$MAC_RCV" "$NSRC" "$ROUNDS" "$FLOOD_PPS" \
+	ns snd "$PY" "$TMP/flood.py" "$MAC_SND" "$MAC_RCV" "$NSRC" "$ROUNDS" "$FLOOD_PPS" \
 		>"$1" 2>"$1.err"
 }
 flood "$TMP/send2.out"
 read -r SENT2 T2 <"$TMP/send2.out"
-[ -n "${T2:-}" ] || die "flood sender failed: $(tail -n 5 "$TMP/send2.out.err")"
+[ -n "${T2:-}" ] || ng_fatal "flood sender failed: $(tail -n 5 "$TMP/send2.out.err")"
 sleep 0.3
 read -r RX2 OTHER2 <<<"$(received)"
 RX2=$((RX2 - RX0))
@@ -306,11 +247,9 @@ CAPPED2=$((c1 - c0))
 EXP2=$(calc "$G * $T2 + $GB")
 echo "# sent $SENT2 from $NSRC sources in T=${T2}s; cap G*T+GB = $EXP2; arrived: socket $RX2, stats $PASSED2 (ratecapped $CAPPED2)"
 check_eq "flood: sender sent $((NSRC * ROUNDS))" "$((NSRC * ROUNDS))" "$SENT2"
-check_within "flood: arrivals within 10 % of G*T+GB (the global cap holds)" "$PASSED2" \
-	"$(calc "$EXP2 * 0.9")" "$(calc "$EXP2 * 1.1")"
-check_eq "flood: socket and stats mode7_request_passed agree" "$PASSED2" "$RX2"
-check_eq "flood: passed + ratecapped = sent" "$SENT2" "$((PASSED2 + CAPPED2))"
-ENTRIES=$(ngr status --json | jget 'd["rate_table"]["entries"]')
+check_within10 "flood: arrivals within 10 % of G*T+GB (the global cap holds)" "$PASSED2" "$EXP2"
+check_tally "flood" "$SENT2" "$PASSED2" "$CAPPED2" "$RX2"
+ENTRIES=$(ngr status --json | ng_json 'd["rate_table"]["entries"]')
 check_within "flood: rate table full but bounded (entries)" "$ENTRIES" 512 1024
 check_eq "flood: nothing else reached the socket" 0 "$OTHER2"
 
@@ -334,10 +273,4 @@ check "unload" ngr unload --all
 T_TOTAL=$(( $(date +%s) - T_START ))
 check_within "whole test under 30 s" "$T_TOTAL" 0 30
 
-echo
-if [ "$fail" -gt 0 ]; then
-	echo "failed checks:"
-	printf '  %s\n' "${FAILED[@]}"
-fi
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+ng_summary
