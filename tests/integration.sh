@@ -167,6 +167,12 @@ cap_stop() {
 	sleep 0.3
 	ng_stop "$CAP_PID"
 }
+# cap_burst IFACE HOST DST : burst HOST DST, captured on srv IFACE.
+cap_burst() {
+	cap_start "$1"
+	burst "$2" "$3"
+	cap_stop
+}
 # cap_count FILTER : packets of the last capture matching FILTER.
 cap_count() {
 	tcpdump -r "$CAP_FILE" -n "$1" 2>/dev/null | wc -l
@@ -225,9 +231,7 @@ run_nmap() { # run_nmap N : nmap ntp-monlist from att against srv; output in $NG
 ng_log "case 1: baseline, no ntpguard"
 check "1a ntpdig from cli answered by chronyd (no filter)" \
 	ns cli capsh --drop=cap_sys_time -- -c "ntpdig -t 2 $SRV4"
-cap_start eth0
-burst att $SRV4
-cap_stop
+cap_burst eth0 att $SRV4
 check_eq "1b all $BURST scapy mode 7 requests reach srv without ntpguard" \
 	"$BURST" "$(cap_count "$M7_FILTER")"
 
@@ -255,9 +259,7 @@ check_eq "2g status: pin_dir under the private bpffs" "$NG_PIN_DIR" \
 	"$(ng_json "d['pin_dir']" <<<"$ST" 2>/dev/null)"
 
 snap; S0=$SNAP
-cap_start eth0
-burst att $SRV4
-cap_stop
+cap_burst eth0 att $SRV4
 snap; S1=$SNAP
 check_eq "2h none of the $BURST scapy mode 7 requests reach srv" 0 "$(cap_count "$M7_FILTER")"
 check_eq "2i mode7_request_dropped counts exactly the burst (packets)" \
@@ -313,9 +315,7 @@ skip "4d ntpq rv answered" "chrony does not answer mode 6; ntpsec ntpd from buil
 # =============================================================================
 ng_log "case 5: allow-list"
 snap; S0=$SNAP
-cap_start eth0
-burst adm $SRV4
-cap_stop
+cap_burst eth0 adm $SRV4
 snap; S1=$SNAP
 check_eq "5a adm's mode 7 dropped before allow add" 0 "$(cap_count "$M7_FILTER")"
 check_eq "5b ... counted as mode7_request_dropped" "$SENT_PKTS" \
@@ -324,24 +324,18 @@ check "5c allow add 198.51.100.20" ns srv "$NG" allow add 198.51.100.20
 check_eq "5d allow list shows 198.51.100.20/32" '["198.51.100.20/32"]' \
 	"$(ns srv "$NG" allow list --json 2>/dev/null | ng_json "d['ipv4']")"
 check_eq "5e program id unchanged (no reload)" "${PROG:-none}" "$(xdp_on eth0)"
-cap_start eth0
-burst adm $SRV4
-cap_stop
+cap_burst eth0 adm $SRV4
 snap; S2=$SNAP
 check_eq "5f adm's mode 7 arrives right after allow add" "$BURST" "$(cap_count "$M7_FILTER")"
 check_eq "5g ... counted as mode7_request_allowed" "$SENT_PKTS" \
 	"$(sdelta "$S1" "$S2" eth0 mode7_request_allowed packets)"
 check_eq "5h ... and not as dropped" 0 \
 	"$(sdelta "$S1" "$S2" eth0 mode7_request_dropped packets)"
-cap_start eth0
-burst att $SRV4
-cap_stop
+cap_burst eth0 att $SRV4
 check_eq "5i att (not listed) still dropped while adm is allowed" 0 "$(cap_count "$M7_FILTER")"
 check "5j allow del 198.51.100.20" ns srv "$NG" allow del 198.51.100.20
 snap; S3=$SNAP
-cap_start eth0
-burst adm $SRV4
-cap_stop
+cap_burst eth0 adm $SRV4
 snap; S4=$SNAP
 check_eq "5k adm's mode 7 dropped again after allow del" 0 "$(cap_count "$M7_FILTER")"
 check_eq "5l ... counted as mode7_request_dropped" "$SENT_PKTS" \
@@ -376,9 +370,7 @@ check "8f allow add 198.51.100.0/24 2001:db8:5::/48" \
 	ns srv "$NG" allow add 198.51.100.0/24 2001:db8:5::/48
 ALLOW_BEFORE=$(ns srv "$NG" allow list --json 2>/dev/null)
 snap; S0=$SNAP
-cap_start eth1
-burst att $SRV_E1
-cap_stop
+cap_burst eth1 att $SRV_E1
 snap; S1=$SNAP
 check_eq "8g mode 7 via eth1 dropped" 0 "$(cap_count "$M7_FILTER")"
 check_eq "8h ... counted on eth1" "$SENT_PKTS" \
@@ -401,16 +393,12 @@ snap; S2=$SNAP
 check_eq "8q eth1 counters survive unloading eth0" \
 	"$(sval "$S1" eth1 mode7_request_dropped packets)" \
 	"$(sval "$S2" eth1 mode7_request_dropped packets)"
-cap_start eth1
-burst att $SRV_E1
-cap_stop
+cap_burst eth1 att $SRV_E1
 snap; S3=$SNAP
 check_eq "8r eth1 keeps dropping mode 7" 0 "$(cap_count "$M7_FILTER")"
 check_eq "8s ... and keeps counting" "$SENT_PKTS" \
 	"$(sdelta "$S2" "$S3" eth1 mode7_request_dropped packets)"
-cap_start eth0
-burst att $SRV4
-cap_stop
+cap_burst eth0 att $SRV4
 check_eq "8t unloaded eth0 passes mode 7 again" "$BURST" "$(cap_count "$M7_FILTER")"
 
 check "8u load eth0 again" ns srv "$NG" load eth0
@@ -418,9 +406,7 @@ check_grep "8v ... attached" "$NG_OUT" '^eth0: attached'
 check "8w load eth0 once more exits 0" ns srv "$NG" load eth0
 check_grep "8x ... already protected" "$NG_OUT" '^eth0: already protected'
 PROG=$(xdp_on eth0)
-cap_start eth0
-burst att $SRV4
-cap_stop
+cap_burst eth0 att $SRV4
 check_eq "8y reloaded eth0 drops mode 7" 0 "$(cap_count "$M7_FILTER")"
 
 # =============================================================================
@@ -433,9 +419,7 @@ check_eq "7d bpftool net: no XDP in srv" "[]" \
 check_not "7e pins dir removed" test -e "$NG_PIN_DIR"
 check_eq "7f status --json: not loaded" false \
 	"$(ns srv "$NG" status --json 2>/dev/null | ng_json "d['loaded']")"
-cap_start eth0
-burst att $SRV4
-cap_stop
+cap_burst eth0 att $SRV4
 check_eq "7g the burst arrives again after unload" "$BURST" "$(cap_count "$M7_FILTER")"
 check "7h chronyd still running" kill -0 "$CHRONYD_PID"
 

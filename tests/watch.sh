@@ -129,6 +129,12 @@ start_watch() {
 	scanned() { grep -Eq "$WREADY" "$NG_TMP/$WLOG.log"; }
 	ng_wait_for 5 scanned
 }
+# stop_watch SIG : send SIG to the daemon and reap it; its exit code in RC.
+stop_watch() {
+	kill "-$1" "$WPID"
+	RC=0
+	wait "$WPID" || RC=$?
+}
 
 # =============================================================================
 ng_log "usage"
@@ -328,9 +334,7 @@ ns vm ip link del ngwv98
 
 # =============================================================================
 ng_log "SIGTERM: exit 0, attachments stay"
-kill -TERM "$WPID"
-RC=0
-wait "$WPID" || RC=$?
+stop_watch TERM
 check_eq "watch exits 0 on SIGTERM" 0 "$RC"
 check_grep "log: SIGTERM line" "$NG_TMP/watch1.log" 'Z SIGTERM: exiting; 1 interface\(s\) stay protected'
 check_eq "ngwk0 still has its XDP program" "${K_XDP:-none}" "$(xdp_id ngwk0)"
@@ -361,9 +365,7 @@ check_grep "log: events lost, resync" "$NG_TMP/watch2.log" 'events were lost.*re
 check_eq "ngwv120, deleted meanwhile, reads detached" "detached detached" \
 	"$(st | ng_json "d['interfaces']['ngwv120']['state'] + ' ' + d['interfaces']['ngwv120']['egress']['state']")"
 
-kill -INT "$WPID"
-RC=0
-wait "$WPID" || RC=$?
+stop_watch INT
 check_eq "watch --unload-on-exit exits 0 on SIGINT" 0 "$RC"
 check_grep "log: one unload line per device" "$NG_TMP/watch2.log" "Z unload ngwv110 \\(ifindex [0-9]+\\): ngwv110: detached"
 check_grep "log: unload on exit removed the pins" "$NG_TMP/watch2.log" "Z unload on exit: removed pins"
