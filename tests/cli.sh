@@ -298,6 +298,12 @@ check_eq "foreign program on ve1 untouched" "$FOREIGN" "$(xdp_id ve1)"
 check "unload dum0" ngc unload dum0
 check_eq "dum0 has no XDP program" "" "$(xdp_id dum0)"
 check "pins kept while ve0 is attached" test -d "$NG_PIN_DIR"
+check_eq "status: dum0 kept as detached" detached \
+	"$(ngc status --json | ng_json "d['interfaces'].get('dum0', {}).get('state')")"
+check "unload dum0 again: forgets it" ngc unload dum0
+check_grep "unload dum0 again: says so" "$NG_OUT" 'dum0: forgotten'
+check_eq "status: dum0 forgotten" null \
+	"$(ngc status --json | ng_json "d['interfaces'].get('dum0')")"
 check "unload --all --keep-maps" ngc unload --all --keep-maps
 check_eq "ve0 has no XDP program" "" "$(xdp_id ve0)"
 check_eq "--all left the foreign program on ve1" "$FOREIGN" "$(xdp_id ve1)"

@@ -809,9 +809,23 @@ int ng_unload_iface(const struct ng_paths *paths, const char *pick)
 	for (__u32 s = 0; s < NG_MAX_IFSLOTS; s++) {
 		struct ng_ifrec *x = &r->recs[s];
 
-		if (x->state != NG_IF_ATTACHED || x->netns_ino != ns ||
+		if (x->state == NG_IF_FREE || x->netns_ino != ns ||
 		    (pick && strncmp(x->ifname, pick, sizeof(x->ifname))))
 			continue;
+		if (x->state == NG_IF_DETACHED) {
+			/* Unloading what is already detached (by an earlier
+			 * unload, or because the interface vanished) forgets
+			 * it: record and counters. */
+			if (ng_counters_clear(r->counters_fd, s))
+				ret = -1;
+			ng_info("%s%s: forgotten (it was detached; record and counters "
+				"removed)", x->ifname,
+				x->direction == NG_DIR_EGRESS ? " egress" : "");
+			memset(x, 0, sizeof(*x));
+			if (record_write(r, s))
+				ret = -1;
+			continue;
+		}
 		if (detach_rec(x)) {
 			ret = -1;
 			continue;
@@ -902,8 +916,9 @@ int cmd_unload(int argc, char **argv)
 			       "network namespace. Only programs ntpguard attached are\n"
 			       "touched. Counters of an unloaded interface are kept while\n"
 			       "ntpguard stays loaded elsewhere (and continue if it is\n"
-			       "loaded again); when nothing is attached any more, the pins\n"
-			       "are removed.\n\n"
+			       "loaded again); unloading an interface that is already\n"
+			       "detached (or vanished) forgets it and its counters. When\n"
+			       "nothing is attached any more, the pins are removed.\n\n"
 			       "  -a, --all         every interface of this namespace\n"
 			       "  -k, --keep-maps   keep the pins (allow-list, policy, counters)\n"
 			       "  -h, --help        this help\n", unload_usage);
@@ -936,8 +951,7 @@ int cmd_unload(int argc, char **argv)
 		int si = ng_ifrec_find(recs, ns, argv[i], NG_DIR_INGRESS);
 		int se = ng_ifrec_find(recs, ns, argv[i], NG_DIR_EGRESS);
 
-		if ((si < 0 || recs[si].state != NG_IF_ATTACHED) &&
-		    (se < 0 || recs[se].state != NG_IF_ATTACHED)) {
+		if (si < 0 && se < 0) {
 			ng_err("%s: not attached by ntpguard", argv[i]);
 			goto out;
 		}
