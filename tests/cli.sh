@@ -131,7 +131,9 @@ err "load --mode native on $NOXDP_KIND" 1 'native' ngc load --mode native dum0
 [ -d "$NG_PIN_DIR" ] && rm -rf "$NG_PIN_DIR"
 
 # Someone else's XDP program, attached without libxdp (legacy, generic mode).
-ns c ip link set dev ve0 xdpgeneric obj "$FOREIGN_OBJ" sec xdp ||
+# TC_BPF_MNT: iproute2 pins the object's maps in our private bpffs, not in
+# the system's /sys/fs/bpf.
+ns c env TC_BPF_MNT="$NG_BPFFS_MNT" ip link set dev ve0 xdpgeneric obj "$FOREIGN_OBJ" sec xdp ||
 	ng_die "cannot attach $FOREIGN_OBJ"
 FOREIGN=$(xdp_id ve0)
 err "load over a foreign XDP program" 1 'another|other|foreign|already' ngc load ve0
@@ -289,7 +291,7 @@ check_eq "allow list after del" '{"ipv4": [], "ipv6": ["2001:db8:1::/48"]}' \
 
 # =============================================================================
 ng_log "unload"
-ns c ip link set dev ve1 xdpgeneric obj "$FOREIGN_OBJ" sec xdp ||
+ns c env TC_BPF_MNT="$NG_BPFFS_MNT" ip link set dev ve1 xdpgeneric obj "$FOREIGN_OBJ" sec xdp ||
 	ng_die "cannot attach $FOREIGN_OBJ"
 FOREIGN=$(xdp_id ve1)
 err "unload an interface ntpguard did not attach" 1 've1|not attached' ngc unload ve1
