@@ -47,6 +47,14 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} NG_MAP_ALLOW_USED SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, NG_POLICY_SLOTS);
 	__type(key, __u32);
 	__type(value, struct ng_policy);
@@ -117,7 +125,12 @@ static __always_inline int ng_allowed(const struct ng_pkt *pkt, const __u8 *end,
 				      int dst)
 {
 	const __u8 *ip = pkt->l3;
+	__u32 fam = pkt->family == 4 ? 0 : 1, *used;
 
+	/* Most hosts allow-list nobody: skip the trie walk then. */
+	used = bpf_map_lookup_elem(&NG_MAP_ALLOW_USED, &fam);
+	if (!used || !*used)
+		return 0;
 	if (pkt->family == 4) {
 		struct ng_lpm_v4 k = { .prefixlen = 32 };
 

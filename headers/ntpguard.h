@@ -23,6 +23,9 @@
 #define NG_MAP_COUNTERS   ng_counters    /* per-CPU array: slot x reason */
 #define NG_MAP_ALLOW_V4   ng_allow_v4    /* LPM trie, IPv4 prefixes */
 #define NG_MAP_ALLOW_V6   ng_allow_v6    /* LPM trie, IPv6 prefixes */
+#define NG_MAP_ALLOW_USED ng_allow_used  /* array[2] (0 IPv4, 1 IPv6): 1 if that
+					    trie may hold entries; 0 lets the data
+					    plane skip the lookup */
 #define NG_MAP_POLICY     ng_policy      /* array[2]: double-buffered policy */
 #define NG_MAP_POLICY_SEL ng_policy_sel  /* array[1]: index of the live policy */
 #define NG_MAP_IFACES     ng_ifaces      /* array: attachment records (userspace only) */

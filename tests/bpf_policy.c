@@ -52,7 +52,7 @@
 
 static struct {
 	struct ntpguard_bpf *skel;
-	int prog_fd, counters_fd, allow4_fd, allow6_fd, policy_fd, sel_fd;
+	int prog_fd, counters_fd, allow4_fd, allow6_fd, used_fd, policy_fd, sel_fd;
 	int buckets_fd, global_fd, events_fd;
 	int ncpus;
 	__u64 tick;             /* resolution of the data plane's clock */
@@ -384,6 +384,9 @@ static void reset(void)
 	policy_write(&p);
 	clear_map(R.allow4_fd, sizeof(struct ng_lpm_v4));
 	clear_map(R.allow6_fd, sizeof(struct ng_lpm_v6));
+	for (__u32 fam = 0, no = 0; fam < 2; fam++)
+		if (bpf_map_update_elem(R.used_fd, &fam, &no, BPF_ANY))
+			die_map("allow-list used flag reset");
 	clear_map(R.buckets_fd, sizeof(struct ng_bkey));
 	for (__u32 i = 0; i < NG_PC__COUNT; i++)
 		if (bpf_map_update_elem(R.global_fd, &i, &zero, BPF_ANY))
@@ -393,9 +396,13 @@ static void reset(void)
 static void allow(int family, const char *addr, __u32 plen)
 {
 	ng_allow_val v = 0;
+	__u32 fam = family == 4 ? 0 : 1, yes = 1;
 	__u8 a[16];
 	int err;
 
+	/* What `ntpguard allow` keeps: the data plane skips an unused trie. */
+	if (bpf_map_update_elem(R.used_fd, &fam, &yes, BPF_ANY))
+		die_map("allow-list used flag");
 	parse_addr(family, addr, a);
 	if (family == 4) {
 		struct ng_lpm_v4 k = { .prefixlen = plen };
@@ -1345,6 +1352,7 @@ static void open_and_load(void)
 	R.counters_fd = bpf_map__fd(R.skel->maps.ng_counters);
 	R.allow4_fd = bpf_map__fd(R.skel->maps.ng_allow_v4);
 	R.allow6_fd = bpf_map__fd(R.skel->maps.ng_allow_v6);
+	R.used_fd = bpf_map__fd(R.skel->maps.ng_allow_used);
 	R.policy_fd = bpf_map__fd(R.skel->maps.ng_policy);
 	R.sel_fd = bpf_map__fd(R.skel->maps.ng_policy_sel);
 	R.buckets_fd = bpf_map__fd(R.skel->maps.ng_buckets);

@@ -78,7 +78,7 @@ struct fixture {
 
 struct run_state {
 	struct ntpguard_bpf *skel;
-	int prog_fd, counters_fd, allow4_fd, allow6_fd, policy_fd, sel_fd;
+	int prog_fd, counters_fd, allow4_fd, allow6_fd, used_fd, policy_fd, sel_fd;
 	int ncpus;
 	struct ng_counter *percpu;   /* ncpus values, lookup buffer */
 	struct ng_counter expect_total[NG_SLOT_STRIDE];
@@ -349,6 +349,15 @@ static int load_allow(struct run_state *st, const struct fixture *f)
 			err = bpf_map_update_elem(st->allow6_fd, &k, &zero, BPF_ANY);
 		}
 		if (err)
+			return -1;
+	}
+	/* What `ntpguard allow` keeps: the data plane skips an unused trie. */
+	for (__u32 fam = 0; fam < 2; fam++) {
+		__u32 used = 0;
+
+		for (int i = 0; i < f->n_allow; i++)
+			used |= (__u32)(f->allow[i].family == (fam ? 6 : 4));
+		if (bpf_map_update_elem(st->used_fd, &fam, &used, BPF_ANY))
 			return -1;
 	}
 	return 0;
@@ -656,6 +665,7 @@ static int open_and_load(struct run_state *st)
 	st->counters_fd = bpf_map__fd(st->skel->maps.ng_counters);
 	st->allow4_fd = bpf_map__fd(st->skel->maps.ng_allow_v4);
 	st->allow6_fd = bpf_map__fd(st->skel->maps.ng_allow_v6);
+	st->used_fd = bpf_map__fd(st->skel->maps.ng_allow_used);
 	st->policy_fd = bpf_map__fd(st->skel->maps.ng_policy);
 	st->sel_fd = bpf_map__fd(st->skel->maps.ng_policy_sel);
 	st->ncpus = libbpf_num_possible_cpus();

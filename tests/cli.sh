@@ -288,6 +288,11 @@ check "allow del 198.51.100.0/24 203.0.113.7 2001:db8::7" \
 	ngc allow del 198.51.100.0/24 203.0.113.7 2001:db8::7
 check_eq "allow list after del" '{"ipv4": [], "ipv6": ["2001:db8:1::/48"]}' \
 	"$(ngc allow list --json | ng_json "{'ipv4': sorted(d['ipv4']), 'ipv6': sorted(d['ipv6'])}")"
+# The data plane skips a family's trie while ng_allow_used says it is empty.
+used() { bpftool -j map lookup pinned "$NG_PIN_DIR/ng_allow_used" key "$1" 0 0 0 |
+	ng_json "int.from_bytes(bytes(int(x, 16) for x in d['value']), 'little')"; }
+check_eq "ng_allow_used: IPv4 lowered once its trie is empty" 0 "$(used 0)"
+check_eq "ng_allow_used: IPv6 still raised" 1 "$(used 1)"
 
 # =============================================================================
 ng_log "unload"

@@ -120,13 +120,39 @@ static bool cidr_eq(const struct cidr *a, const struct cidr *b)
 	       !memcmp(a->addr, b->addr, (size_t)addr_len(a->family));
 }
 
+/*
+ * NG_MAP_ALLOW_USED tells the data plane whether a family's trie may hold
+ * entries. It is raised before the first insert and lowered only after the
+ * trie was seen empty, so it is never 0 while an entry exists.
+ */
+static int set_used(int used_fd, __u32 fam, __u32 val)
+{
+	if (bpf_map_update_elem(used_fd, &fam, &val, BPF_ANY)) {
+		ng_err("cannot update %s: %s", NG_STR(NG_MAP_ALLOW_USED), strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void lower_used_if_empty(int fds[2], int used_fd)
+{
+	char next[sizeof(struct ng_lpm_v6)];
+
+	for (__u32 f = 0; f < 2; f++)
+		if (bpf_map_get_next_key(fds[f], NULL, next) && errno == ENOENT)
+			set_used(used_fd, f, 0);
+}
+
 /* Apply add (BPF_NOEXIST) or del to c[0..n); roll back on failure. */
-static int apply(int fds[2], struct cidr *c, int n, bool add)
+static int apply(int fds[2], int used_fd, struct cidr *c, int n, bool add)
 {
 	const ng_allow_val zero = 0;
 	char key[sizeof(struct ng_lpm_v6)], txt[64];
 	int i, err = 0;
 
+	for (i = 0; add && i < n; i++)
+		if (set_used(used_fd, (__u32)cidr_key(&c[i], key), 1))
+			return -1;
 	for (i = 0; i < n; i++) {
 		int f = cidr_key(&c[i], key);
 
@@ -147,8 +173,11 @@ static int apply(int fds[2], struct cidr *c, int n, bool add)
 			break;
 		}
 	}
-	if (!err)
+	if (!err) {
+		if (!add)
+			lower_used_if_empty(fds, used_fd);
 		return 0;
+	}
 	/* Undo what this command already changed. */
 	while (--i >= 0) {
 		int f = cidr_key(&c[i], key);
@@ -269,7 +298,7 @@ int cmd_allow(int argc, char **argv)
 	struct cidr *c = NULL;
 	const char *sub;
 	bool json = false;
-	int ch, n = 0, fds[2] = { -1, -1 }, lock = -1, ret = NG_EXIT_FAIL;
+	int ch, n = 0, fds[2] = { -1, -1 }, used_fd = -1, lock = -1, ret = NG_EXIT_FAIL;
 
 	while ((ch = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
 		switch (ch) {
@@ -317,12 +346,13 @@ int cmd_allow(int argc, char **argv)
 		goto out;
 	fds[0] = ng_map_open(&paths, NG_STR(NG_MAP_ALLOW_V4));
 	fds[1] = ng_map_open(&paths, NG_STR(NG_MAP_ALLOW_V6));
-	if (fds[0] < 0 || fds[1] < 0)
+	used_fd = ng_map_open(&paths, NG_STR(NG_MAP_ALLOW_USED));
+	if (fds[0] < 0 || fds[1] < 0 || used_fd < 0)
 		goto out;
 
 	if (!strcmp(sub, "list")) {
 		ret = do_list(fds, json);
-	} else if (!apply(fds, c, n, !strcmp(sub, "add"))) {
+	} else if (!apply(fds, used_fd, c, n, !strcmp(sub, "add"))) {
 		char txt[64];
 
 		for (int i = 0; i < n; i++) {
@@ -335,6 +365,8 @@ out:
 	for (int f = 0; f < 2; f++)
 		if (fds[f] >= 0)
 			close(fds[f]);
+	if (used_fd >= 0)
+		close(used_fd);
 	ng_unlock(lock);
 	free(c);
 	return ret;
