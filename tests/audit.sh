@@ -81,7 +81,7 @@ rows = [
   ("enable-mode7.conf", V428, 3, "at-risk", (False, False), r"line 10: 'enable mode7' turns ntpdc's mode 7 back on",
    ["restrict -4 default " + TA, "restrict -6 default " + TA], [10]),
   # malformed lines: each reported with its line number
-  ("malformed.conf", V428, 3, "at-risk", (False, True), r"line 5: .*unknown flag 'limted': ntpd rejects the line",
+  ("malformed.conf", V428, 3, "at-risk", (False, True), r"line 5: .*'limted' is not a restrict flag: for ntpd >= 4.2.8 it ends the line .* what came before: kod notrap nomodify nopeer \(",
    ["restrict -4 default " + TA, "restrict 127.0.0.1", "restrict ::1"], []),
   ("malformed.conf", V428, 3, "at-risk", (False, True), r"^line 7: unknown directive 'restric'", None, None),
   ("malformed.conf", V428, 3, "at-risk", (False, True), r"^line 8: .*'192.0.2.300' is not a valid address", None, None),

@@ -50,6 +50,9 @@
 #include "common.h"
 #include "cmds.h"
 
+/* the parser alone, on a buffer: see the end of this file */
+int audit_buffer(const char *buf, size_t len, const char *version, bool json, FILE *out);
+
 #define AUDIT_EXIT_RISK    3
 #define AUDIT_EXIT_UNKNOWN 4
 
@@ -71,6 +74,9 @@ enum kind {
 #define K_CLASSIC (K_ANCIENT | K_OLD | K_NEW)
 #define K_NTPSEC  (K_SECOLD | K_SEC)
 #define K_ALL     (K_CLASSIC | K_NTPSEC)
+#define NKIND     5             /* kind k is the bit 1 << k */
+/* ntpd 4.2.6 and later and ntpsec read ntp.conf with a bison parser */
+#define K_BISON   (K_ALL & ~K_ANCIENT)
 
 enum tri { T_NO, T_YES, T_MAYBE };
 
@@ -81,18 +87,6 @@ static enum tri tri_of(unsigned possible, unsigned mask)
 		return T_YES;
 	if (!(possible & mask))
 		return T_NO;
-	return T_MAYBE;
-}
-
-/* The same, where the kinds in maybe might or might not have it. */
-static enum tri tri_of2(unsigned possible, unsigned yes, unsigned maybe)
-{
-	enum tri t = tri_of(possible, yes);
-
-	if (t == T_NO && (possible & maybe))
-		return T_MAYBE;
-	if (t == T_YES || !(possible & maybe))
-		return t;
 	return T_MAYBE;
 }
 
@@ -268,6 +262,7 @@ struct rline {
 	const char *file;
 	int line;
 	bool unrestrict;
+	unsigned rej, rej_maybe; /* kinds that drop the line whatever its flags / might */
 	int fam;                /* 0 (neither -4 nor -6), 4, 6 */
 	enum akind kind;
 	int afam;               /* AF_INET / AF_INET6 for A_ADDR */
@@ -277,8 +272,31 @@ struct rline {
 	unsigned flags;
 	char words[256];        /* accepted flag words, for the suggested line */
 	enum tri acc;           /* does the daemon apply this line? */
-	char why[200];          /* when not T_YES */
+	char why[600];          /* when not T_YES */
+	/* what each kind does with the line: [kind][0 worst, 1 best case] */
+	bool kapply[NKIND][2];
+	unsigned kflags[NKIND][2];
+	unsigned eff_any;       /* RF_* applied by some kind */
+	bool open_any;          /* some kind applies it without noquery/ignore/ntpport */
+	bool syntax_sure;       /* a syntax error for every possible kind */
 	char text[MAX_LINE];
+};
+
+/* One interface / nic line (ntp_io.c's nic rules). */
+enum nact { NA_LISTEN = 1, NA_IGNORE = 2, NA_DROP = 4 };
+enum nmatch { NM_ALL, NM_IPV4, NM_IPV6, NM_WILDCARD, NM_IFNAME, NM_IFADDR };
+
+struct nicline {
+	const char *file;
+	int line;
+	bool ok;                /* parsed: ntpd (4.2.6 and later) adds the rule */
+	bool after_end;         /* after an 'end' line: not read */
+	enum nact action;
+	enum nmatch match;
+	int afam;               /* NM_IFADDR */
+	__u8 addr[16];
+	int plen;               /* -1: the address itself */
+	char name[128];         /* NM_IFNAME: as written */
 };
 
 struct report {
@@ -301,14 +319,19 @@ struct report {
 	int disable_monitor, enable_monitor, enable_mode7; /* line numbers, 0 none */
 	const char *disable_monitor_file, *enable_mode7_file;
 	char *enable_mode7_text;
-	bool has_interface;
+	struct nicline *nic;
+	size_t nnic, capnic;
+	int end_line;           /* an 'end' line: nothing after it is read */
+	const char *end_file;
+	bool no_fs;             /* audit_buffer(): never touch the file system */
 
 	/* chrony */
 	char *allow, *cmdallow, *bindcmd;
 	bool cmdport0, ntpport0, has_deny;
 
 	/* results */
-	enum tri refused[2];    /* [0] IPv4, [1] IPv6 */
+	enum tri refused[2];    /* [0] IPv4, [1] IPv6: other hosts get no answer */
+	enum tri reach[2];      /* a socket other hosts can reach */
 	int verdict;            /* 0 safe, 3 at risk, 4 could not tell */
 	char **add;
 	size_t nadd;
@@ -426,6 +449,93 @@ static int tokenize(char *s, char **tok, int max, const char *cmt)
 	return n;
 }
 
+/*
+ * Split an ntp.conf line the way ntpd's scanner does (ntpsec 1.2.2
+ * ntpd/ntp_scanner.c yylex(); the same scanner since ntpd 4.2.6): blanks
+ * separate words, '#' starts a comment even inside a word, a '"' starts a
+ * string that runs to the next '"' or to the end of the line (ntpd assumes
+ * the missing quote), and each of {}(),;|= is a token of its own. A quoted
+ * word is always a string to ntpd, never a keyword: kind[i] is 'w' (word),
+ * 's' (string) or 'x' (special character). Tokens are copied into buf.
+ * Returns the count, or -1 if there are more than max; *open_quote is set
+ * when a string ran to the end of the line.
+ */
+static int ntp_tokenize(const char *s, char *buf, size_t buflen, char **tok, char *kind,
+			int max, bool *open_quote)
+{
+	static const char special[] = "{}(),;|=";
+	size_t o = 0;
+	int n = 0;
+
+	*open_quote = false;
+	for (;;) {
+		bool str = false;
+
+		while (*s && isspace((unsigned char)*s))
+			s++;
+		if (!*s || *s == '#')
+			return n;
+		if (n == max || o + 2 > buflen)
+			return -1;
+		tok[n] = buf + o;
+		if (strchr(special, *s)) {
+			buf[o++] = *s++;
+			buf[o++] = 0;
+			kind[n++] = 'x';
+			continue;
+		}
+		while (*s && !isspace((unsigned char)*s) && *s != '#' && *s != '"' &&
+		       !strchr(special, *s) && o + 1 < buflen)
+			buf[o++] = *s++;
+		if (*s == '"') {
+			str = true;
+			for (s++; *s && *s != '"' && *s != '\n' && o + 1 < buflen; s++)
+				buf[o++] = *s;
+			if (*s == '"')
+				s++;
+			else
+				*open_quote = true;
+		}
+		if (o + 1 >= buflen)
+			return -1;
+		buf[o++] = 0;
+		kind[n++] = str ? 's' : 'w';
+	}
+}
+
+/* ntpd's scanner: T_Integer / T_U_int (ntp_scanner.c is_integer, is_u_int) */
+static bool is_int_word(const char *w)
+{
+	const char *p = w + (w[0] == '-');
+
+	if (w[0] == '0' && (w[1] == 'x' || w[1] == 'X') && w[2])
+		return strspn(w + 2, "0123456789abcdefABCDEF") == strlen(w + 2);
+	return *p && strspn(p, "0123456789") == strlen(p);
+}
+
+/* T_Double: [+-]digits[.digits][e[+-]digits] (ntp_scanner.c is_double) */
+static bool is_double_word(const char *w)
+{
+	const char *p = w + (*w == '+' || *w == '-');
+	size_t d = strspn(p, "0123456789");
+
+	p += d;
+	if (*p == '.') {
+		size_t e = strspn(p + 1, "0123456789");
+
+		d += e;
+		p += 1 + e;
+	}
+	if (!d)
+		return false;
+	if (*p == 'e' || *p == 'E') {
+		p++;
+		p += (*p == '+' || *p == '-');
+		p += strspn(p, "0123456789");
+	}
+	return !*p;
+}
+
 static bool in_list(const char *w, const char *const *list)
 {
 	for (; *list; list++)
@@ -484,10 +594,13 @@ static const char *const chrony_directives[] = {
 
 /*
  * restrict flags: which daemons know them (yes), and where that was not
- * checked (maybe). Checked: ntpd 4.2.4's keyword table, ntp-dev's, and
- * ntpsec 1.2.2 run on a test config (lowpriotrap, ippeerlimit, noepeer and
- * serverresponse are syntax errors there; notrap and nopeer are accepted
- * and ignored).
+ * checked (maybe). Sources: ntpd 4.2.4 ntp_config.c res_keywords[]; ntpd
+ * 4.2.6 ntpd/ntp_parser.y access_control_flag (flake, mssntp, lowpriotrap
+ * are there, nomrulist is not); ntpd 4.2.8p11 ntp_parser.y (epeer, noepeer,
+ * nomrulist; ippeerlimit N only before the flags, rule res_ippeerlimit);
+ * ntp-dev (serverresponse fuzz); ntpsec 1.2.2 ntpd/ntp_parser.y
+ * access_control_flag (no lowpriotrap, epeer, noepeer, ippeerlimit,
+ * serverresponse; nopeer and notrap accepted and ignored, ntp_config.c).
  */
 static const struct {
 	const char *name;
@@ -507,9 +620,10 @@ static const struct {
 	{ "notrust",        K_ALL,                0,                0, false },
 	{ "version",        K_CLASSIC,            K_NTPSEC,         0, false },
 	{ "lowpriotrap",    K_CLASSIC,            K_SECOLD,         0, false },
-	{ "mssntp",         K_NEW | K_NTPSEC,     K_OLD,            0, false },
-	{ "flake",          K_NEW | K_NTPSEC,     K_OLD,            0, false },
+	{ "mssntp",         K_BISON,              0,                0, false },
+	{ "flake",          K_BISON,              0,                0, false },
 	{ "nomrulist",      K_NEW | K_NTPSEC,     K_OLD,            0, false },
+	{ "epeer",          0,                    K_NEW,            0, false },
 	{ "noepeer",        0,                    K_NEW,            0, false },
 	{ "ippeerlimit",    0,                    K_NEW,            0, true },
 	{ "serverresponse", 0,                    K_NEW,            0, true },
@@ -521,6 +635,30 @@ static int rflag_find(const char *w)
 		if (!strcmp(w, rflags[i].name))
 			return (int)i;
 	return -1;
+}
+
+/* Words ntpd's keyword table knows in the places this file looks at. */
+static bool is_keyword(const char *w)
+{
+	static const char *const more[] = {
+		"default", "source", "mask", "-4", "-6", "all", "ipv4", "ipv6", "wildcard",
+		"listen", "drop", "ignore", "ippeerlimit", "serverresponse", "fuzz", NULL
+	};
+
+	return in_list(w, more) || rflag_find(w) >= 0 || in_list(w, ntp_directives);
+}
+
+/* What ntpd's grammar accepts where it wants a T_String (an address, a name). */
+static bool is_string_tok(const char *t, char kind)
+{
+	if (kind == 's')
+		return true;
+	return kind == 'w' && !is_keyword(t) && !is_int_word(t) && !is_double_word(t);
+}
+
+static bool is_word(const char *t, char kind, const char *w)
+{
+	return kind == 'w' && !strcmp(t, w);
 }
 
 struct ktext {
@@ -564,21 +702,26 @@ static int mask_plen(int af, const char *s)
 	return plen;
 }
 
-static void rline_why(struct rline *l, enum tri t, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void rline_why(struct rline *l, enum tri t, const char *fmt, ...)
+/*
+ * The line is dropped, whatever its flags, by the kinds in no (and maybe by
+ * those in maybe); the first reason given is the one shown.
+ */
+static void rline_reject(struct rline *l, unsigned no, unsigned maybe, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void rline_reject(struct rline *l, unsigned no, unsigned maybe, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (t == T_YES)
+	maybe &= ~no;
+	if (!no && !maybe)
 		return;
-	/* the first certain rejection wins over a doubt */
-	if (l->acc == T_NO || (l->acc == T_MAYBE && t == T_MAYBE))
-		return;
-	l->acc = t;
-	va_start(ap, fmt);
-	vsnprintf(l->why, sizeof(l->why), fmt, ap);
-	va_end(ap);
+	if (!(l->rej & K_ALL) && (no || !l->rej_maybe)) {
+		va_start(ap, fmt);
+		vsnprintf(l->why, sizeof(l->why), fmt, ap);
+		va_end(ap);
+	}
+	l->rej |= no;
+	l->rej_maybe = (l->rej_maybe | maybe) & ~l->rej;
 }
 
 static bool addr_is_loopback(const struct rline *l)
@@ -590,9 +733,221 @@ static bool addr_is_loopback(const struct rline *l)
 	return !memcmp(l->addr, lo6, 16);
 }
 
+/* 0 unknown, 1 known, 2 not known whether (rflags[], refined by version) */
+static int rflag_state(const struct report *r, int f, int k)
+{
+	unsigned kb = 1u << k;
+	const char *w = rflags[f].name;
+
+	if (rflags[f].yes & kb)
+		return 1;
+	if (!(rflags[f].maybe & kb))
+		return 0;
+	/* ntpd 4.2.8p11's ntp_parser.y has ippeerlimit, epeer and noepeer */
+	if (r->ver.known && !r->ver.ntpsec && vcmp(&r->ver, 4, 2, 8, 11) >= 0 &&
+	    (!strcmp(w, "ippeerlimit") || !strcmp(w, "epeer") || !strcmp(w, "noepeer")))
+		return 1;
+	/* ntpsec 1.2.2's access_control_flag has version, not lowpriotrap */
+	if (r->ver.known && r->ver.ntpsec && !vcmp(&r->ver, 1, 2, 2, 0))
+		return !strcmp(w, "version");
+	return 2;
+}
+
+struct rwalk {
+	bool apply;             /* the daemon adds the line */
+	unsigned flags;         /* with these RF_* flags */
+	int stop;               /* token where it stopped reading, or -1 */
+};
+
+/*
+ * What kind k does with the words of a restrict line from index i on (after
+ * the address), taking the flags in doubt as known (maybe) or not.
+ *
+ * ntpd 4.2.4 (ntp_config.c getconfig(), CONFIG_RESTRICT) reads the words
+ * one by one: "mask M" anywhere, and any word it does not know sets errflg,
+ * so the whole line is ignored.
+ *
+ * ntpd 4.2.6 and later and ntpsec parse ntp.conf with bison (ntp_parser.y,
+ * access_control_command: restrict address [mask M] ac_flag_list, where
+ * ac_flag_list is any number of access_control_flag). A word that is not a
+ * flag is a syntax error, but bison detects it only after the state that
+ * expects "another flag or the end of the line" has taken its default
+ * reduction: access_control_command is reduced first, and its action
+ * appends the restrict node with the flags read so far to the config tree
+ * (cfgt.restrict_opts). Error recovery (command_list: error T_EOC) then
+ * skips the rest of the line, and the config tree is applied as usual
+ * (4.2.6 getconfig() -> save_and_apply_config_tree(); ntpsec counts the
+ * error in parsing_errors and goes on). So the address, -4/-6 and the mask
+ * stay, the flags before the word stay, the flags after it are lost; a
+ * word before any flag leaves the address with no flags at all. An error in
+ * the middle of a construct (mask without its address, ippeerlimit without
+ * its number) comes before any reduction: the whole line is lost.
+ */
+static void restrict_walk(const struct report *r, const struct rline *l, char **tok,
+			  const char *tk, int n, int i, int k, bool maybe, struct rwalk *w)
+{
+	unsigned kb = 1u << k;
+	bool bison = kb & K_BISON;
+
+	w->apply = !(l->rej & kb) && (maybe || !(l->rej_maybe & kb));
+	w->flags = 0;
+	w->stop = -1;
+	if (!w->apply)
+		return;
+	if (i < n && is_word(tok[i], tk[i], "mask")) {
+		/* 4.2.6 and ntpsec: restrict ip_address T_Mask ip_address, so
+		 * not after -4/-6; 4.2.8: restrict address T_Mask ip_address */
+		if (bison && l->fam && k != 2) {
+			w->stop = i;
+			return;
+		}
+		if (i + 1 >= n || (bison && !is_string_tok(tok[i + 1], tk[i + 1]))) {
+			w->apply = false;
+			return;
+		}
+		i += 2;
+	}
+	/* 4.2.8p11: restrict address [mask M] [ippeerlimit N] flags */
+	if (k == 2 && i < n && is_word(tok[i], tk[i], "ippeerlimit")) {
+		int s = rflag_state(r, rflag_find("ippeerlimit"), k);
+
+		if (s == 0 || (s == 2 && !maybe)) {
+			w->stop = i;
+			return;
+		}
+		if (i + 1 >= n || tk[i + 1] != 'w' || !is_int_word(tok[i + 1])) {
+			w->apply = false;
+			return;
+		}
+		i += 2;
+	}
+	for (; i < n; i++) {
+		int f = tk[i] == 'w' ? rflag_find(tok[i]) : -1;
+		int s = f < 0 ? 0 : rflag_state(r, f, k);
+
+		if (!bison && is_word(tok[i], tk[i], "mask")) {
+			if (++i >= n) {
+				w->apply = false;
+				return;
+			}
+			continue;
+		}
+		/* ippeerlimit is known only before the flags */
+		if (f >= 0 && bison && !strcmp(rflags[f].name, "ippeerlimit"))
+			s = 0;
+		if (s == 0 || (s == 2 && !maybe)) {
+			w->stop = i;
+			if (!bison)
+				w->apply = false;
+			return;
+		}
+		w->flags |= rflags[f].flag;
+		if (rflags[f].arg) {
+			/* ntp-dev: ac_flag_list T_Serverresponse T_Fuzz */
+			if (i + 1 >= n || !is_word(tok[i + 1], tk[i + 1], "fuzz")) {
+				w->apply = false;
+				return;
+			}
+			i++;
+		}
+	}
+}
+
+/* How much of the refusal the line adds (restrict) or keeps (unrestrict). */
+static int rwalk_score(const struct rline *l, const struct rwalk *w)
+{
+	bool q = w->apply && (w->flags & (RF_NOQUERY | RF_IGNORE));
+
+	if (l->unrestrict)
+		return !q;
+	return q && !(w->flags & RF_NTPPORT);
+}
+
+/* The flag words of tok[from..to) that kind k accepted, for a message. */
+static void words_between(char **tok, const char *tk, int from, int to, char *out, size_t len)
+{
+	out[0] = 0;
+	for (int j = from; j < to; j++) {
+		if (tk[j] != 'w' || rflag_find(tok[j]) < 0)
+			continue;
+		if (strlen(out) + strlen(tok[j]) + 2 < len) {
+			if (out[0])
+				strcat(out, " ");
+			strcat(out, tok[j]);
+		}
+	}
+}
+
+/* Per kind and case: what the line does; then acc, why and the summaries. */
+static void restrict_kinds(const struct report *r, struct rline *l, char **tok, const char *tk,
+			   int n, int first)
+{
+	struct ktext kt1, kt2;
+	unsigned stopped = 0, dropped = 0, full = 0, sure = K_ALL;
+	int stop = -1;
+
+	for (int k = 0; k < NKIND; k++) {
+		struct rwalk v[2];
+		int s0, s1;
+
+		if (!(r->kinds & (1u << k)))
+			continue;
+		restrict_walk(r, l, tok, tk, n, first, k, true, &v[0]);
+		restrict_walk(r, l, tok, tk, n, first, k, false, &v[1]);
+		s0 = rwalk_score(l, &v[0]);
+		s1 = rwalk_score(l, &v[1]);
+		/* [1] best: the reading under which more is refused */
+		l->kapply[k][1] = s0 >= s1 ? v[0].apply : v[1].apply;
+		l->kflags[k][1] = s0 >= s1 ? v[0].flags : v[1].flags;
+		l->kapply[k][0] = s0 >= s1 ? v[1].apply : v[0].apply;
+		l->kflags[k][0] = s0 >= s1 ? v[1].flags : v[0].flags;
+		for (int m = 0; m < 2; m++) {
+			if (!v[m].apply) {
+				dropped |= 1u << k;
+			} else if (v[m].stop >= 0) {
+				stopped |= 1u << k;
+				if (stop < 0 || v[m].stop < stop)
+					stop = v[m].stop;
+			} else {
+				full |= 1u << k;
+			}
+			if (v[m].apply) {
+				l->eff_any |= v[m].flags;
+				if (!(v[m].flags & (RF_NOQUERY | RF_IGNORE | RF_NTPPORT)))
+					l->open_any = true;
+			}
+		}
+		if (full & (1u << k))
+			sure &= ~(1u << k);
+	}
+	l->acc = !(dropped | stopped) ? T_YES : !(full | stopped) ? T_NO : T_MAYBE;
+	l->syntax_sure = (sure & r->kinds) == r->kinds;
+	if (l->acc == T_YES || l->why[0] || stop < 0)
+		return;
+	{
+		char kept[200];
+		unsigned bis = stopped & K_BISON;
+
+		words_between(tok, tk, first, stop, kept, sizeof(kept));
+		snprintf(l->why, sizeof(l->why), "'%s' %s: %s%s%s%s%s%s%s%s%s", tok[stop],
+			 tk[stop] == 's' ? "is quoted, so ntpd reads it as a string, not a flag" :
+			 rflag_find(tok[stop]) >= 0 ? "is not a restrict flag there for every daemon" :
+			 "is not a restrict flag",
+			 bis ? "for " : "", bis ? kinds_text(bis, &kt1) : "",
+			 bis ? " it ends the line (a syntax error), which is still added with "
+			       "what came before: " : "",
+			 bis ? (kept[0] ? kept : "no flags at all") : "",
+			 bis ? (kept[0] ? " (bison reduces the rule before it sees the error, "
+					  "ntp_parser.y)" : " (ntp_parser.y)") : "",
+			 (stopped | dropped) & K_ANCIENT ? (bis ? "; " : "") : "",
+			 (stopped | dropped) & K_ANCIENT ? "ntpd < 4.2.6 ignores the whole line" : "",
+			 full ? "; read in full by " : "", full ? kinds_text(full, &kt2) : "");
+	}
+}
+
 /* restrict / unrestrict [-4|-6] ADDRESS [mask M] [flag...] */
 static void parse_restrict(struct report *r, const char *file, int lineno, char **tok,
-			   int n, const char *text)
+			   const char *tk, int n, const char *text)
 {
 	struct rline *l;
 	int i = 1;
@@ -607,25 +962,28 @@ static void parse_restrict(struct report *r, const char *file, int lineno, char 
 	l->acc = T_YES;
 	l->plen = 0;
 	snprintf(l->text, sizeof(l->text), "%s", text);
+	if (r->end_line)
+		rline_reject(l, K_BISON, 0, "after 'end' (%s line %d): ntpd 4.2.6 and later and "
+			     "ntpsec read nothing after it", r->end_file, r->end_line);
 	if (l->unrestrict)
-		rline_why(l, tri_of(r->kinds, K_NTPSEC), "'unrestrict' exists only in ntpsec");
-	if (i < n && (!strcmp(tok[i], "-4") || !strcmp(tok[i], "-6"))) {
+		rline_reject(l, K_CLASSIC, 0, "'unrestrict' exists only in ntpsec");
+	if (i < n && (is_word(tok[i], tk[i], "-4") || is_word(tok[i], tk[i], "-6"))) {
 		l->fam = tok[i][1] - '0';
 		i++;
 	}
-	if (i >= n) {
-		rline_why(l, T_NO, "%s needs an address", tok[0]);
-		return;
+	if (i >= n || tk[i] == 'x') {
+		rline_reject(l, K_ALL, 0, "%s needs an address", tok[0]);
+		goto done;
 	}
-	if (!strcmp(tok[i], "default")) {
+	if (is_word(tok[i], tk[i], "default")) {
 		l->kind = A_DEFAULT;
-	} else if (!strcmp(tok[i], "source")) {
+	} else if (is_word(tok[i], tk[i], "source")) {
 		l->kind = A_SOURCE;
 		if (l->fam)
-			rline_why(l, T_NO, "'restrict source' takes no -4/-6");
-		rline_why(l, tri_of2(r->kinds, K_NEW | K_NTPSEC, K_OLD),
-			  "'restrict source' is known to ntpd >= 4.2.8 and ntpsec, maybe to "
-			  "4.2.6/4.2.7, not to older ntpd");
+			rline_reject(l, K_ALL, 0, "'restrict source' takes no -4/-6");
+		/* 4.2.6's grammar has no T_Source: "source" is a host name there */
+		rline_reject(l, K_ANCIENT, K_OLD, "'restrict source' is known to ntpd >= 4.2.8 "
+			     "and ntpsec, maybe to 4.2.7, not to older ntpd");
 	} else {
 		char a[INET6_ADDRSTRLEN + 8];
 
@@ -640,87 +998,70 @@ static void parse_restrict(struct report *r, const char *file, int lineno, char 
 			l->afam = AF_INET6;
 			l->plen = 128;
 		}
-		if (l->afam) {
+		if (tk[i] == 'w' && (is_keyword(tok[i]) || is_int_word(tok[i]) ||
+				     is_double_word(tok[i])) && !l->afam) {
+			rline_reject(l, K_BISON, 0, "'%s' is not an address: a syntax error, "
+				     "ntpd ignores the line", tok[i]);
+			if (!l->afam && strspn(tok[i], "0123456789.") == strlen(tok[i]))
+				rline_reject(l, K_ALL, 0, "'%s' is not a valid address", tok[i]);
+			l->kind = A_NAME;
+			snprintf(l->name, sizeof(l->name), "%s", tok[i]);
+		} else if (l->afam) {
 			l->kind = A_ADDR;
 			if ((l->fam == 4 && l->afam != AF_INET) ||
 			    (l->fam == 6 && l->afam != AF_INET6))
-				rline_why(l, T_NO, "-%d with an IPv%d address: ntpd ignores the line",
-					  l->fam, l->afam == AF_INET ? 4 : 6);
+				rline_reject(l, K_ALL, 0, "-%d with an IPv%d address: ntpd ignores the line",
+					     l->fam, l->afam == AF_INET ? 4 : 6);
 			if (slash) {
 				char *end;
 				long p = strtol(slash + 1, &end, 10);
 
 				if (!slash[1] || *end || p < 0 || p > l->plen)
-					rline_why(l, T_NO, "bad prefix length in '%s'", tok[i]);
+					rline_reject(l, K_ALL, 0, "bad prefix length in '%s'", tok[i]);
 				else
 					l->plen = (int)p;
-				rline_why(l, tri_of(r->kinds, K_NTPSEC),
-					  "classic ntpd does not accept CIDR notation (write "
-					  "'restrict %s mask ...')", a);
+				rline_reject(l, K_CLASSIC, 0, "classic ntpd does not accept CIDR "
+					     "notation (write 'restrict %s mask ...')", a);
 			}
 		} else if (strspn(tok[i], "0123456789.") == strlen(tok[i]) ||
 			   strchr(tok[i], ':') || slash) {
-			rline_why(l, T_NO, "'%s' is not a valid address", tok[i]);
-			return;
+			rline_reject(l, K_ALL, 0, "'%s' is not a valid address", tok[i]);
+			l->kind = A_NAME;
+			snprintf(l->name, sizeof(l->name), "%s", tok[i]);
 		} else {
 			l->kind = A_NAME;
 			snprintf(l->name, sizeof(l->name), "%s", tok[i]);
 		}
 	}
-	for (i++; i < n; i++) {
-		struct ktext k1, k2;
-		int f;
+	i++;
+	/* the mask right after the address: its value, for the report */
+	if (i < n && is_word(tok[i], tk[i], "mask")) {
+		int p;
 
-		if (!strcmp(tok[i], "mask")) {
-			int p;
-
-			if (i + 1 >= n) {
-				rline_why(l, T_NO, "'mask' needs an argument");
-				return;
-			}
-			i++;
-			if (l->kind == A_SOURCE) {
-				rline_why(l, T_NO, "'restrict source' takes no mask");
-				continue;
-			}
-			p = mask_plen(l->afam ? l->afam : (strchr(tok[i], ':') ? AF_INET6 : AF_INET),
-				      tok[i]);
-			if (p == -2) {
-				rline_why(l, T_NO, "bad mask '%s'", tok[i]);
-				return;
-			}
-			if (l->kind == A_ADDR)
+		if (i + 1 >= n) {
+			rline_reject(l, K_ALL, 0, "'mask' needs an argument");
+		} else if (l->kind == A_SOURCE || l->kind == A_DEFAULT) {
+			rline_reject(l, K_ALL, 0, "'restrict %s' takes no mask", tok[i - 1]);
+		} else {
+			p = mask_plen(l->afam ? l->afam : (strchr(tok[i + 1], ':') ? AF_INET6 : AF_INET),
+				      tok[i + 1]);
+			if (p == -2)
+				rline_reject(l, K_ALL, 0, "bad mask '%s'", tok[i + 1]);
+			else if (l->kind == A_ADDR)
 				l->plen = p;
-			continue;
 		}
-		f = rflag_find(tok[i]);
-		if (f < 0) {
-			rline_why(l, T_NO, "unknown flag '%s': ntpd rejects the line with a "
-				  "syntax error (ntpsec 1.2.2 then keeps the address with no "
-				  "restrictions at all)", tok[i]);
+	}
+	/* the flag words, for the suggested lines */
+	for (int j = i; j < n; j++) {
+		int f = tk[j] == 'w' ? rflag_find(tok[j]) : -1;
+
+		if (f < 0)
 			continue;
-		}
-		rline_why(l, tri_of2(r->kinds, rflags[f].yes, rflags[f].maybe),
-			  "flag '%s' is known to %s%s%s: a syntax error for the others",
-			  tok[i], rflags[f].yes ? kinds_text(rflags[f].yes, &k1) : "",
-			  rflags[f].yes ? ", maybe " : "some releases of ",
-			  kinds_text(rflags[f].maybe, &k2));
 		l->flags |= rflags[f].flag;
-		if (strlen(l->words) + strlen(tok[i]) + 2 < sizeof(l->words)) {
+		if (strlen(l->words) + strlen(tok[j]) + 2 < sizeof(l->words)) {
 			if (l->words[0])
 				strcat(l->words, " ");
-			strcat(l->words, tok[i]);
-		}
-		if (rflags[f].arg) {
-			if (i + 1 >= n) {
-				rline_why(l, T_NO, "'%s' needs an argument", tok[i]);
-				return;
-			}
-			i++;
-			if (strlen(l->words) + strlen(tok[i]) + 2 < sizeof(l->words)) {
-				strcat(l->words, " ");
-				strcat(l->words, tok[i]);
-			}
+			strcat(l->words, tok[j]);
 		}
 	}
 	/* "restrict 0.0.0.0 mask 0.0.0.0" is the default entry itself */
@@ -728,6 +1069,8 @@ static void parse_restrict(struct report *r, const char *file, int lineno, char 
 		l->kind = A_DEFAULT;
 		l->fam = l->afam == AF_INET ? 4 : 6;
 	}
+done:
+	restrict_kinds(r, l, tok, tk, n, i);
 }
 
 static void parse_enable(struct report *r, const char *file, int lineno, char **tok,
@@ -787,14 +1130,115 @@ static void resolve_rel(const char *base, const char *p, char *out, size_t len)
 	snprintf(out, len, "%.*s/%s", (int)(slash - base), base, p);
 }
 
+/*
+ * interface|nic listen|ignore|drop all|ipv4|ipv6|wildcard|NAME|ADDRESS[/LEN]
+ *
+ * ntp_parser.y interface_command (4.2.6, 4.2.8, ntpsec 1.2.2 alike): the
+ * third word is a class keyword or a T_String; anything else (a missing
+ * word, a number, another keyword) is a syntax error and the line is lost.
+ * Words after a complete rule are a syntax error too, but the rule was
+ * reduced (and queued in cfgt.nic_rules) before bison saw them: it stays.
+ * config_nic_rules() (ntp_config.c) then tells an address from a name with
+ * is_ip_address() after cutting at '/', and reads the prefix length with
+ * sscanf("%d"), clamped to -1..32/128 (-1: the address itself). ntpd 4.2.4
+ * has no interface/nic keyword (ntp_config.c keywords[]): it ignores them.
+ */
+static void parse_nic(struct report *r, const char *file, int lineno, char **tok,
+		      const char *tk, int n)
+{
+	struct nicline *c;
+	char a[160], *slash, *pct;
+
+	r->nic = grow(r->nic, &r->capnic, r->nnic, sizeof(*r->nic));
+	c = &r->nic[r->nnic++];
+	memset(c, 0, sizeof(*c));
+	c->file = file;
+	c->line = lineno;
+	c->plen = -1;
+	c->after_end = r->end_line != 0;
+	if (n < 3) {
+		add_finding(r, S_ERROR, file, lineno, "%s needs an action (listen, ignore, drop) "
+			    "and what it applies to: a syntax error, ntpd ignores the line", tok[0]);
+		return;
+	}
+	if (is_word(tok[1], tk[1], "listen"))
+		c->action = NA_LISTEN;
+	else if (is_word(tok[1], tk[1], "ignore"))
+		c->action = NA_IGNORE;
+	else if (is_word(tok[1], tk[1], "drop"))
+		c->action = NA_DROP;
+	else {
+		add_finding(r, S_ERROR, file, lineno, "'%s': the action must be listen, ignore "
+			    "or drop: a syntax error, ntpd ignores the line", tok[1]);
+		return;
+	}
+	if (is_word(tok[2], tk[2], "all"))
+		c->match = NM_ALL;
+	else if (is_word(tok[2], tk[2], "ipv4"))
+		c->match = NM_IPV4;
+	else if (is_word(tok[2], tk[2], "ipv6"))
+		c->match = NM_IPV6;
+	else if (is_word(tok[2], tk[2], "wildcard"))
+		c->match = NM_WILDCARD;
+	else if (!is_string_tok(tok[2], tk[2])) {
+		add_finding(r, S_ERROR, file, lineno, "'%s' is neither all, ipv4, ipv6, wildcard "
+			    "nor an interface name or address: a syntax error, ntpd ignores the "
+			    "line", tok[2]);
+		return;
+	} else {
+		snprintf(a, sizeof(a), "%s", tok[2]);
+		slash = strchr(a, '/');
+		if (slash)
+			*slash = 0;
+		/* is_ip_address(): IPv4, or IPv6 with [brackets] and %scope */
+		{
+			char b[160], *h = a[0] == '[' ? a + 1 : a;
+
+			snprintf(b, sizeof(b), "%s", h);
+			if (a[0] == '[' && strchr(b, ']'))
+				*strchr(b, ']') = 0;
+			pct = strchr(b, '%');
+			if (pct)
+				*pct = 0;
+			if (inet_pton(AF_INET, a, c->addr) == 1)
+				c->afam = AF_INET;
+			else if (inet_pton(AF_INET6, b, c->addr) == 1)
+				c->afam = AF_INET6;
+		}
+		if (c->afam) {
+			c->match = NM_IFADDR;
+			if (slash) {
+				int p;
+
+				if (sscanf(slash + 1, "%d", &p) == 1) {
+					int bits = c->afam == AF_INET ? 32 : 128;
+
+					c->plen = p < -1 ? -1 : p > bits ? bits : p;
+				}
+			}
+		} else {
+			c->match = NM_IFNAME;
+			snprintf(c->name, sizeof(c->name), "%s", tok[2]);
+		}
+	}
+	c->ok = true;
+	if (n > 3)
+		add_finding(r, S_WARN, file, lineno, "'%s' after the rule is a syntax error; ntpd "
+			    "keeps the rule (ntp_parser.y reduces interface_command first)", tok[3]);
+	if (c->after_end)
+		add_finding(r, S_WARN, file, lineno, "after 'end' (%s line %d): ntpd 4.2.6 and "
+			    "later and ntpsec do not read this rule", r->end_file, r->end_line);
+}
+
 static void ntp_line(struct report *r, const char *file, int lineno, char *line,
 		     int depth, char **stack)
 {
-	char text[MAX_LINE], *tok[MAX_TOKENS];
+	char text[MAX_LINE], buf[2 * MAX_LINE], *tok[MAX_TOKENS], tk[MAX_TOKENS];
+	bool open_quote;
 	int n;
 
 	snprintf(text, sizeof(text), "%s", line);
-	n = tokenize(line, tok, MAX_TOKENS, "#");
+	n = ntp_tokenize(line, buf, sizeof(buf), tok, tk, MAX_TOKENS, &open_quote);
 	if (n == 0)
 		return;
 	/* the line as written, without comment and surrounding blanks */
@@ -811,12 +1255,19 @@ static void ntp_line(struct report *r, const char *file, int lineno, char *line,
 		memmove(text, e, strlen(e) + 1);
 	}
 	if (n < 0) {
-		add_finding(r, S_ERROR, file, lineno, n == -1 ? "too many words on one line" :
-			    "unterminated quoted string");
+		/* more words than this reads: what ntpd makes of it is not known */
+		add_finding(r, S_ERROR, file, lineno, "too many words on one line: not read");
+		r->include_unknown = true;
 		return;
 	}
-	if (!strcmp(tok[0], "restrict") || !strcmp(tok[0], "unrestrict")) {
-		parse_restrict(r, file, lineno, tok, n, text);
+	if (open_quote)
+		add_finding(r, S_WARN, file, lineno, "unterminated quoted string: ntpd assumes the "
+			    "closing quote at the end of the line (ntp_scanner.c yylex())");
+	if (tk[0] != 'w') {
+		add_finding(r, S_ERROR, file, lineno, "'%s' is not a directive: a syntax error, "
+			    "ntpd ignores the line", tok[0]);
+	} else if (!strcmp(tok[0], "restrict") || !strcmp(tok[0], "unrestrict")) {
+		parse_restrict(r, file, lineno, tok, tk, n, text);
 	} else if (!strcmp(tok[0], "enable") || !strcmp(tok[0], "disable")) {
 		parse_enable(r, file, lineno, tok, n, text);
 	} else if (!strcmp(tok[0], "includefile")) {
@@ -826,10 +1277,23 @@ static void ntp_line(struct report *r, const char *file, int lineno, char *line,
 			add_finding(r, S_ERROR, file, lineno, "includefile needs exactly one file name");
 			return;
 		}
+		if (r->no_fs) {
+			r->include_unknown = true;
+			add_finding(r, S_ERROR, file, lineno, "includefile %s: not read (audit of a "
+				    "buffer)", tok[1]);
+			return;
+		}
 		resolve_rel(file, tok[1], p, sizeof(p));
 		read_ntp(r, p, depth + 1, file, lineno, stack);
 	} else if (!strcmp(tok[0], "interface") || !strcmp(tok[0], "nic")) {
-		r->has_interface = true;
+		parse_nic(r, file, lineno, tok, tk, n);
+	} else if (!strcmp(tok[0], "end")) {
+		/* ntp_parser.y: T_End closes every open file (4.2.6:
+		 * FCLOSE loop; 4.2.8, ntpsec: lex_flush_stack()) */
+		if (!r->end_line) {
+			r->end_line = lineno;
+			r->end_file = file;
+		}
 	} else if (!in_list(tok[0], ntp_directives)) {
 		add_finding(r, S_ERROR, file, lineno, "unknown directive '%s': ntpd rejects the "
 			    "line (syntax error)%s", tok[0],
@@ -837,17 +1301,47 @@ static void ntp_line(struct report *r, const char *file, int lineno, char *line,
 	}
 }
 
-/* Read one file line by line; fn for each line. -1 if unreadable. */
-static int read_lines(struct report *r, const char *path,
-		      void (*fn)(struct report *, const char *, int, char *, int, char **),
-		      int depth, char **stack, const char *from, int from_line, int *err)
+typedef void line_fn(struct report *, const char *, int, char *, int, char **);
+
+/* Feed the lines of an open stream to fn; name is how findings cite it. */
+static void read_stream(struct report *r, FILE *f, const char *name, line_fn *fn, int depth,
+			char **stack)
 {
-	FILE *f = fopen(path, "re");
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t len;
 	int lineno = 0;
-	const char *kept;
+
+	while ((len = getline(&line, &cap, f)) >= 0) {
+		lineno++;
+		if (lineno > MAX_LINES) {
+			add_finding(r, S_ERROR, name, lineno, "more than %d lines: the rest is not "
+				    "read", MAX_LINES);
+			r->include_unknown = true;
+			break;
+		}
+		if ((size_t)len != strlen(line)) {
+			add_finding(r, S_ERROR, name, lineno, "NUL byte: this is not a text file");
+			r->include_unknown = true;
+			break;
+		}
+		if (len >= MAX_LINE) {
+			/* not read: what ntpd makes of it is not known */
+			add_finding(r, S_ERROR, name, lineno, "line longer than %d characters: "
+				    "not read", MAX_LINE - 1);
+			r->include_unknown = true;
+			continue;
+		}
+		fn(r, name, lineno, line, depth, stack);
+	}
+	free(line);
+}
+
+/* Read one file line by line; fn for each line. -1 if unreadable. */
+static int read_lines(struct report *r, const char *path, line_fn *fn, int depth, char **stack,
+		      int *err)
+{
+	FILE *f = fopen(path, "re");
 	struct stat st;
 
 	if (!f || fstat(fileno(f), &st) || S_ISDIR(st.st_mode)) {
@@ -856,29 +1350,7 @@ static int read_lines(struct report *r, const char *path,
 			fclose(f);
 		return -1;
 	}
-	kept = keep_file(r, path);
-	(void)from;
-	(void)from_line;
-	while ((len = getline(&line, &cap, f)) >= 0) {
-		lineno++;
-		if (lineno > MAX_LINES) {
-			add_finding(r, S_ERROR, kept, lineno, "more than %d lines: the rest is not "
-				    "read", MAX_LINES);
-			break;
-		}
-		if ((size_t)len != strlen(line)) {
-			add_finding(r, S_ERROR, kept, lineno, "NUL byte: this is not a text file");
-			r->include_unknown = true;
-			break;
-		}
-		if (len >= MAX_LINE) {
-			add_finding(r, S_ERROR, kept, lineno, "line longer than %d characters: "
-				    "not read", MAX_LINE - 1);
-			continue;
-		}
-		fn(r, kept, lineno, line, depth, stack);
-	}
-	free(line);
+	read_stream(r, f, keep_file(r, path), fn, depth, stack);
 	fclose(f);
 	return 0;
 }
@@ -903,7 +1375,7 @@ static int read_ntp(struct report *r, const char *path, int depth, const char *f
 			}
 		stack[depth] = xstrdup(real);
 	}
-	if (read_lines(r, path, ntp_line, depth, stack, from, from_line, &err)) {
+	if (read_lines(r, path, ntp_line, depth, stack, &err)) {
 		if (depth == 0) {
 			r->unreadable = true;
 			r->read_err = err;
@@ -985,13 +1457,13 @@ static void chrony_line(struct report *r, const char *file, int lineno, char *li
 			add_finding(r, S_ERROR, file, lineno, "include needs a file pattern");
 			return;
 		}
-		if (glob(tok[1], 0, NULL, &g) == 0) {
+		if (!r->no_fs && glob(tok[1], 0, NULL, &g) == 0) {
 			for (size_t i = 0; i < g.gl_pathc; i++)
 				read_chrony(r, g.gl_pathv[i], depth + 1, file, lineno);
 			globfree(&g);
 		}
 	} else if (!strcmp(tok[0], "confdir")) {
-		for (int i = 1; i < n; i++) {
+		for (int i = 1; i < n && !r->no_fs; i++) {
 			char pat[PATH_MAX];
 			glob_t g;
 
@@ -1019,7 +1491,7 @@ static void read_chrony(struct report *r, const char *path, int depth, const cha
 			    path);
 		return;
 	}
-	if (read_lines(r, path, chrony_line, depth, NULL, from, from_line, &err)) {
+	if (read_lines(r, path, chrony_line, depth, NULL, &err)) {
 		if (depth == 0) {
 			r->unreadable = true;
 			r->read_err = err;
@@ -1039,33 +1511,41 @@ struct eval {
 	const char *file[2];
 };
 
-static void evaluate(const struct report *r, bool best, struct eval *e)
+static bool refused(unsigned flags)
 {
-	enum tri both = tri_of(r->kinds, K_OLD | K_NEW | K_NTPSEC);
-	enum tri init = tri_of(r->kinds, K_SEC);
-	bool v6 = both == T_YES || (both == T_MAYBE && best);
+	return flags & (RF_NOQUERY | RF_IGNORE);
+}
+
+/*
+ * The default entries of daemon kind k after the file: best (the flags in
+ * doubt read the refusing way) or worst. ntpsec >= 1.1.9 starts them with
+ * noquery and limited; "restrict default" covers IPv6 from 4.2.6 on; flags
+ * are OR-ed into the entry (hack_restrict RESTRICT_FLAGS), ntpsec's
+ * unrestrict clears them (RESTRICT_UNFLAG); ntpport lines do not apply to
+ * ntpq/ntpdc.
+ */
+static void evaluate_kind(const struct report *r, int k, bool best, struct eval *e)
+{
+	unsigned kb = 1u << k;
 
 	memset(e, 0, sizeof(*e));
-	if (init == T_YES || (init == T_MAYBE && best))
+	if (kb & K_SEC)
 		e->flags[0] = e->flags[1] = RF_NOQUERY | RF_LIMITED;
 	for (size_t i = 0; i < r->nr; i++) {
 		const struct rline *l = &r->r[i];
-		bool applied;
+		unsigned fl = l->kflags[k][best];
 
-		if (l->kind != A_DEFAULT || (l->flags & RF_NTPPORT))
-			continue;
-		applied = l->acc == T_YES || (l->acc == T_MAYBE && (l->unrestrict ? !best : best));
-		if (!applied)
+		if (l->kind != A_DEFAULT || !l->kapply[k][best] || (fl & RF_NTPPORT))
 			continue;
 		for (int f = 0; f < 2; f++) {
-			bool covers = l->fam ? l->fam == (f ? 6 : 4) : (f == 0 || v6);
+			bool covers = l->fam ? l->fam == (f ? 6 : 4) : (f == 0 || !(kb & K_ANCIENT));
 
 			if (!covers)
 				continue;
 			if (l->unrestrict)
-				e->flags[f] &= ~l->flags;
+				e->flags[f] &= ~fl;
 			else
-				e->flags[f] |= l->flags;
+				e->flags[f] |= fl;
 			e->line[f] = l->line;
 			e->file[f] = l->file;
 		}
@@ -1075,15 +1555,191 @@ static void evaluate(const struct report *r, bool best, struct eval *e)
 		for (int f = 0; f < 2; f++) {
 			if (best)
 				e->flags[f] |= RF_NOQUERY;
-			else if (r->kinds & K_NTPSEC)
+			else if (kb & K_NTPSEC)
 				e->flags[f] &= ~(unsigned)(RF_NOQUERY | RF_IGNORE);
 		}
 	}
 }
 
-static bool refused(unsigned flags)
+/* Over the possible kinds: best is the most refusing, worst the least. */
+static void evaluate(const struct report *r, bool best, struct eval *e)
 {
-	return flags & (RF_NOQUERY | RF_IGNORE);
+	bool first = true;
+
+	memset(e, 0, sizeof(*e));
+	for (int k = 0; k < NKIND; k++) {
+		struct eval ek;
+
+		if (!(r->kinds & (1u << k)))
+			continue;
+		evaluate_kind(r, k, best, &ek);
+		for (int f = 0; f < 2; f++)
+			if (first || (best ? refused(ek.flags[f]) && !refused(e->flags[f]) :
+				      !refused(ek.flags[f]) && refused(e->flags[f]))) {
+				e->flags[f] = ek.flags[f];
+				e->line[f] = ek.line[f];
+				e->file[f] = ek.file[f];
+			}
+		first = false;
+	}
+}
+
+/* ------------------------------------------------- interface/nic rules */
+
+static bool zero_prefix(const __u8 *a, int bits)
+{
+	for (int i = 0; i < bits; i++)
+		if (a[i / 8] & (0x80 >> (i % 8)))
+			return false;
+	return true;
+}
+
+/* An address rule that can only match loopback addresses (127/8, ::1). */
+static bool nic_loopback_only(const struct nicline *c)
+{
+	static const __u8 lo6[16] = { [15] = 1 };
+
+	if (c->afam == AF_INET)
+		return c->addr[0] == 127 && (c->plen < 0 || c->plen >= 8);
+	return !memcmp(c->addr, lo6, 16) && (c->plen < 0 || c->plen == 128);
+}
+
+/* A name rule: 1 matches every interface, 0 only lo, 2 some. */
+static int nic_name_scope(const struct nicline *c, bool glob)
+{
+	if (glob && strspn(c->name, "*") == strlen(c->name))
+		return 1;
+	if (!strcasecmp(c->name, "lo"))
+		return 0;
+	return 2;
+}
+
+/*
+ * What ntpd does with its sockets of family f (0 IPv4, 1 IPv6) under the
+ * interface/nic rules, for daemon kind k: NA_* for the wildcard socket
+ * (*wild) and the set of NA_* the host's non-loopback addresses can get
+ * (returned). Source: ntp_io.c interface_action() (4.2.6, 4.2.8, ntpsec
+ * 1.2.2 alike): config_nic_rules() adds each rule at the head of the list
+ * (add_nic_rule(): LINK_SLIST), so the last matching line wins; "all"
+ * matches neither loopback nor wildcard; then loopback addresses listen,
+ * the wildcard drops (it is bound, create_wildcards(), but ignore_packets
+ * is set), and any other address is ignored (not bound) as soon as there
+ * is any rule at all ("implicit ignore"), listened on only when there is
+ * none. Names are compared with strcasecmp() in 4.2.6, fnmatch() in 4.2.8
+ * and ntpsec. v6_as_v4: ntpd 4.2.6 before 4.2.6p3 looked the IPv6
+ * wildcard up as the IPv4 one (create_wildcards() fills wnaddr with
+ * isc_netaddr_fromin() from sa4 for both; Bug 1683 in 4.2.6p3 reworked it).
+ *
+ * Assumed: the host has non-loopback addresses of both families, on
+ * interfaces and addresses the rules name and on others; the loopback
+ * interface carries only 127.0.0.0/8 and ::1; ntpd runs without -I/-L
+ * (with them it exits on interface/nic lines, config_nic_rules()).
+ */
+static unsigned nic_actions(const struct report *r, int k, int f, bool v6_as_v4,
+			    enum nact *wild, bool *any, bool *dflt)
+{
+	int af = f ? AF_INET6 : AF_INET;
+	int waf = f && !v6_as_v4 ? AF_INET6 : AF_INET;
+	bool glob = (1u << k) & (K_NEW | K_NTPSEC);
+	unsigned out = 0;
+	bool decided = false;
+
+	*wild = 0;
+	*any = false;
+	for (size_t i = r->nnic; i-- > 0;) {
+		const struct nicline *c = &r->nic[i];
+
+		if (!c->ok || c->after_end)
+			continue;
+		*any = true;
+		/* the wildcard socket: no name, address 0.0.0.0 / :: */
+		if (!*wild && (c->match == NM_WILDCARD ||
+			       (c->match == NM_IPV4 && waf == AF_INET) ||
+			       (c->match == NM_IPV6 && waf == AF_INET6) ||
+			       (c->match == NM_IFADDR && c->afam == waf &&
+				zero_prefix(c->addr, c->plen < 0 ? (waf == AF_INET ? 32 : 128) :
+					    c->plen))))
+			*wild = c->action;
+		if (decided)
+			continue;
+		switch (c->match) {
+		case NM_ALL:
+			out |= c->action;
+			decided = true;
+			break;
+		case NM_IPV4:
+		case NM_IPV6:
+			if ((c->match == NM_IPV4) == (f == 0)) {
+				out |= c->action;
+				decided = true;
+			}
+			break;
+		case NM_WILDCARD:
+			break;
+		case NM_IFADDR:
+			if (c->afam != af || nic_loopback_only(c) ||
+			    (c->plen < 0 && zero_prefix(c->addr, f ? 128 : 32)))
+				break;
+			out |= c->action;
+			decided = c->plen == 0;
+			break;
+		case NM_IFNAME:
+			switch (nic_name_scope(c, glob)) {
+			case 1:
+				out |= c->action;
+				decided = true;
+				break;
+			case 2:
+				out |= c->action;
+				break;
+			}
+			break;
+		}
+	}
+	if (!*wild)
+		*wild = NA_DROP;        /* "default wildcard drop" */
+	*dflt = !decided;
+	if (!decided)
+		out |= *any ? NA_IGNORE : NA_LISTEN;
+	if (!*any)
+		*wild = NA_DROP;
+	return out;
+}
+
+/* Can other hosts reach a listening socket of family f (kind k)? */
+static enum tri nic_reach1(const struct report *r, int k, int f, bool v6_as_v4)
+{
+	enum nact wild;
+	bool any, dflt;
+	unsigned a = nic_actions(r, k, f, v6_as_v4, &wild, &any, &dflt);
+
+	/* an ignored address has no socket: its packets go to the wildcard */
+	return (a & NA_LISTEN) || ((a & NA_IGNORE) && wild == NA_LISTEN) ? T_YES : T_NO;
+}
+
+static enum tri nic_reach(const struct report *r, int k, int f)
+{
+	enum tri t;
+
+	if ((1u << k) & K_ANCIENT)
+		return T_YES;           /* ntpd 4.2.4 ignores interface/nic lines */
+	t = nic_reach1(r, k, f, false);
+	/* ntpd 4.2.6 before p3 (and 4.2.7 before p80): the IPv6 wildcard bug */
+	if (f && ((1u << k) & K_OLD)) {
+		const struct version *v = &r->ver;
+		bool buggy = v->known && !v->ntpsec && (vcmp(v, 4, 2, 6, 3) < 0 ||
+			     (vcmp(v, 4, 2, 7, 0) >= 0 && vcmp(v, 4, 2, 7, 80) < 0));
+		bool fixed = v->known && !v->ntpsec && !buggy;
+		enum tri b = nic_reach1(r, k, f, true);
+
+		if (buggy)
+			t = b;
+		else if (!fixed && b != t)
+			t = T_MAYBE;
+	}
+	if (r->include_unknown && t == T_NO)
+		t = T_MAYBE;            /* an unreadable include may add rules */
+	return t;
 }
 
 /* Flag words of the default lines covering family f, plus noquery. */
@@ -1149,6 +1805,46 @@ static const struct rline *find_line(const struct report *r, enum akind k, int a
 	return NULL;
 }
 
+/* Why family f has no socket other hosts can reach (daemon kind k). */
+static void reach_finding(struct report *r, int k, int f)
+{
+	const struct version *v = &r->ver;
+	bool v6_as_v4 = f && ((1u << k) & K_OLD) && v->known && !v->ntpsec &&
+			vcmp(v, 4, 2, 6, 3) < 0;
+	enum nact wild;
+	bool any, dflt;
+	unsigned a = nic_actions(r, k, f, v6_as_v4, &wild, &any, &dflt);
+	const struct nicline *last = NULL;
+	char lines[64] = "";
+	struct ktext kt;
+	const char *fam = f ? "IPv6" : "IPv4";
+
+	for (size_t i = 0; i < r->nnic; i++) {
+		const struct nicline *c = &r->nic[i];
+		char one[16];
+
+		if (!c->ok || c->after_end)
+			continue;
+		last = c;
+		snprintf(one, sizeof(one), "%s%d", lines[0] ? ", " : "", c->line);
+		if (strlen(lines) + strlen(one) + 5 < sizeof(lines))
+			strcat(lines, one);
+		else if (!strstr(lines, "..."))
+			strcat(lines, ", ...");
+	}
+	add_finding(r, S_INFO, last ? last->file : r->path, last ? last->line : 0,
+		    "%s: %s binds no socket other hosts can reach (interface/nic lines %s): "
+		    "its %s addresses %s%s, the %s wildcard socket %s (ntp_io.c "
+		    "interface_action(), create_wildcards())", fam,
+		    (r->kinds & ~(1u << k) & ~K_ANCIENT) ? kinds_text(1u << k, &kt) : "ntpd",
+		    lines, fam,
+		    a == NA_IGNORE ? "are not bound" : a == NA_DROP ?
+		    "are bound but drop what they receive" : "are not bound or drop what they receive",
+		    dflt && (a & NA_IGNORE) ? " (once there is any interface/nic rule, an "
+		    "address no rule names is ignored)" : "", fam,
+		    wild == NA_IGNORE ? "is not opened" : "drops what it receives");
+}
+
 static void analyse_ntp(struct report *r)
 {
 	struct ktext kt;
@@ -1160,6 +1856,8 @@ static void analyse_ntp(struct report *r)
 	int limited_line = 0;
 	const char *limited_file = NULL;
 	bool queries_open;
+	bool rest_all[2];               /* the default entries refuse, every kind */
+	int unreach_kind[2] = { -1, -1 }; /* a kind with no reachable socket */
 
 	evaluate(r, true, &best);
 	evaluate(r, false, &worst);
@@ -1176,10 +1874,39 @@ static void analyse_ntp(struct report *r)
 	} else {
 		by_version = true;
 	}
+	/*
+	 * Per daemon kind: answered when a socket other hosts can reach is
+	 * bound and the default entry lets them query; the answer is certain
+	 * only when every possible kind agrees.
+	 */
 	for (int f = 0; f < 2; f++) {
-		bool b = refused(best.flags[f]), w = refused(worst.flags[f]);
+		bool all_noans = true, all_ans = true, reach_yes = true, reach_no = true;
 
-		r->refused[f] = w ? T_YES : b ? T_MAYBE : T_NO;
+		rest_all[f] = true;
+		for (int k = 0; k < NKIND; k++) {
+			struct eval eb, ew;
+			enum tri re;
+
+			if (!(r->kinds & (1u << k)))
+				continue;
+			evaluate_kind(r, k, true, &eb);
+			evaluate_kind(r, k, false, &ew);
+			re = nic_reach(r, k, f);
+			if (!(re == T_NO || refused(ew.flags[f])))
+				all_noans = false;
+			if (!(re == T_YES && !refused(eb.flags[f])))
+				all_ans = false;
+			if (!refused(ew.flags[f]))
+				rest_all[f] = false;
+			if (re != T_YES)
+				reach_yes = false;
+			if (re != T_NO)
+				reach_no = false;
+			if (re == T_NO && unreach_kind[f] < 0)
+				unreach_kind[f] = k;
+		}
+		r->refused[f] = all_noans ? T_YES : all_ans ? T_NO : T_MAYBE;
+		r->reach[f] = reach_yes ? T_YES : reach_no ? T_NO : T_MAYBE;
 	}
 	if (r->refused[0] == T_YES && r->refused[1] == T_YES)
 		r->verdict = NG_EXIT_OK;
@@ -1210,6 +1937,10 @@ static void analyse_ntp(struct report *r)
 				plain = true;
 		}
 		if (r->refused[f] == T_YES) {
+			if (unreach_kind[f] >= 0)
+				reach_finding(r, unreach_kind[f], f);
+			if (!rest_all[f])
+				continue;
 			if (worst.line[f])
 				add_finding(r, S_INFO, worst.file[f], worst.line[f],
 					    "%s: mode 6/7 queries from other hosts are refused "
@@ -1244,6 +1975,8 @@ static void analyse_ntp(struct report *r)
 				    best.line[f], "%s: whether mode 6/7 queries are refused "
 				    "depends on %s (see below)", fam, by_version ?
 				    "the daemon and version" : "the include that cannot be read");
+			if (unreach_kind[f] >= 0)
+				reach_finding(r, unreach_kind[f], f);
 		}
 		if (f == 1 && plain && !explicit_line &&
 		    tri_of(r->kinds, K_OLD | K_NEW | K_NTPSEC) != T_YES)
@@ -1261,20 +1994,20 @@ static void analyse_ntp(struct report *r)
 	for (size_t i = 0; i < r->nr; i++) {
 		const struct rline *l = &r->r[i];
 
-		if (l->acc == T_NO)
+		if (l->acc == T_NO || (l->acc == T_MAYBE && l->syntax_sure))
 			add_finding(r, S_ERROR, l->file, l->line, "'%s': %s", l->text, l->why);
 		else if (l->acc == T_MAYBE)
 			add_finding(r, S_WARN, l->file, l->line, "'%s': %s", l->text, l->why);
-		if (l->kind == A_DEFAULT && l->unrestrict && l->acc != T_NO &&
-		    (l->flags & (RF_NOQUERY | RF_IGNORE))) {
+		if (l->kind == A_DEFAULT && l->unrestrict &&
+		    (l->eff_any & (RF_NOQUERY | RF_IGNORE))) {
 			add_finding(r, S_RISK, l->file, l->line, "'%s' removes noquery from the "
 				    "default entry", l->text);
 			add_removal(r, l->file, l->line, l->text);
 		}
-		if (l->kind == A_DEFAULT && (l->flags & RF_NTPPORT) && !l->unrestrict)
+		if (l->kind == A_DEFAULT && (l->eff_any & RF_NTPPORT) && !l->unrestrict)
 			add_finding(r, S_INFO, l->file, l->line, "'%s' applies only to packets "
 				    "from source port 123, not to ntpq/ntpdc queries", l->text);
-		if ((l->flags & RF_LIMITED) && !l->unrestrict && l->acc != T_NO && !limited_line) {
+		if ((l->eff_any & RF_LIMITED) && !l->unrestrict && !limited_line) {
 			limited_line = l->line;
 			limited_file = l->file;
 		}
@@ -1285,8 +2018,7 @@ static void analyse_ntp(struct report *r)
 		const struct rline *l = &r->r[i];
 		char a[INET6_ADDRSTRLEN];
 
-		if (l->unrestrict || l->acc == T_NO || refused(l->flags) ||
-		    (l->flags & RF_NTPPORT))
+		if (l->unrestrict || !l->open_any)
 			continue;
 		if (l->kind == A_SOURCE) {
 			add_finding(r, S_WARN, l->file, l->line, "'restrict source' has no noquery: "
@@ -1357,9 +2089,14 @@ static void analyse_ntp(struct report *r)
 				    "monitor is disabled" : " and answers it to every host the "
 				    "restrict lines let query");
 	}
-	if (r->has_interface)
-		add_finding(r, S_INFO, r->path, 0, "interface/nic lines are not evaluated: the "
-			    "verdict assumes ntpd is reachable from other hosts");
+	if (r->nnic && (r->kinds & K_ANCIENT))
+		add_finding(r, S_INFO, r->path, 0, "ntpd 4.2.4 and older have no interface/nic "
+			    "directive: they ignore those lines (ntp_config.c keywords[])");
+	if (unreach_kind[0] >= 0 || unreach_kind[1] >= 0)
+		add_finding(r, S_INFO, r->path, 0, "interface/nic: this assumes the loopback "
+			    "interface has only 127.0.0.0/8 and ::1 (ntpd listens on any other "
+			    "address there unless a rule names it) and that ntpd runs without "
+			    "-I/-L (with them it exits on interface/nic lines)");
 	if (r->verdict == AUDIT_EXIT_UNKNOWN && !r->unreadable && !by_version)
 		add_finding(r, S_WARN, r->path, 0, "could not tell: an include that cannot be "
 			    "read may hold anything; add the lines below, which settle it");
@@ -1473,97 +2210,101 @@ static const struct finding **sorted_findings(const struct report *r)
 	return v;
 }
 
-static void print_text(const struct report *r)
+static void print_text(const struct report *r, FILE *out)
 {
 	const struct finding **sf = sorted_findings(r);
 	static const char *const tag[] = { "RISK", "ERROR", "warning", "info" };
 
-	printf("%s: %s configuration\n", r->path, r->type);
+	fprintf(out, "%s: %s configuration\n", r->path, r->type);
 	if (!r->chrony && !r->unreadable)
-		printf("  ntpd: %s\n", r->vernote);
+		fprintf(out, "  ntpd: %s\n", r->vernote);
 	if (!r->chrony && !r->unreadable)
 		for (int f = 0; f < 2; f++)
-			printf("  IPv%d: mode 6/7 queries from other hosts %s\n", f ? 6 : 4,
+			fprintf(out, "  IPv%d: mode 6/7 queries from other hosts %s\n", f ? 6 : 4,
+			       r->reach[f] == T_NO ? "not answered (no socket they can reach)" :
 			       r->refused[f] == T_YES ? "refused" :
 			       r->refused[f] == T_NO ? "ANSWERED" : "maybe answered");
 	for (size_t i = 0; i < r->nf; i++) {
 		const struct finding *f = sf[i];
 
-		printf("  %-7s ", tag[f->sev]);
+		fprintf(out, "  %-7s ", tag[f->sev]);
 		if (f->line && f->file && strcmp(f->file, r->path))
-			printf("%s line %d: ", f->file, f->line);
+			fprintf(out, "%s line %d: ", f->file, f->line);
 		else if (f->line)
-			printf("line %d: ", f->line);
-		printf("%s\n", f->msg);
+			fprintf(out, "line %d: ", f->line);
+		fprintf(out, "%s\n", f->msg);
 	}
 	free(sf);
-	printf("  verdict: %s\n", r->verdict == NG_EXIT_OK ? (r->chrony ?
+	fprintf(out, "  verdict: %s\n", r->verdict == NG_EXIT_OK ? (r->chrony ?
 	       "SAFE (chronyd answers no mode 6/7)" : "SAFE (mode 6/7 refused to other hosts)") :
 	       r->verdict == AUDIT_EXIT_RISK ? "AT RISK (other hosts can send mode 6/7 queries)" :
 	       "COULD NOT TELL");
 	if (r->nadd) {
-		printf("  fix: add at the end of %s, then restart %s:\n", r->path,
+		fprintf(out, "  fix: add at the end of %s, then restart %s:\n", r->path,
 		       r->kinds & K_CLASSIC ? "ntpd" : "ntpsec");
 		for (size_t i = 0; i < r->nadd; i++)
-			printf("    %s\n", r->add[i]);
+			fprintf(out, "    %s\n", r->add[i]);
 	}
 	for (size_t i = 0; i < r->nrm; i++)
-		printf("  %s %s%sline %d: %s\n", r->nadd ? "and remove" : "fix: remove",
+		fprintf(out, "  %s %s%sline %d: %s\n", r->nadd ? "and remove" : "fix: remove",
 		       strcmp(r->rm[i].file, r->path) ? r->rm[i].file : "",
 		       strcmp(r->rm[i].file, r->path) ? " " : "", r->rm[i].line, r->rm[i].text);
 }
 
-static void print_json(const struct report *r)
+static void print_json(const struct report *r, FILE *out)
 {
 	const struct finding **sf;
 	struct ktext kt;
 
-	printf("{\"path\": ");
-	ng_json_str(stdout, r->path);
-	printf(", \"type\": ");
-	ng_json_str(stdout, r->type);
-	printf(", \"verdict\": \"%s\", \"ntpd_version\": ", verdict_name(r->verdict));
+	fprintf(out, "{\"path\": ");
+	ng_json_str(out, r->path);
+	fprintf(out, ", \"type\": ");
+	ng_json_str(out, r->type);
+	fprintf(out, ", \"verdict\": \"%s\", \"ntpd_version\": ", verdict_name(r->verdict));
 	if (r->ver.known && !r->chrony)
-		ng_json_str(stdout, r->ver.text);
+		ng_json_str(out, r->ver.text);
 	else
-		printf("null");
-	printf(", \"daemons\": ");
-	ng_json_str(stdout, r->chrony ? "chrony" : kinds_text(r->kinds, &kt));
-	printf(", \"queries_refused\": {\"ipv4\": %s, \"ipv6\": %s}",
+		fprintf(out, "null");
+	fprintf(out, ", \"daemons\": ");
+	ng_json_str(out, r->chrony ? "chrony" : kinds_text(r->kinds, &kt));
+	fprintf(out, ", \"queries_refused\": {\"ipv4\": %s, \"ipv6\": %s}",
 	       tri_json(r->refused[0]), tri_json(r->refused[1]));
-	printf(", \"files_read\": [");
+	fprintf(out, ", \"reachable\": {\"ipv4\": %s, \"ipv6\": %s}",
+	       r->chrony || r->unreadable ? "null" : tri_json(r->reach[0]),
+	       r->chrony || r->unreadable ? "null" : tri_json(r->reach[1]));
+	fprintf(out, ", \"files_read\": [");
 	for (size_t i = 0; i < r->nfiles; i++) {
-		printf("%s", i ? ", " : "");
-		ng_json_str(stdout, r->files[i]);
+		fprintf(out, "%s", i ? ", " : "");
+		ng_json_str(out, r->files[i]);
 	}
-	printf("], \"findings\": [");
+	fprintf(out, "], \"findings\": [");
 	sf = sorted_findings(r);
 	for (size_t i = 0; i < r->nf; i++) {
-		printf("%s{\"severity\": \"%s\", \"file\": ", i ? ", " : "", sev_name[sf[i]->sev]);
-		ng_json_str(stdout, sf[i]->file ? sf[i]->file : r->path);
+		fprintf(out, "%s{\"severity\": \"%s\", \"file\": ", i ? ", " : "", sev_name[sf[i]->sev]);
+		ng_json_str(out, sf[i]->file ? sf[i]->file : r->path);
 		if (sf[i]->line)
-			printf(", \"line\": %d", sf[i]->line);
+			fprintf(out, ", \"line\": %d", sf[i]->line);
 		else
-			printf(", \"line\": null");
-		printf(", \"message\": ");
-		ng_json_str(stdout, sf[i]->msg);
-		printf("}");
+			fprintf(out, ", \"line\": null");
+		fprintf(out, ", \"message\": ");
+		ng_json_str(out, sf[i]->msg);
+		fprintf(out, "}");
 	}
 	free(sf);
-	printf("], \"fix\": {\"add\": [");
+	fprintf(out, "], \"fix\": {\"add\": [");
 	for (size_t i = 0; i < r->nadd; i++) {
-		printf("%s", i ? ", " : "");
-		ng_json_str(stdout, r->add[i]);
+		fprintf(out, "%s", i ? ", " : "");
+		ng_json_str(out, r->add[i]);
 	}
-	printf("], \"remove\": [");
+	fprintf(out, "], \"remove\": [");
 	for (size_t i = 0; i < r->nrm; i++) {
-		printf("%s{\"file\": ", i ? ", " : "");
-		ng_json_str(stdout, r->rm[i].file);
-		printf(", \"line\": %d, \"text\": ", r->rm[i].line);
-		ng_json_str(stdout, r->rm[i].text);
-		printf("}");
+		fprintf(out, "%s{\"file\": ", i ? ", " : "");
+		ng_json_str(out, r->rm[i].file);
+		fprintf(out, ", \"line\": %d, \"text\": ", r->rm[i].line);
+		ng_json_str(out, r->rm[i].text);
+		fprintf(out, "}");
 	}
-	printf("]}}");
+	fprintf(out, "]}}");
 }
 
 static void report_free(struct report *r)
@@ -1572,6 +2313,7 @@ static void report_free(struct report *r)
 		free(r->f[i].msg);
 	free(r->f);
 	free(r->r);
+	free(r->nic);
 	for (size_t i = 0; i < r->nfiles; i++)
 		free(r->files[i]);
 	free(r->files);
@@ -1786,10 +2528,10 @@ int cmd_audit(int argc, char **argv)
 			ng_err("cannot read %s: %s", files[i], strerror(r.read_err));
 		if (json) {
 			printf("%s", i ? ", " : "");
-			print_json(&r);
+			print_json(&r, stdout);
 		} else {
 			printf("%s", i ? "\n" : "");
-			print_text(&r);
+			print_text(&r, stdout);
 		}
 		if (r.verdict == AUDIT_EXIT_RISK ||
 		    (r.verdict == AUDIT_EXIT_UNKNOWN && worst == NG_EXIT_OK))
@@ -1799,4 +2541,59 @@ int cmd_audit(int argc, char **argv)
 	if (json)
 		printf("], \"verdict\": \"%s\"}\n", verdict_name(worst));
 	return worst;
+}
+
+/*
+ * The parser's pure entry point, for tests/fuzz/fuzz_audit.c: audit a
+ * configuration held in memory as the daemon named by version reads it
+ * ("4.2.6p5", "ntpsec-1.2.2"; NULL: unknown; "chrony": a chrony.conf) and
+ * print the report to out (text or JSON). Nothing is opened (an includefile
+ * line counts as an include that cannot be read, chrony's include and
+ * confdir are skipped) and nothing is run. Returns the verdict: 0, 3 or 4.
+ */
+int audit_buffer(const char *buf, size_t len, const char *version, bool json, FILE *out)
+{
+	struct report r = { .path = "(buffer)", .no_fs = true };
+	char *stack[MAX_INCLUDE_DEPTH + 2] = { 0 };
+	struct ktext kt;
+	FILE *f = NULL;
+	int verdict;
+
+	r.chrony = version && !strcmp(version, "chrony");
+	if (!r.chrony) {
+		if (version && !version_parse(version, &r.ver, false)) {
+			snprintf(r.ver.text, sizeof(r.ver.text), "%s", version);
+			snprintf(r.ver.how, sizeof(r.ver.how), "given");
+			snprintf(r.vernote, sizeof(r.vernote), "%s (given)", version);
+		} else {
+			memset(&r.ver, 0, sizeof(r.ver));
+			snprintf(r.vernote, sizeof(r.vernote), "version unknown; assuming any "
+				 "of: %s", kinds_text(K_ALL, &kt));
+		}
+		r.kinds = version_kinds(&r.ver);
+	}
+	r.type = xstrdup(r.chrony ? "chrony" : !(r.kinds & K_NTPSEC) ? "ntpd" :
+			 !(r.kinds & K_CLASSIC) ? "ntpsec" : "ntpd or ntpsec");
+	if (len)
+		f = fmemopen((void *)buf, len, "r");
+	if (len && !f) {
+		ng_err("fmemopen: %s", strerror(errno));
+		r.unreadable = true;
+	}
+	if (f) {
+		read_stream(&r, f, keep_file(&r, r.path), r.chrony ? chrony_line : ntp_line, 0,
+			    stack);
+		fclose(f);
+	}
+	if (r.chrony)
+		analyse_chrony(&r);
+	else
+		analyse_ntp(&r);
+	if (json)
+		print_json(&r, out);
+	else
+		print_text(&r, out);
+	verdict = r.verdict;
+	report_free(&r);
+	return verdict;
 }
