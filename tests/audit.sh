@@ -16,7 +16,9 @@
 #   B. the default files (/etc/ntp.conf ...), in a private mount namespace.
 #   C. version detection by running build/sysroot's ntpd --version.
 #   D. ground truth: ntpsec ntpd (no CAP_SYS_TIME, "disable ntp") reading
-#      fixtures, probed over IPv4 and IPv6 by `ntpguard check`.
+#      fixtures, probed over IPv4 and IPv6 by `ntpguard check`: unknown
+#      words in restrict lines, every interface/nic form; each row checks
+#      that ntpsec came up and kept running.
 #
 # Needs root (namespaces), python3, unshare, capsh. Prints "N passed, N failed".
 set -u
@@ -115,7 +117,74 @@ rows = [
   # unreadable main file
   ("no-such-file.conf", [], 4, "unknown", (None, None), r"cannot read .*no-such-file.conf: No such file", [], []),
   ("includes/dir", [], 4, "unknown", (None, None), r"cannot read .*dir: Is a directory", [], []),
+  # Issue 17. An unknown word in a restrict line: ntpd >= 4.2.6 and ntpsec
+  # read the line only up to it and keep the flags before it (bison reduces
+  # the rule before it sees the error); ntpd 4.2.4 drops the whole line.
+  # Row 1 of the issue (4.2.6p5 refused both families) and its control:
+  ("ntp426-unknown-after.conf", V426, 0, "safe", (True, True),
+   r"line 6: .*'ippeerlimit' is not a restrict flag.* for ntpd 4.2.6/4.2.7 it ends the line .*what came before: kod nomodify notrap nopeer noquery \(", [], [], (True, True)),
+  ("ntp426-unknown-before.conf", V426, 3, "at-risk", (False, False),
+   r"line 6: .*what came before: kod nomodify notrap nopeer \(",
+   ["restrict -4 default kod nomodify notrap nopeer noquery",
+    "restrict -6 default kod nomodify notrap nopeer noquery"], [], (True, True)),
+  ("ntp426-unknown-after.conf", V424, 3, "at-risk", (False, False), r"ntpd < 4.2.6 ignores the whole line", None, []),
+  # 4.2.8p11 knows ippeerlimit, but only before the flags (res_ippeerlimit)
+  ("ntp426-unknown-after.conf", V428, 0, "safe", (True, True), r"for ntpd >= 4.2.8 it ends the line", [], []),
+  ("ntp426-unknown-before.conf", V428, 3, "at-risk", (False, False), r"for ntpd >= 4.2.8 it ends the line", None, []),
+  # no version: 4.2.4 would drop the line, later daemons refuse
+  ("ntp426-unknown-after.conf", [], 4, "unknown", (None, None), r"could not tell: the answer differs", None, []),
+  # a word before any flag: the entry is added with no flags at all
+  ("ntp426-unknown-first.conf", V426, 3, "at-risk", (False, False), r"'limitd' is not a restrict flag: .*no flags at all", None, []),
+  # Row 2 (ntpsec 1.2.2 refused mode 6) and its control
+  ("ntpsec-unknown-after.conf", SEC, 0, "safe", (True, True),
+   r"line 5: .*for ntpsec >= 1.1.9 it ends the line .*what came before: kod nomodify noquery \(", [], [], (True, True)),
+  ("ntpsec-unknown-before.conf", SEC, 3, "at-risk", (False, False), r"what came before: kod nomodify \(", None, [3]),
+  # a quoted word is a string, never a flag; 'end' stops the reading
+  ("quoted.conf", V428, 3, "at-risk", (False, True), r"line 4: .*'noquery' is quoted", None, []),
+  ("end.conf", V428, 3, "at-risk", (False, False), r"line 7: .*after 'end' \(.*line 6\)", None, []),
+  # interface/nic. Row 3 (4.2.6p5: IPv4 refused, IPv6 not bound) and its
+  # control (IPv6 listening too, no restrict -6 default line):
+  ("ntp426-if-listen-ipv4.conf", V426, 0, "safe", (True, True),
+   r"line 7: IPv6: ntpd binds no socket other hosts can reach .*IPv6 addresses are not bound, the IPv6 wildcard socket is not opened", [], [], (True, False)),
+  ("ntp426-if-listen-both.conf", V426, 3, "at-risk", (True, False), r"IPv6: no 'restrict -6 default' line", None, [], (True, True)),
+  # 4.2.6 before p3 looked the IPv6 wildcard up as IPv4: "listen ipv4" opened it
+  ("ntp426-if-listen-ipv4.conf", ["--ntpd-version", "4.2.6p1"], 3, "at-risk", (True, False), r"IPv6: no 'restrict -6 default' line", None, [], (True, True)),
+  # Row 4 (4.2.6p5 bound to loopback only: unreachable) and its control
+  ("ntp426-if-loopback.conf", V426, 0, "safe", (True, True),
+   r"IPv4: ntpd binds no socket .*an address no rule names is ignored\), the IPv4 wildcard socket is not opened", [], [], (False, False)),
+  ("ntp426-if-listen-all.conf", V426, 3, "at-risk", (False, False), r"IPv4: the default entry has neither", None, [], (True, True)),
+  # ntpd 4.2.4 has no interface directive: without a version, could not tell
+  ("ntp426-if-loopback.conf", [], 4, "unknown", (None, None), r"ntpd 4.2.4 and older have no interface/nic directive", None, [], (None, None)),
 ]
+# Each interface/nic form, stated by hand from ntp_io.c interface_action()
+# and create_wildcards() (4.2.6p5, 4.2.8, ntpsec 1.2.2 alike): can other
+# hosts reach a listening socket, (IPv4, IPv6)? The files have no noquery,
+# so classic ntpd is at risk exactly where a socket is reachable; ntpsec's
+# defaults keep noquery (safe), its "reachable" must still be the same.
+IFX = {
+  "listen-all": (True, True), "ignore-all": (False, False), "drop-all": (False, False),
+  "listen-ipv4": (True, False), "ignore-ipv4": (False, False), "drop-ipv4": (False, False),
+  "listen-ipv6": (False, True), "ignore-ipv6": (False, False), "drop-ipv6": (False, False),
+  "listen-wildcard": (True, True), "ignore-wildcard": (False, False), "drop-wildcard": (False, False),
+  "listen-name": (True, True), "ignore-name": (False, False), "drop-name": (False, False),
+  "listen-address": (True, False), "ignore-address": (False, False), "drop-address": (False, False),
+  "listen-prefix": (True, False), "listen-prefix6": (False, True), "ignore-prefix": (False, False),
+  "drop-prefix6": (False, False), "nic-listen-ipv6": (False, True), "listen-lo": (False, False),
+  "order-ignore-listen": (True, True), "order-listen-ignore": (False, False),
+  "syntax-missing": (True, True), "syntax-number": (True, True), "syntax-extra": (False, False),
+}
+for name, reach in sorted(IFX.items()):
+    open_any = reach[0] or reach[1]
+    for v in (V426, V428):
+        rows.append(("interface/%s.conf" % name, v, 3 if open_any else 0, "at-risk" if open_any else "safe",
+                     (not reach[0], not reach[1]), "", None, None, reach))
+    rows.append(("interface/%s.conf" % name, SEC, 0, "safe", (True, True), "", None, None, reach))
+rows.append(("interface/syntax-missing.conf", V426, 3, "at-risk", (False, False),
+             r"line 4: interface needs an action .*ntpd ignores the line", None, None, (True, True)))
+rows.append(("interface/syntax-number.conf", V426, 3, "at-risk", (False, False),
+             r"line 4: '123' is neither all, ipv4, ipv6, wildcard nor an interface", None, None, (True, True)))
+rows.append(("interface/syntax-extra.conf", V426, 0, "safe", (True, True),
+             r"line 4: 'extra' after the rule is a syntax error; ntpd keeps the rule", None, None, (False, False)))
 npass = nfail = 0
 def res(good, name, why=""):
     global npass, nfail
@@ -123,7 +192,9 @@ def res(good, name, why=""):
         npass += 1; print("ok   " + name)
     else:
         nfail += 1; print("FAIL " + name + ": " + why)
-for f, extra, rc, verdict, ref, rx, add, rm in rows:
+for row in rows:
+    f, extra, rc, verdict, ref, rx, add, rm = row[:8]
+    reach = row[8] if len(row) > 8 else None
     name = "audit %s%s" % (" ".join(extra) + " " if extra else "", f)
     p = subprocess.run([ng, "audit", "--json"] + extra + [f], cwd=fix, capture_output=True, text=True)
     try:
@@ -139,11 +210,15 @@ for f, extra, rc, verdict, ref, rx, add, rm in rows:
     msgs = [("line %d: " % x["line"] if x["line"] else "") + x["message"] for x in r["findings"]]
     msgs += [x["file"] + " line %d: " % x["line"] + x["message"] for x in r["findings"] if x["line"]]
     if rx and not any(re.search(rx, m) for m in msgs): why.append("no finding /%s/ in %s" % (rx, msgs))
+    if reach is not None:
+        got = (r["reachable"]["ipv4"], r["reachable"]["ipv6"])
+        if got != reach: why.append("reachable %s, want %s" % (got, reach))
     if add is not None and r["fix"]["add"] != add: why.append("add %s, want %s" % (r["fix"]["add"], add))
     if rm is not None and [x["line"] for x in r["fix"]["remove"]] != rm: why.append("remove %s" % r["fix"]["remove"])
     if f in ("no-such-file.conf", "includes/dir") and not p.stderr.startswith("ntpguard: cannot read"):
         why.append("no 'ntpguard: cannot read' on stderr: %r" % p.stderr)
-    res(not why, name + " -> exit %d %s" % (rc, verdict) + (" /%s/" % rx if rx else ""), "; ".join(why))
+    res(not why, name + " -> exit %d %s" % (rc, verdict) + (" reachable %s" % (reach,) if reach else "") +
+        (" /%s/" % rx if rx else ""), "; ".join(why))
 
 # The human form of the same answers
 p = subprocess.run([ng, "audit", "--ntpd-version", "4.2.6p5", "disable-monitor-limited.conf"], cwd=fix, capture_output=True, text=True)
@@ -213,8 +288,14 @@ else
 fi
 
 # ---- D. ground truth: ntpsec reads the fixture, check probes it -----------------
-# audit's verdict on a file must be what ntpsec does with it: "safe" means
-# check sees no mode 6 answer, "at risk" means it does.
+# audit's verdict on what ntpsec reads must be what ntpsec does with it: "safe"
+# means check sees no mode 6 answer on either family, "at risk" means it does.
+# Per host the probe reports the verdict, "+time" when only mode 3 was
+# answered (the socket is reachable, noquery refused the rest), "/port
+# unreachable" when nothing is bound there; a timeout without time means the
+# packets reached a socket that drops them. A row counts only when ntpsec got
+# as far as its I/O loop ("Listening on routing socket") and still runs after
+# the probe: a daemon that never started is a failure, not "not answering".
 if [ "$(id -u)" != 0 ] || [ ! -x "$SYSROOT/usr/sbin/ntpd" ] || ! command -v capsh >/dev/null; then
 	ng_fail "ground truth: needs root, capsh and $SYSROOT/usr/sbin/ntpd (scripts/deps.sh)"
 else
@@ -225,38 +306,99 @@ else
 	ns c ip addr add 2001:db8::1/64 dev eth0 nodad
 	ns s ip addr add 192.0.2.11/24 dev eth0
 	ns s ip addr add 2001:db8::11/64 dev eth0 nodad
-	sec_ready() {
-		grep -q 'Listen normally on .* 192\.0\.2\.11:123' "$TMP/sec/log" &&
-			grep -q 'Listen normally on .* \[2001:db8::11\]:123' "$TMP/sec/log"
+	sec_ready() { grep -q 'Listening on routing socket' "$TMP/sec/log"; }
+	probe() {
+		ns c "$NG" check --json -t 1 -r 50 192.0.2.11 2001:db8::11 | "$PY" -c '
+import json, sys
+out = []
+for h in json.load(sys.stdin)["hosts"]:
+    v = h["verdict"]
+    if v == "not-answering" and h.get("serves_time"):
+        v += "+time"
+    if h.get("unreachable"):
+        v += "/" + h["unreachable"]
+    out.append(v)
+print(" ".join(out))'
 	}
-	truth() {  # truth FIXTURE WANT_AUDIT WANT_CHECK
-		local fixt=$1 want_a=$2 want_c=$3 a c pid
-		a=$("$NG" audit --json --ntpd-version ntpsec-1.2.2 "$FIX/$fixt" |
-			"$PY" -c 'import json,sys; print(json.load(sys.stdin)["verdict"])')
+	truth() {  # truth FIXTURE WANT_AUDIT WANT_CHECK [open]
+		local fixt=$1 want_a=$2 want_c=$3 open=${4:-} a c pid ready=no alive=no
 		rm -rf "$TMP/sec"
 		mkdir -m 0700 "$TMP/sec"
-		# never discipline the clock; then the fixture itself
-		printf 'disable ntp\nincludefile %s\n' "$FIX/$fixt" >"$TMP/sec/ntp.conf"
+		{
+			printf 'disable ntp\n'  # never discipline the clock
+			# open: take ntpsec's own noquery off the defaults, so that
+			# the fixture's interface/nic lines alone decide
+			[ -n "$open" ] &&
+				printf 'unrestrict default noquery limited\nrestrict 127.0.0.1\nrestrict ::1\n'
+			printf 'includefile %s\n' "$FIX/$fixt"
+		} >"$TMP/sec/ntp.conf"
+		# audit exactly what ntpsec reads
+		a=$("$NG" audit --json --ntpd-version ntpsec-1.2.2 "$TMP/sec/ntp.conf" |
+			"$PY" -c 'import json,sys; print(json.load(sys.stdin)["verdict"])')
 		ng_bg sec ns s capsh --drop=cap_sys_time -- -c \
 			"exec $SYSROOT/usr/sbin/ntpd -n -c $TMP/sec/ntp.conf -l $TMP/sec/log -p $TMP/sec/pid"
 		pid=$NG_BG_PID
-		ng_wait_for 10 sec_ready
-		c=$(ns c "$NG" check --json -t 1 -r 50 192.0.2.11 2001:db8::11 |
-			"$PY" -c 'import json,sys; print(" ".join(h["verdict"] for h in json.load(sys.stdin)["hosts"]))')
+		ng_wait_for 10 sec_ready && ready=yes
+		c=$(probe)
+		kill -0 "$pid" 2>/dev/null && alive=yes
 		ng_stop "$pid"
-		if [ "$a" = "$want_a" ] && [ "$c" = "$want_c" ]; then
-			ng_pass "ground truth $fixt: audit says $a, ntpsec 1.2.2 answers: $c"
+		if [ "$ready" = yes ] && [ "$alive" = yes ] && [ "$a" = "$want_a" ] && [ "$c" = "$want_c" ]; then
+			ng_pass "ground truth $fixt${open:+ (opened)}: audit says $a, ntpsec 1.2.2 answers: $c"
 		else
-			ng_fail "ground truth $fixt: audit '$a' (want $want_a), check '$c' (want $want_c); log: $(tail -n 3 "$TMP/sec/log" 2>/dev/null)"
+			ng_fail "ground truth $fixt${open:+ (opened)}: ready $ready, running $alive, audit '$a' (want $want_a), check '$c' (want $want_c)" \
+				"$(grep -E 'Listen|CONFIG|EXIT' "$TMP/sec/log" 2>/dev/null | tail -n 8)"
 		fi
 	}
-	truth ntpsec-debian.conf safe "not-answering not-answering"
-	truth ntpsec-unrestrict.conf at-risk "mode6-only mode6-only"
-	truth empty.conf safe "not-answering not-answering"
-	truth ipv6-gap.conf safe "not-answering not-answering"
+	T='not-answering+time'      # reachable, noquery refused mode 6
+	D='not-answering'           # a socket that drops (wildcard or "drop")
+	U='not-answering/port unreachable'  # nothing bound
+	A='mode6-only'              # answered
+	truth ntpsec-debian.conf safe "$T $T"
+	truth ntpsec-unrestrict.conf at-risk "$A $A"
+	truth empty.conf safe "$T $T"
+	truth ipv6-gap.conf safe "$T $T"
 	# at risk for ntpd 4.2.6, but ntpsec ORs the flags into its noquery
-	truth ntp426-open.conf safe "not-answering not-answering"
-	truth ntpsec-ipv6-gap.conf at-risk "not-answering mode6-only"
+	truth ntp426-open.conf safe "$T $T"
+	truth ntpsec-ipv6-gap.conf at-risk "$T $A"
+	# issue 17, row 2 and its control: an unknown word after / before noquery
+	truth ntpsec-unknown-after.conf safe "$T $T"
+	truth ntpsec-unknown-before.conf at-risk "$A $A"
+	# rows 3 and 4 (ntpsec does what the 4.2.6p5 source says) and controls
+	truth ntp426-if-listen-ipv4.conf safe "$T $U" open
+	truth ntp426-if-listen-both.conf at-risk "$T $A" open
+	truth ntp426-if-loopback.conf safe "$U $U" open
+	truth ntp426-if-listen-all.conf at-risk "$A $A" open
+	# every interface/nic form, with ntpsec's noquery taken off the defaults:
+	# what is reachable answers mode 6 (stated by hand, as in the table)
+	truth interface/listen-all.conf at-risk "$A $A" open
+	truth interface/ignore-all.conf safe "$D $D" open
+	truth interface/drop-all.conf safe "$D $D" open
+	truth interface/listen-ipv4.conf at-risk "$A $D" open
+	truth interface/ignore-ipv4.conf safe "$U $D" open
+	truth interface/drop-ipv4.conf safe "$D $D" open
+	truth interface/listen-ipv6.conf at-risk "$D $A" open
+	truth interface/ignore-ipv6.conf safe "$D $U" open
+	truth interface/drop-ipv6.conf safe "$D $D" open
+	truth interface/listen-wildcard.conf at-risk "$A $A" open
+	truth interface/ignore-wildcard.conf safe "$U $U" open
+	truth interface/drop-wildcard.conf safe "$D $D" open
+	truth interface/listen-name.conf at-risk "$A $A" open
+	truth interface/ignore-name.conf safe "$D $D" open
+	truth interface/drop-name.conf safe "$D $D" open
+	truth interface/listen-address.conf at-risk "$A $D" open
+	truth interface/ignore-address.conf safe "$D $D" open
+	truth interface/drop-address.conf safe "$D $D" open
+	truth interface/listen-prefix.conf at-risk "$A $D" open
+	truth interface/listen-prefix6.conf at-risk "$D $A" open
+	truth interface/ignore-prefix.conf safe "$D $D" open
+	truth interface/drop-prefix6.conf safe "$D $D" open
+	truth interface/nic-listen-ipv6.conf at-risk "$D $A" open
+	truth interface/listen-lo.conf safe "$D $D" open
+	truth interface/order-ignore-listen.conf at-risk "$A $A" open
+	truth interface/order-listen-ignore.conf safe "$D $D" open
+	truth interface/syntax-missing.conf at-risk "$A $A" open
+	truth interface/syntax-number.conf at-risk "$A $A" open
+	truth interface/syntax-extra.conf safe "$D $D" open
 fi
 
 ng_summary
