@@ -147,8 +147,11 @@ rows = [
   ("ntp426-if-listen-ipv4.conf", V426, 0, "safe", (True, True),
    r"line 7: IPv6: ntpd binds no socket other hosts can reach .*IPv6 addresses are not bound, the IPv6 wildcard socket is not opened", [], [], (True, False)),
   ("ntp426-if-listen-both.conf", V426, 3, "at-risk", (True, False), r"IPv6: no 'restrict -6 default' line", None, [], (True, True)),
-  # 4.2.6 before p3 looked the IPv6 wildcard up as IPv4: "listen ipv4" opened it
-  ("ntp426-if-listen-ipv4.conf", ["--ntpd-version", "4.2.6p1"], 3, "at-risk", (True, False), r"IPv6: no 'restrict -6 default' line", None, [], (True, True)),
+  # 4.2.6 before p3 looked the IPv6 wildcard up as IPv4: "listen ipv4" opened
+  # it; and 4.2.6p1 reads "restrict -4 default" as the host 0.0.0.0 (Bug 1535)
+  ("ntp426-if-listen-ipv4.conf", ["--ntpd-version", "4.2.6p1"], 3, "at-risk", (False, False), r"IPv6: no 'restrict -6 default' line", None, [], (True, True)),
+  # 4.2.6 and 4.2.6p1 read "restrict -4 default" as the host 0.0.0.0
+  ("ipv6-gap.conf", ["--ntpd-version", "4.2.6p1"], 3, "at-risk", (False, False), r"line 5: .*Bug 1535", None, []),
   # Row 4 (4.2.6p5 bound to loopback only: unreachable) and its control
   ("ntp426-if-loopback.conf", V426, 0, "safe", (True, True),
    r"IPv4: ntpd binds no socket .*an address no rule names is ignored\), the IPv4 wildcard socket is not opened", [], [], (False, False)),

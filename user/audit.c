@@ -20,14 +20,23 @@
  *  - ntpsec >= 1.1.9 starts the default entries with noquery and limited;
  *  - flags on an existing entry are OR-ed (hack_restrict RESTRICT_FLAGS),
  *    ntpsec's `unrestrict` clears them;
- *  - a restrict line with a flag the daemon does not know is a syntax error
- *    (classic ntpd drops the line; ntpsec 1.2.2 keeps the address with no
- *    flags at all), as are CIDR prefixes in classic ntpd.
- * If every possible daemon refuses the queries on both defaults: safe. If
- * none does: at risk. Otherwise: could not tell, with the reason.
+ *  - a word in a restrict line that is not a flag (a typo, a flag of a later
+ *    release, a quoted word): ntpd 4.2.4 drops the whole line; ntpd 4.2.6
+ *    and later and ntpsec read the line only up to it and keep it with the
+ *    flags before it (bison's default reduction, see restrict_walk()); CIDR
+ *    prefixes are an error in classic ntpd; nothing after 'end' is read;
+ *  - interface/nic lines decide which sockets other hosts can reach at all
+ *    (ntp_io.c interface_action(), see nic_actions()): a family with none
+ *    is not at risk whatever the restrict lines say.
+ * If every possible daemon refuses the queries on both families (or binds
+ * no socket other hosts reach): safe. If none does: at risk. Otherwise:
+ * could not tell, with the reason.
  *
- * Facts: shared/docs/ntp-protocol.md sections 1.2, 1.5 and 4; ntpsec's
- * behaviour was checked against ntpsec 1.2.2 (build/sysroot).
+ * Facts: shared/docs/ntp-protocol.md sections 1.2, 1.5 and 4; the sources
+ * of ntpd 4.2.4 (ntp_config.c), 4.2.6 (NetBSD's 2009 import: ntp_parser.y,
+ * ntp_config.c, ntp_io.c), 4.2.8p11 (ntp_parser.y) and ntpsec 1.2.2 (Debian
+ * 12's source package), cited where each rule is modelled; ntpsec's
+ * behaviour was checked against ntpsec 1.2.2 itself (tests/audit.sh).
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -902,12 +911,12 @@ static void restrict_kinds(const struct report *r, struct rline *l, char **tok, 
 		l->kapply[k][0] = s0 >= s1 ? v[1].apply : v[0].apply;
 		l->kflags[k][0] = s0 >= s1 ? v[1].flags : v[0].flags;
 		for (int m = 0; m < 2; m++) {
+			if (v[m].stop >= 0 && (stop < 0 || v[m].stop < stop))
+				stop = v[m].stop;
 			if (!v[m].apply) {
 				dropped |= 1u << k;
 			} else if (v[m].stop >= 0) {
 				stopped |= 1u << k;
-				if (stop < 0 || v[m].stop < stop)
-					stop = v[m].stop;
 			} else {
 				full |= 1u << k;
 			}
@@ -945,6 +954,18 @@ static void restrict_kinds(const struct report *r, struct rline *l, char **tok, 
 	}
 }
 
+/*
+ * 4.2.6's ntp_parser.y gave "restrict -4 default" the mask 255.255.255.255
+ * (and "-6 default" an all-ones one): a host entry for 0.0.0.0 or ::, not
+ * the default (Bug 1535, fixed in 4.2.6p2 and 4.2.7p26). Known versions only.
+ */
+static bool bug1535(const struct version *v)
+{
+	return v->known && !v->ntpsec &&
+	       ((vcmp(v, 4, 2, 6, 0) >= 0 && vcmp(v, 4, 2, 6, 2) < 0) ||
+		(vcmp(v, 4, 2, 7, 0) >= 0 && vcmp(v, 4, 2, 7, 26) < 0));
+}
+
 /* restrict / unrestrict [-4|-6] ADDRESS [mask M] [flag...] */
 static void parse_restrict(struct report *r, const char *file, int lineno, char **tok,
 			   const char *tk, int n, const char *text)
@@ -977,6 +998,11 @@ static void parse_restrict(struct report *r, const char *file, int lineno, char 
 	}
 	if (is_word(tok[i], tk[i], "default")) {
 		l->kind = A_DEFAULT;
+		if (l->fam && bug1535(&r->ver))
+			rline_reject(l, K_OLD, 0, "ntpd %s reads 'restrict -%d default' as the "
+				     "address %s alone, not the default entry (Bug 1535, fixed "
+				     "in 4.2.6p2): use 'restrict default'", r->ver.text, l->fam,
+				     l->fam == 4 ? "0.0.0.0" : "::");
 	} else if (is_word(tok[i], tk[i], "source")) {
 		l->kind = A_SOURCE;
 		if (l->fam)
@@ -1786,7 +1812,7 @@ static void suggest_default(struct report *r, int f, bool ntpsec_only)
 	if (!any || !words[0])
 		snprintf(words, sizeof(words), "%s", ntpsec_only ? "kod nomodify nopeer limited" :
 			 "kod notrap nomodify nopeer");
-	if (ntpsec_only)
+	if (ntpsec_only || bug1535(&r->ver))
 		add_fix(r, "restrict default %s noquery", words);
 	else
 		add_fix(r, "restrict -%d default %s noquery", f ? 6 : 4, words);
@@ -2000,9 +2026,11 @@ static void analyse_ntp(struct report *r)
 			add_finding(r, S_WARN, l->file, l->line, "'%s': %s", l->text, l->why);
 		if (l->kind == A_DEFAULT && l->unrestrict &&
 		    (l->eff_any & (RF_NOQUERY | RF_IGNORE))) {
-			add_finding(r, S_RISK, l->file, l->line, "'%s' removes noquery from the "
-				    "default entry", l->text);
-			add_removal(r, l->file, l->line, l->text);
+			add_finding(r, queries_open ? S_RISK : S_INFO, l->file, l->line,
+				    "'%s' removes noquery from the default entry%s", l->text,
+				    queries_open ? "" : " (a later line puts it back)");
+			if (queries_open)
+				add_removal(r, l->file, l->line, l->text);
 		}
 		if (l->kind == A_DEFAULT && (l->eff_any & RF_NTPPORT) && !l->unrestrict)
 			add_finding(r, S_INFO, l->file, l->line, "'%s' applies only to packets "
