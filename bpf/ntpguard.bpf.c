@@ -47,7 +47,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 2);
+	__uint(max_entries, NG_ALLOW_FAMILIES);
 	__type(key, __u32);
 	__type(value, __u32);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
@@ -132,18 +132,20 @@ static __always_inline int ng_allowed(const struct ng_pkt *pkt, const __u8 *end,
 	if (!used || !*used)
 		return 0;
 	if (pkt->family == 4) {
-		struct ng_lpm_v4 k = { .prefixlen = 32 };
+		struct ng_lpm_v4 k = { .prefixlen = NG_IP4_PREFIX_MAX };
 
-		if (ip + 20 > end)
+		if (ip + NG_IP4_HLEN > end)
 			return 0;
-		__builtin_memcpy(k.addr, ip + (dst ? 16 : 12), 4);
+		__builtin_memcpy(k.addr, ip + (dst ? NG_IP4_DADDR_OFF : NG_IP4_SADDR_OFF),
+				 NG_IP4_ADDR_LEN);
 		return bpf_map_lookup_elem(&NG_MAP_ALLOW_V4, &k) != 0;
 	} else {
-		struct ng_lpm_v6 k = { .prefixlen = 128 };
+		struct ng_lpm_v6 k = { .prefixlen = NG_IP6_PREFIX_MAX };
 
-		if (ip + 40 > end)
+		if (ip + NG_IP6_HLEN > end)
 			return 0;
-		__builtin_memcpy(k.addr, ip + (dst ? 24 : 8), 16);
+		__builtin_memcpy(k.addr, ip + (dst ? NG_IP6_DADDR_OFF : NG_IP6_SADDR_OFF),
+				 NG_IP6_ADDR_LEN);
 		return bpf_map_lookup_elem(&NG_MAP_ALLOW_V6, &k) != 0;
 	}
 }
@@ -162,13 +164,15 @@ static __always_inline struct ng_bucket *ng_key_state(const struct ng_pkt *pkt,
 	__u64 *n;
 
 	if (pkt->family == 4) {
-		if (ip + 20 > end)
+		if (ip + NG_IP4_HLEN > end)
 			return 0;
-		__builtin_memcpy(key.addr, ip + (ng_pclass_by_dst(pclass) ? 16 : 12), 4);
+		__builtin_memcpy(key.addr, ip + (ng_pclass_by_dst(pclass) ?
+				 NG_IP4_DADDR_OFF : NG_IP4_SADDR_OFF), NG_IP4_ADDR_LEN);
 	} else {
-		if (ip + 40 > end)
+		if (ip + NG_IP6_HLEN > end)
 			return 0;
-		__builtin_memcpy(key.addr, ip + (ng_pclass_by_dst(pclass) ? 24 : 8), 8);
+		__builtin_memcpy(key.addr, ip + (ng_pclass_by_dst(pclass) ?
+				 NG_IP6_DADDR_OFF : NG_IP6_SADDR_OFF), NG_IP6_KEY_LEN);
 	}
 	b = bpf_map_lookup_elem(&NG_MAP_BUCKETS, &key);
 	if (b)
@@ -225,39 +229,39 @@ static __always_inline void ng_count(__u32 key, __u64 bytes)
 }
 
 /*
- * The verdict for one frame [data, end) of `len` octets: 1 drop, 0 pass.
+ * The verdict for one classified frame of `len` octets: 1 drop, 0 pass.
  * Shared by the XDP (ingress) and TC (egress) entry points.
  */
-static __always_inline int ng_decide(const __u8 *data, const __u8 *end, __u64 len)
+static __always_inline int ng_decide(const struct ng_pkt *pkt, const __u8 *end,
+				     __u64 len)
 {
 	const struct ng_policy *pol;
 	const struct ng_class_policy *cp;
 	struct ng_bucket *st = 0;
-	struct ng_pkt pkt;
 	int reason, pclass, allowed, ok = 0;
 	__u64 now = 0;
 
-	if (ng_classify(data, end, &pkt) == NG_CLS_OTHER)
+	if (pkt->cls == NG_CLS_OTHER)
 		return 0;
 
-	reason = ng_fixed_reason(&pkt);
-	if (reason == NG_R_NTP_PASSED || reason == NG_R_MALFORMED ||
-	    reason == NG_R_FRAGMENT_PASSED) {
+	reason = ng_fixed_reason(pkt);
+	if (pkt->cls == NG_CLS_NTP || pkt->cls == NG_CLS_MALFORMED ||
+	    pkt->cls == NG_CLS_FRAG_NONFIRST) {
 		/* Never dropped: no policy needed (the mode 3/4 path). */
 		ng_count(NG_COUNTER_KEY(ng_slot, (__u32)reason), len);
 		return 0;
 	}
 
 	pol = ng_live_policy();
-	pclass = ng_pclass_of(&pkt, pol->mode7_response_max_bytes);
+	pclass = ng_pclass_of(pkt, pol->mode7_response_max_bytes);
 	if (pclass >= 0 && pclass < NG_PC__COUNT) {
 		cp = &pol->cls[pclass];
-		allowed = ng_allowed(&pkt, end, ng_pclass_by_dst(pclass));
+		allowed = ng_allowed(pkt, end, ng_pclass_by_dst(pclass));
 		if (!allowed && (cp->action == NG_ACT_RATECAP || pol->track)) {
 			/* Not the coarse clock, though it is cheaper: its
 			 * jiffy steps would clip refills to burst per tick. */
 			now = bpf_ktime_get_ns();
-			st = ng_key_state(&pkt, end, pclass, cp, now);
+			st = ng_key_state(pkt, end, pclass, cp, now);
 		}
 		if (!allowed && cp->action == NG_ACT_RATECAP)
 			ok = ng_within_budget(st, pclass, cp, now);
@@ -272,8 +276,8 @@ static __always_inline int ng_decide(const __u8 *data, const __u8 *end, __u64 le
 				st->passed++;
 			}
 		}
-	} else {
-		reason = ng_fixed_reason(&pkt);
+	} else if (reason == NG_R_UNJUDGEABLE_DROPPED && pol->pass_unjudgeable) {
+		reason = NG_R_UNJUDGEABLE_PASSED;
 	}
 	if (reason < 0 || reason >= NG_R__COUNT)
 		return 0;
@@ -297,27 +301,46 @@ int NG_PROG_XDP(struct xdp_md *ctx)
 {
 	const __u8 *data = (const __u8 *)(long)ctx->data;
 	const __u8 *end = (const __u8 *)(long)ctx->data_end;
+	struct ng_pkt pkt;
 
-	return ng_decide(data, end, (__u64)(end - data)) ? XDP_DROP : XDP_PASS;
+	ng_classify(data, end, &pkt);
+	return ng_decide(&pkt, end, (__u64)(end - data)) ? XDP_DROP : XDP_PASS;
+}
+
+/* Make the first `want` octets of the skb linear (at most its length). */
+static __always_inline void ng_tc_pull(struct __sk_buff *skb, __u32 want)
+{
+	bpf_skb_pull_data(skb, skb->len < want ? skb->len : want);
 }
 
 /*
  * Egress: TC clsact. Sees what XDP cannot: replies of the host's own ntpd
  * leaving through the uplink. Ethernet devices only, like the XDP side.
+ * The classifier judges lengths by skb->len and reads only the linear part;
+ * headers beyond NG_TC_PULL octets are pulled in a second pass, so only
+ * frames that need it pay for the copy.
  */
 SEC("tc")
 int NG_PROG_TC(struct __sk_buff *skb)
 {
 	const __u8 *data = (const __u8 *)(long)skb->data;
 	const __u8 *end = (const __u8 *)(long)skb->data_end;
+	struct ng_pkt pkt;
 
-	/* Headers beyond the linear area: pull what the classifier reads. */
 	if (end - data < NG_TC_PULL && skb->len > (__u32)(end - data)) {
-		bpf_skb_pull_data(skb, skb->len < NG_TC_PULL ? skb->len : NG_TC_PULL);
+		ng_tc_pull(skb, NG_TC_PULL);
 		data = (const __u8 *)(long)skb->data;
 		end = (const __u8 *)(long)skb->data_end;
 	}
-	return ng_decide(data, end, skb->len) ? TC_ACT_SHOT : TC_ACT_OK;
+	ng_classify_wire(data, end, skb->len, &pkt);
+	if (pkt.cls == NG_CLS_UNJUDGEABLE && pkt.short_view &&
+	    skb->len > (__u32)(end - data)) {
+		ng_tc_pull(skb, NG_TC_PULL_MAX);
+		data = (const __u8 *)(long)skb->data;
+		end = (const __u8 *)(long)skb->data_end;
+		ng_classify_wire(data, end, skb->len, &pkt);
+	}
+	return ng_decide(&pkt, end, skb->len) ? TC_ACT_SHOT : TC_ACT_OK;
 }
 
 /* libxdp: run early in the dispatcher chain, continue on XDP_PASS. */

@@ -4,17 +4,27 @@
  *
  * Pure functions, no map access, no helpers: this header compiles both for
  * the BPF target (bpf/ntpguard.bpf.c) and as plain userspace C (unit tests,
- * the planned fuzzer and differential tests, `ntpguard check`). All packet
- * reads go through explicit bounds checks against `end`, which is what the
- * verifier wants and what keeps the userspace build memory-safe on hostile
- * input.
+ * the fuzzer, `ntpguard check`). All packet reads go through explicit
+ * bounds checks against `end`, which is what the verifier wants and what
+ * keeps the userspace build memory-safe on hostile input.
+ *
+ * The rules are the README's "Verdicts" section; tests/diff/reference.py
+ * implements them a second time, independently, and the differential test
+ * holds the two to the same verdict and reason on every frame.
  *
  * Parsing:
- *   Ethernet, up to NG_VLAN_MAX tags (802.1Q 0x8100, 802.1ad 0x88a8, 0x9100)
+ *   Ethernet, up to NG_VLAN_MAX tags (802.1Q 0x8100, 802.1ad 0x88a8, 0x9100);
  *   IPv4 honouring IHL; IPv6 walking Hop-by-Hop, Routing, Destination
- *   Options, AH and Fragment headers (at most NG_V6_EXT_MAX of them); UDP.
+ *   Options, AH and Fragment headers, at most NG_V6_EXT_MAX of them; UDP.
  *
- * Deeper VLAN stacks and non-IP ethertypes are "other" (not inspected).
+ * What it cannot judge but the kernel could still deliver to an NTP server
+ * (a deeper VLAN stack or extension chain, a first fragment whose headers
+ * end beyond it, a UDP length the reassembled datagram decides) is
+ * NG_CLS_UNJUDGEABLE: dropped unless the policy says pass_unjudgeable=on.
+ *
+ * Verifier notes (Debian 12's 6.1 must accept this): offsets added to packet
+ * pointers are 16-bit values or small constants, loops are bounded and
+ * unrolled, and every read is preceded by a comparison with `end`.
  */
 #ifndef NTP_CLASSIFY_H
 #define NTP_CLASSIFY_H
@@ -22,38 +32,24 @@
 #include <linux/types.h>
 #include "ntpguard.h"
 #include "ntp_wire.h"
+#include "ng_consts.h"
 
 #ifndef __always_inline
 #define __always_inline inline __attribute__((always_inline))
 #endif
 
-#define NG_VLAN_MAX   2
-#define NG_V6_EXT_MAX 6
-
-#define NG_ETH_HLEN     14
-#define NG_ETH_P_IP     0x0800
-#define NG_ETH_P_IPV6   0x86DD
-#define NG_ETH_P_8021Q  0x8100
-#define NG_ETH_P_8021AD 0x88A8
-#define NG_ETH_P_QINQ1  0x9100
-
-#define NG_IPPROTO_HOPOPTS  0
-#define NG_IPPROTO_UDP      17
-#define NG_IPPROTO_ROUTING  43
-#define NG_IPPROTO_FRAGMENT 44
-#define NG_IPPROTO_AH       51
-#define NG_IPPROTO_DSTOPTS  60
-
 /* What the parser found. Only NG_CLS_OTHER is left uncounted. */
 enum ng_class {
-	NG_CLS_OTHER = 0,      /* not UDP to/from port 123 (or not inspectable) */
-	NG_CLS_MALFORMED,      /* truncated or inconsistent headers on the way */
+	NG_CLS_OTHER = 0,      /* not UDP to/from port 123 */
+	NG_CLS_MALFORMED,      /* headers the kernel refuses, or an NTP payload
+				  too short for ntpd to act on */
 	NG_CLS_FRAG_NONFIRST,  /* UDP non-first fragment: no ports to judge */
 	NG_CLS_FRAG_TINY,      /* first fragment, port 123, < 8 NTP octets */
 	NG_CLS_NTP,            /* NTP that is not a mode 7 request/response */
 	NG_CLS_M7_REQUEST,     /* mode 7, R=0, to port 123, >= 8 octets */
 	NG_CLS_M7_RESPONSE,    /* mode 7, R=1, >= 8 octets */
 	NG_CLS_M6_REQUEST,     /* mode 6, R=0, to port 123, >= 12 octets */
+	NG_CLS_UNJUDGEABLE,    /* could reach an NTP server, cannot be judged */
 };
 
 struct ng_pkt {
@@ -63,7 +59,10 @@ struct ng_pkt {
 	__u8 ntp_byte0;  /* first NTP octet, when present */
 	__u16 sport;     /* host order */
 	__u16 dport;
-	__u32 ntp_len;   /* NTP payload length from the UDP length field */
+	__u32 ntp_len;   /* NTP payload length the socket would get */
+	__u8 jumbo;      /* IPv6 payload length 0 behind Hop-by-Hop */
+	__u8 short_view; /* unjudgeable only because the frame's headers lie
+			    beyond `end` (TC: more can be pulled) */
 	const __u8 *l3;  /* the IP header, once family is set */
 #ifndef __bpf__
 	/* Userspace convenience copies (the BPF program reads the addresses
@@ -82,9 +81,11 @@ static __always_inline __u16 ng_be16(const __u8 *p)
 static __always_inline void ng_copy_addrs(struct ng_pkt *pkt)
 {
 #ifndef __bpf__
-	int off = pkt->family == 4 ? 12 : 8, len = pkt->family == 4 ? 4 : 16;
+	int v4 = pkt->family == 4;
+	int off = v4 ? NG_IP4_SADDR_OFF : NG_IP6_SADDR_OFF;
+	int len = v4 ? NG_IP4_ADDR_LEN : NG_IP6_ADDR_LEN;
 
-	for (int i = 0; i < 16; i++) {
+	for (int i = 0; i < NG_IP6_ADDR_LEN; i++) {
 		pkt->saddr[i] = i < len ? pkt->l3[off + i] : 0;
 		pkt->daddr[i] = i < len ? pkt->l3[off + len + i] : 0;
 	}
@@ -93,57 +94,95 @@ static __always_inline void ng_copy_addrs(struct ng_pkt *pkt)
 #endif
 }
 
+static __always_inline int ng_is_vlan(__u16 proto)
+{
+	return proto == NG_ETH_P_8021Q || proto == NG_ETH_P_8021AD ||
+	       proto == NG_ETH_P_QINQ1;
+}
+
+/* IPv6 extension headers the kernel walks on the way to UDP. */
+static __always_inline int ng_is_v6_ext(__u8 nh)
+{
+	return nh == NG_IPPROTO_HOPOPTS || nh == NG_IPPROTO_ROUTING ||
+	       nh == NG_IPPROTO_DSTOPTS || nh == NG_IPPROTO_FRAGMENT ||
+	       nh == NG_IPPROTO_AH;
+}
+
 /*
- * Bounds check for reading n octets at p. `lim` is the logical end (the IP
- * payload end, <= end); `end` is the frame end, repeated because the BPF
- * verifier only trusts comparisons against the frame end itself.
+ * n octets at p are needed. Returns 0 if they lie before both the logical
+ * end `lim` (IP payload or fragment end) and the frame end `end`, else the
+ * class to return: `beyond` when the headers themselves end before p + n,
+ * unjudgeable ("short view") when only the visible part of the frame does.
  */
-#define NG_HAVE(p, n, lim, end) ((p) + (n) <= (lim) && (p) + (n) <= (end))
+#define NG_NEED(p, n, lim, end, beyond, pkt)                                 \
+	((p) + (n) > (lim) ? (beyond) :                                      \
+	 (p) + (n) > (end) ? ((pkt)->short_view = 1, NG_CLS_UNJUDGEABLE) : 0)
 
 /*
  * Classify the UDP datagram whose header starts at `udp`.
- * `l4_end` is where this packet's IP payload ends (already checked <= end).
+ * `l4_end` is where this packet's IP payload ends (<= the wire's end).
  */
 static __always_inline int ng_classify_udp(const __u8 *udp, const __u8 *l4_end,
 					   const __u8 *end, struct ng_pkt *pkt)
 {
 	__u32 ulen, avail;
 	const __u8 *ntp;
+	int c;
 
-	if (!NG_HAVE(udp, 8, l4_end, end))
-		return pkt->cls = NG_CLS_MALFORMED;
+	/* A first fragment whose UDP header ends beyond it: later fragments
+	 * decide the ports. (The kernel discards an IPv4 one, but stacks
+	 * behind a router need not.) */
+	c = NG_NEED(udp, NG_UDP_HLEN, l4_end, end,
+		    pkt->first_frag ? NG_CLS_UNJUDGEABLE : NG_CLS_MALFORMED, pkt);
+	if (c)
+		return pkt->cls = c;
 
-	pkt->sport = ng_be16(udp);
-	pkt->dport = ng_be16(udp + 2);
+	pkt->sport = ng_be16(udp + NG_UDP_SPORT_OFF);
+	pkt->dport = ng_be16(udp + NG_UDP_DPORT_OFF);
 	if (pkt->sport != NTP_PORT && pkt->dport != NTP_PORT)
 		return pkt->cls = NG_CLS_OTHER;
 
-	ulen = ng_be16(udp + 4);
-	avail = (__u32)(l4_end - udp);
-	if (ulen < 8)
-		return pkt->cls = NG_CLS_MALFORMED;
-	if (pkt->first_frag) {
-		/* The datagram continues in later fragments. */
-		if (ulen <= avail)
-			return pkt->cls = NG_CLS_MALFORMED;
-		if (avail - 8 < NTP_M7_HDR_LEN)
-			return pkt->cls = NG_CLS_FRAG_TINY;
-	} else if (ulen > avail) {
-		return pkt->cls = NG_CLS_MALFORMED;
+	ulen = ng_be16(udp + NG_UDP_LEN_OFF);
+	avail = (__u32)(l4_end - udp) & NG_IP6_PLEN_MASK;
+	if (ulen == 0 && pkt->family == 6) {
+		/* Linux's UDPv6 takes length 0 as "the IP payload decides"
+		 * (jumbograms): unknown until reassembly, or with no payload
+		 * length to go by. */
+		if (pkt->first_frag || pkt->jumbo)
+			return pkt->cls = NG_CLS_UNJUDGEABLE;
+		ulen = avail;
 	}
-	pkt->ntp_len = ulen - 8;
-
-	ntp = udp + 8;
-	if (pkt->ntp_len < 1 || !NG_HAVE(ntp, 1, l4_end, end))
+	if (ulen < NG_UDP_HLEN)
 		return pkt->cls = NG_CLS_MALFORMED;
+	if (ulen > avail) {
+		if (!pkt->first_frag)
+			return pkt->cls = NG_CLS_MALFORMED;    /* the kernel drops it */
+		/* The datagram continues in later fragments: its first
+		 * NG_NTP_JUDGED octets must be here. */
+		if (avail - NG_UDP_HLEN < NG_NTP_JUDGED)
+			return pkt->cls = NG_CLS_FRAG_TINY;
+	}
+	/* Otherwise the whole datagram is here, fragment or not: the kernel
+	 * trims what follows it (ip_frag_queue and udp_rcv). */
+	pkt->ntp_len = ulen - NG_UDP_HLEN;
+	if (pkt->ntp_len < 1)
+		return pkt->cls = NG_CLS_MALFORMED;
+
+	/* The octets judged lie before l4_end (ntp_len >= 1 for a whole
+	 * datagram, >= NG_NTP_JUDGED present for a fragment); only a partial
+	 * view (TC) can miss them. */
+	ntp = udp + NG_UDP_HLEN;
+	if (ntp + 1 > end)
+		goto short_view;
 	pkt->ntp_byte0 = ntp[0];
 
 	if (ntp_mode(ntp[0]) == NTP_MODE_CONTROL) {
 		/* Shorter than 12 octets: ntpd ignores it, nothing to police. */
-		if (pkt->dport == NTP_PORT && pkt->ntp_len >= NTP_M6_HDR_LEN &&
-		    NG_HAVE(ntp, 2, l4_end, end) && !ntp_m6_is_response(ntp))
-			return pkt->cls = NG_CLS_M6_REQUEST;
-		return pkt->cls = NG_CLS_NTP;
+		if (pkt->dport != NTP_PORT || pkt->ntp_len < NTP_M6_HDR_LEN)
+			return pkt->cls = NG_CLS_NTP;
+		if (ntp + 2 > end)
+			goto short_view;
+		return pkt->cls = ntp_m6_is_response(ntp) ? NG_CLS_NTP : NG_CLS_M6_REQUEST;
 	}
 	if (ntp_mode(ntp[0]) != NTP_MODE_PRIVATE)
 		return pkt->cls = NG_CLS_NTP;
@@ -156,131 +195,173 @@ static __always_inline int ng_classify_udp(const __u8 *udp, const __u8 *l4_end,
 		return pkt->cls = NG_CLS_M7_REQUEST;
 	/* A request not addressed to port 123 reaches no NTP server. */
 	return pkt->cls = NG_CLS_NTP;
+short_view:
+	pkt->short_view = 1;
+	return pkt->cls = NG_CLS_UNJUDGEABLE;
 }
 
+/* `wire` is the frame's length from ip on (>= what is visible). */
 static __always_inline int ng_classify_ipv4(const __u8 *ip, const __u8 *end,
-					    struct ng_pkt *pkt)
+					    __u32 wire, struct ng_pkt *pkt)
 {
 	__u32 ihl, tot_len;
 	__u16 frag;
 
-	if (ip + 20 > end)
+	if (ip + NG_IP4_HLEN > end)
 		return pkt->cls = NG_CLS_MALFORMED;
-	if (ip[9] != NG_IPPROTO_UDP)
+	if (ip[NG_IP4_PROTO_OFF] != NG_IPPROTO_UDP)
 		return pkt->cls = NG_CLS_OTHER;          /* fast path */
 	pkt->family = 4;
 	pkt->l3 = ip;
-	ihl = (__u32)(ip[0] & 0x0f) * 4;
-	tot_len = ng_be16(ip + 2);
-	if ((ip[0] >> 4) != 4 || ihl < 20 || tot_len < ihl)
-		return pkt->cls = NG_CLS_MALFORMED;
-	if (tot_len > 0xffff || ip + tot_len > end)
-		return pkt->cls = NG_CLS_MALFORMED;      /* truncated */
+	ihl = (__u32)(ip[NG_IP4_VIHL_OFF] & NG_IP4_IHL_MASK) * NG_IP4_IHL_UNIT;
+	tot_len = ng_be16(ip + NG_IP4_TOTLEN_OFF);
+	if ((ip[NG_IP4_VIHL_OFF] >> NG_IP_VERSION_SHIFT) != NG_IP4_VERSION ||
+	    ihl < NG_IP4_HLEN || tot_len < ihl || tot_len > wire)
+		return pkt->cls = NG_CLS_MALFORMED;      /* ip_rcv_core drops it */
 
-	frag = ng_be16(ip + 6);
-	if (frag & 0x1fff)
+	frag = ng_be16(ip + NG_IP4_FRAG_OFF);
+	if (frag & NG_IP4_OFFSET)
 		return pkt->cls = NG_CLS_FRAG_NONFIRST;
-	pkt->first_frag = (frag & 0x2000) ? 1 : 0;
+	pkt->first_frag = (frag & NG_IP4_MF) ? 1 : 0;
 	if (ng_classify_udp(ip + ihl, ip + tot_len, end, pkt) != NG_CLS_OTHER)
 		ng_copy_addrs(pkt);
 	return pkt->cls;
 }
 
 static __always_inline int ng_classify_ipv6(const __u8 *ip, const __u8 *end,
-					    struct ng_pkt *pkt)
+					    __u32 wire, struct ng_pkt *pkt)
 {
-	const __u8 *p, *l4_end;
-	__u8 nh;
+	const __u8 *p;
+	__u32 plen, off, lim;
+	__u8 nh, cut;
 
-	if (ip + 40 > end)
+	if (ip + NG_IP6_HLEN > end)
 		return pkt->cls = NG_CLS_MALFORMED;
-	nh = ip[6];
-	if (nh != NG_IPPROTO_UDP && nh != NG_IPPROTO_HOPOPTS &&
-	    nh != NG_IPPROTO_ROUTING && nh != NG_IPPROTO_DSTOPTS &&
-	    nh != NG_IPPROTO_FRAGMENT && nh != NG_IPPROTO_AH)
+	nh = ip[NG_IP6_NH_OFF];
+	if (nh != NG_IPPROTO_UDP && !ng_is_v6_ext(nh))
 		return pkt->cls = NG_CLS_OTHER;          /* fast path */
 	pkt->family = 6;
 	pkt->l3 = ip;
-	if ((ip[0] >> 4) != 6)
+	if ((ip[0] >> NG_IP_VERSION_SHIFT) != NG_IP6_VERSION || wire < NG_IP6_HLEN)
 		return pkt->cls = NG_CLS_MALFORMED;
-	l4_end = ip + 40 + ng_be16(ip + 4);
-	if (l4_end > end)
+	plen = (__u32)ng_be16(ip + NG_IP6_PLEN_OFF) & NG_IP6_PLEN_MASK;
+	if (plen == 0 && nh == NG_IPPROTO_HOPOPTS) {
+		/* A jumbogram, says RFC 2675: the length is in an option. */
+		pkt->jumbo = 1;
+		plen = wire - NG_IP6_HLEN;
+		if (plen > NG_IP6_PLEN_MASK)
+			plen = NG_IP6_PLEN_MASK;
+	} else if (plen > wire - NG_IP6_HLEN) {
 		return pkt->cls = NG_CLS_MALFORMED;      /* truncated */
+	}
 
-	p = ip + 40;
+	/*
+	 * The chain, as offsets from ip: `lim` is the payload's end. A header
+	 * that runs past it is malformed (the kernel drops the packet), or,
+	 * in a first fragment, unjudgeable: the chain continues in the next
+	 * fragment (no RFC 7112 check on older kernels).
+	 */
+	off = NG_IP6_HLEN;
+	lim = NG_IP6_HLEN + plen;
+	cut = NG_CLS_MALFORMED;
 #pragma unroll
 	for (int i = 0; i < NG_V6_EXT_MAX; i++) {
 		__u32 len;
+		__u16 fo;
 
-		if (nh == NG_IPPROTO_UDP)
+		if (!ng_is_v6_ext(nh))
 			break;
-		if (!NG_HAVE(p, 8, l4_end, end)) /* every extension header is >= 8 octets */
-			return pkt->cls = NG_CLS_MALFORMED;
-		switch (nh) {
-		case NG_IPPROTO_HOPOPTS:
-		case NG_IPPROTO_ROUTING:
-		case NG_IPPROTO_DSTOPTS:
-			len = ((__u32)p[1] + 1) * 8;
-			break;
-		case NG_IPPROTO_AH:
-			len = ((__u32)p[1] + 2) * 4;
-			break;
-		case NG_IPPROTO_FRAGMENT:
-			len = 8;
-			if (ng_be16(p + 2) & 0xfff8)
-				return pkt->cls = p[0] == NG_IPPROTO_UDP ?
+		if (off + NG_EXT_MIN_LEN > lim)
+			return pkt->cls = cut;
+		/* Headers past NG_V6_CHAIN_MAX: not judged (no MTU has them);
+		 * the bound also keeps the verifier's view of p small. */
+		if (off > NG_V6_CHAIN_MAX)
+			return pkt->cls = NG_CLS_UNJUDGEABLE;
+		p = ip + (off & NG_V6_CHAIN_MASK);
+		if (p + NG_EXT_MIN_LEN > end)
+			goto short_view;
+		len = ((__u32)p[NG_EXT_LEN_OFF] + 1) * NG_EXT_UNIT;
+		if (nh == NG_IPPROTO_AH)
+			len = ((__u32)p[NG_EXT_LEN_OFF] + NG_AH_LEN_BIAS) * NG_AH_UNIT;
+		if (nh == NG_IPPROTO_FRAGMENT) {
+			fo = ng_be16(p + NG_FRAG_OFFLG_OFF);
+			if (fo & NG_FRAG_OFFSET) {
+				/* Non-first fragment: what follows is data. */
+				nh = p[NG_EXT_NH_OFF];
+				return pkt->cls = nh == NG_IPPROTO_UDP || ng_is_v6_ext(nh) ?
 					NG_CLS_FRAG_NONFIRST : NG_CLS_OTHER;
+			}
 			/* M=0 at offset 0 is an atomic fragment: a whole packet */
-			pkt->first_frag = ng_be16(p + 2) & 1;
-			break;
-		default:
-			return pkt->cls = NG_CLS_OTHER;   /* ESP, ICMPv6, TCP... */
+			if (fo & NG_FRAG_M) {
+				pkt->first_frag = 1;
+				cut = NG_CLS_UNJUDGEABLE;
+			}
+			len = NG_FRAG_HLEN;
 		}
-		nh = p[0];
-		p += len;
+		nh = p[NG_EXT_NH_OFF];
+		if (off + len > lim)
+			return pkt->cls = cut;
+		off += len;
 	}
-	if (nh != NG_IPPROTO_UDP)   /* a chain longer than we inspect, or not UDP */
-		return pkt->cls = (nh == NG_IPPROTO_HOPOPTS || nh == NG_IPPROTO_ROUTING ||
-				   nh == NG_IPPROTO_DSTOPTS || nh == NG_IPPROTO_FRAGMENT ||
-				   nh == NG_IPPROTO_AH) ? NG_CLS_MALFORMED : NG_CLS_OTHER;
-	if (ng_classify_udp(p, l4_end, end, pkt) != NG_CLS_OTHER)
+	if (nh != NG_IPPROTO_UDP)   /* a longer chain is unjudgeable */
+		return pkt->cls = ng_is_v6_ext(nh) ? NG_CLS_UNJUDGEABLE : NG_CLS_OTHER;
+	if (off > NG_V6_CHAIN_MAX)
+		return pkt->cls = NG_CLS_UNJUDGEABLE;
+	if (ng_classify_udp(ip + (off & NG_V6_CHAIN_MASK), ip + lim, end, pkt) !=
+	    NG_CLS_OTHER)
 		ng_copy_addrs(pkt);
 	return pkt->cls;
+short_view:
+	pkt->short_view = 1;
+	return pkt->cls = NG_CLS_UNJUDGEABLE;
 }
 
 /*
- * Classify one Ethernet frame [data, end). Fills *pkt and returns pkt->cls.
+ * Classify one Ethernet frame of `wire_len` octets whose first octets are
+ * visible at [data, end) (XDP: all of them; TC: the linear part). Fills
+ * *pkt and returns pkt->cls.
  */
-static __always_inline int ng_classify(const __u8 *data, const __u8 *end,
-				       struct ng_pkt *pkt)
+static __always_inline int ng_classify_wire(const __u8 *data, const __u8 *end,
+					    __u32 wire_len, struct ng_pkt *pkt)
 {
 	const __u8 *p = data + NG_ETH_HLEN;
+	__u32 off = NG_ETH_HLEN;
 	__u16 proto;
 
 	pkt->cls = NG_CLS_OTHER;
 	pkt->family = 0;
 	pkt->first_frag = 0;
+	pkt->jumbo = 0;
+	pkt->short_view = 0;
 	pkt->ntp_len = 0;
 	if (p > end)
 		return pkt->cls = NG_CLS_MALFORMED;
-	proto = ng_be16(p - 2);
+	proto = ng_be16(data + NG_ETH_TYPE_OFF);
 
 #pragma unroll
 	for (int i = 0; i < NG_VLAN_MAX; i++) {
-		if (proto != NG_ETH_P_8021Q && proto != NG_ETH_P_8021AD &&
-		    proto != NG_ETH_P_QINQ1)
+		if (!ng_is_vlan(proto))
 			break;
-		if (p + 4 > end)
+		if (p + NG_VLAN_HLEN > end)
 			return pkt->cls = NG_CLS_MALFORMED;
-		proto = ng_be16(p + 2);
-		p += 4;
+		proto = ng_be16(p + NG_VLAN_TYPE_OFF);
+		p += NG_VLAN_HLEN;
+		off += NG_VLAN_HLEN;
 	}
 
 	if (proto == NG_ETH_P_IP)
-		return ng_classify_ipv4(p, end, pkt);
+		return ng_classify_ipv4(p, end, wire_len - off, pkt);
 	if (proto == NG_ETH_P_IPV6)
-		return ng_classify_ipv6(p, end, pkt);
-	return pkt->cls = NG_CLS_OTHER;
+		return ng_classify_ipv6(p, end, wire_len - off, pkt);
+	/* A deeper stack: stacked VLAN devices would deliver what is inside. */
+	return pkt->cls = ng_is_vlan(proto) ? NG_CLS_UNJUDGEABLE : NG_CLS_OTHER;
+}
+
+/* Classify one whole, visible Ethernet frame [data, end). */
+static __always_inline int ng_classify(const __u8 *data, const __u8 *end,
+				       struct ng_pkt *pkt)
+{
+	return ng_classify_wire(data, end, (__u32)(end - data), pkt);
 }
 
 /*
@@ -312,7 +393,11 @@ static __always_inline int ng_pclass_by_dst(int pclass)
 	return pclass == NG_PC_M7_RESPONSE;
 }
 
-/* Reason of a packet that is not policed (pclass -1); -1: uncounted. */
+/*
+ * Reason of a packet that is not policed (pclass -1); -1: uncounted.
+ * Unjudgeable frames get the default policy's reason (drop); the data
+ * plane turns it into unjudgeable_passed under pass_unjudgeable=on.
+ */
 static __always_inline int ng_fixed_reason(const struct ng_pkt *pkt)
 {
 	switch (pkt->cls) {
@@ -326,6 +411,8 @@ static __always_inline int ng_fixed_reason(const struct ng_pkt *pkt)
 		return NG_R_NTP_PASSED;
 	case NG_CLS_M7_RESPONSE:       /* small, or not from port 123 */
 		return NG_R_MODE7_RESPONSE_PASSED;
+	case NG_CLS_UNJUDGEABLE:
+		return NG_R_UNJUDGEABLE_DROPPED;
 	}
 	return -1;
 }

@@ -36,13 +36,12 @@
 /* TC egress filter: our handle and priority on the clsact egress hook. */
 #define NG_TC_HANDLE 0x4e47
 #define NG_TC_PRIO   0x4e47
-/* Octets the TC program makes linear before classifying. */
-#define NG_TC_PULL   128
 
 #define NG_MAX_IFSLOTS   512       /* attachments (interface x direction) */
 #define NG_REASON_SLOTS  32        /* counter slots per attachment (room to grow) */
 #define NG_ALLOW_MAX     262144    /* LPM entries per family (allocated lazily) */
 #define NG_POLICY_SLOTS  2
+#define NG_ALLOW_FAMILIES 2        /* NG_MAP_ALLOW_USED: 0 IPv4, 1 IPv6 */
 
 /* ---- reasons -------------------------------------------------------- */
 /*
@@ -64,7 +63,9 @@
 	X(MODE6_REQUEST_RATECAPPED, "mode6_request_ratecapped", 1) \
 	X(MODE6_REQUEST_PASSED,     "mode6_request_passed", 0)     \
 	X(MODE6_REQUEST_DROPPED,    "mode6_request_dropped", 1)    \
-	X(MODE6_REQUEST_ALLOWED,    "mode6_request_allowed", 0)
+	X(MODE6_REQUEST_ALLOWED,    "mode6_request_allowed", 0)    \
+	X(UNJUDGEABLE_DROPPED,      "unjudgeable_dropped", 1)      \
+	X(UNJUDGEABLE_PASSED,       "unjudgeable_passed", 0)
 
 enum ng_reason {
 #define NG_X_ENUM(e, name, drop) NG_R_##e,
@@ -73,15 +74,9 @@ enum ng_reason {
 	NG_R__COUNT
 };
 
-/* Bit r set: reason r is a drop verdict. */
-#define NG_DROP_MASK (0u                                   \
-	| (1u << NG_R_MODE7_REQUEST_DROPPED)               \
-	| (1u << NG_R_MODE7_RESPONSE_OVERSIZED)            \
-	| (1u << NG_R_FRAGMENT_DROPPED)                    \
-	| (1u << NG_R_MODE7_REQUEST_RATECAPPED)            \
-	| (1u << NG_R_MODE7_RESPONSE_RATECAPPED)           \
-	| (1u << NG_R_MODE6_REQUEST_RATECAPPED)            \
-	| (1u << NG_R_MODE6_REQUEST_DROPPED))
+/* Bit r set: reason r is a drop verdict (the X-macro's drop column). */
+#define NG_X_DROPBIT(e, name, drop) | ((drop) ? 1u << NG_R_##e : 0u)
+#define NG_DROP_MASK (0u NG_REASONS(NG_X_DROPBIT))
 
 _Static_assert(NG_R__COUNT <= NG_REASON_SLOTS, "too many reasons");
 
@@ -171,7 +166,11 @@ struct ng_policy {
 					   update per policed packet; off by
 					   default to keep drops at line rate) */
 	struct ng_class_policy cls[NG_PC__COUNT];
-	__u32 reserved[13];
+	__u32 pass_unjudgeable;         /* 1: pass frames the parser cannot judge
+					   (`unjudgeable_passed`); 0, also in a
+					   policy written before this key existed:
+					   drop them (`unjudgeable_dropped`) */
+	__u32 reserved[12];
 };
 _Static_assert(sizeof(struct ng_policy) == 128, "policy ABI");
 
@@ -194,6 +193,7 @@ _Static_assert(sizeof(struct ng_policy) == 128, "policy ABI");
 	.mode7_response_max_bytes = NG_DEFAULT_M7_RESPONSE_MAX,           \
 	.monitor = 0,                                                     \
 	.track = 0,                                                       \
+	.pass_unjudgeable = 0,                                            \
 	.cls = {                                                          \
 		[NG_PC_M7_REQUEST] = { NG_ACT_DROP, {0}, 1, 5, 20, 40 },  \
 		[NG_PC_M7_RESPONSE] = { NG_ACT_DROP, {0}, 10, 20, 200, 400 }, \

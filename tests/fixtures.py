@@ -57,11 +57,11 @@ MAC_A, MAC_B = "02:00:00:00:00:0a", "02:00:00:00:00:7b"
 DROP_REASONS = {"mode7_request_dropped", "mode7_response_oversized",
                 "fragment_dropped", "mode7_request_ratecapped",
                 "mode7_response_ratecapped", "mode6_request_ratecapped",
-                "mode6_request_dropped"}
+                "mode6_request_dropped", "unjudgeable_dropped"}
 REASONS = DROP_REASONS | {
     "ntp_passed", "mode7_request_allowed", "mode7_response_passed",
     "fragment_passed", "malformed", "mode7_request_passed",
-    "mode6_request_passed", "mode6_request_allowed", "none"}
+    "mode6_request_passed", "mode6_request_allowed", "unjudgeable_passed", "none"}
 
 
 def h(s):
@@ -313,9 +313,23 @@ def encapsulation():
     fx("ipv4_df_set_monlist_req", "mode7_request_dropped", req4(V1, 50, flags="DF"))
     fx("ipv4_reserved_flag_set_monlist_req", "mode7_request_dropped",
        req4(V1, 50, flags="evil"))
-    # Three tags: deeper than the parser goes, not inspected at all.
-    fx("three_vlan_tags_monlist_req_not_inspected", "none",
+    # Three tags: the deepest the parser goes. Four: stacked VLAN devices
+    # would deliver what is inside, the parser cannot see it: unjudgeable,
+    # whatever it carries.
+    fx("three_vlan_tags_monlist_req", "mode7_request_dropped",
        req4(V1, 50, l2=eth() / Dot1AD(vlan=10) / Dot1Q(vlan=20) / Dot1Q(vlan=30)))
+    fx("three_vlan_tags_9100_monlist_req", "mode7_request_dropped",
+       req4(V1, 50, l2=eth(0x9100) / Dot1Q(vlan=10, type=0x88a8) / Dot1AD(vlan=20)
+            / Dot1Q(vlan=30)))
+    fx("four_vlan_tags_monlist_req_unjudgeable", "unjudgeable_dropped",
+       req4(V1, 50, l2=eth() / Dot1AD(vlan=10) / Dot1Q(vlan=20) / Dot1Q(vlan=30)
+            / Dot1Q(vlan=40)))
+    fx("four_vlan_tags_dns_unjudgeable", "unjudgeable_dropped",
+       req4(V1, 50, dport=53, l2=eth() / Dot1Q(vlan=10) / Dot1Q(vlan=20) / Dot1Q(vlan=30)
+            / Dot1Q(vlan=40)))
+    fx("three_vlan_tags_then_arp_not_inspected", "none",
+       raw(eth() / Dot1AD(vlan=10) / Dot1Q(vlan=20) / Dot1Q(vlan=30)
+           / ARP(psrc=CLIENT4, pdst=SERVER4, hwsrc=MAC_A)))
 
     # IPv4 options (IHL 6..15).
     for ihl in (6, 10, 15):
@@ -402,10 +416,34 @@ def fragments():
              client_port(60), 123, V20[:16], V20)
     v4_first("ipv4_first_frag_24_ntp_octets_monlist_reply", "mode7_response_oversized",
              123, VICTIM_PORT, V12[:24], V12, src=SERVER4, dst=VICTIM4)
-    # A first fragment whose UDP length fits in what is present: inconsistent.
+    # A first fragment whose UDP length fits in what is present: Linux
+    # reassembles it with any trailing fragment and trims the datagram to
+    # the UDP length (issue 11): judged like a whole datagram.
     u = udp_hdr4(CLIENT4, SERVER4, client_port(60), 123, 8 + len(V1), V1, V1)
-    fx("ipv4_first_frag_whole_udp_present_inconsistent", "malformed",
+    fx("ipv4_first_frag_whole_udp_present_monlist_req", "mode7_request_dropped",
        raw(eth() / IP(src=CLIENT4, dst=SERVER4, proto=17, flags="MF") / Raw(u)))
+    u = udp_hdr4(CLIENT4, SERVER4, client_port(60), 123, 8 + len(V20), V20, V20)
+    fx("ipv4_first_frag_whole_udp_present_mode3", "ntp_passed",
+       raw(eth() / IP(src=CLIENT4, dst=SERVER4, proto=17, flags="MF") / Raw(u)))
+    u = udp_hdr4(CLIENT4, SERVER4, client_port(60), 123, 8 + 8, V1[:8], V1[:8])
+    fx("ipv4_first_frag_udp_len_16_of_56_monlist_req", "mode7_request_dropped",
+       raw(eth() / IP(src=CLIENT4, dst=SERVER4, proto=17, flags="MF") / Raw(u + V1[8:])))
+    u = udp_hdr4(CLIENT4, SERVER4, client_port(60), 123, 8 + 3, V1[:3], V1[:3])
+    fx("ipv4_first_frag_udp_len_11_monlist_short_malformed", "malformed",
+       raw(eth() / IP(src=CLIENT4, dst=SERVER4, proto=17, flags="MF") / Raw(u + V1[3:])))
+    u = udp_hdr4(SERVER4, VICTIM4, 123, VICTIM_PORT, 8 + len(V12), V12, V12)
+    fx("ipv4_first_frag_whole_udp_present_monlist_reply", "mode7_response_oversized",
+       raw(eth() / IP(src=SERVER4, dst=VICTIM4, proto=17, flags="MF") / Raw(u)))
+    # Fewer than 8 UDP octets in a first fragment: the ports and length are
+    # in the next fragment. (Linux discards such an IPv4 fragment - the
+    # evasion suite shows it - but stacks behind a router need not.)
+    u = udp_hdr4(CLIENT4, SERVER4, client_port(60), 123, 8 + len(V1), b"", V1)
+    fx("ipv4_first_frag_4_udp_octets_unjudgeable", "unjudgeable_dropped",
+       raw(eth() / IP(src=CLIENT4, dst=SERVER4, proto=17, flags="MF") / Raw(u[:4])))
+    fx("ipv4_first_frag_0_udp_octets_unjudgeable", "unjudgeable_dropped",
+       raw(eth() / IP(src=CLIENT4, dst=SERVER4, proto=17, flags="MF")))
+    fx("ipv4_whole_4_udp_octets_malformed", "malformed",
+       raw(eth() / IP(src=CLIENT4, dst=SERVER4, proto=17) / Raw(u[:4])))
 
     # --- IPv4 non-first fragments
     fx("ipv4_nonfirst_frag_udp", "fragment_passed",
@@ -443,9 +481,42 @@ def fragments():
     v6_first("ipv6_first_frag_288_ntp_octets_monlist_reply", "mode7_response_oversized",
              123, VICTIM_PORT, V12[:288], V12, src=SERVER6, dst=VICTIM6)
     u = udp_hdr6(CLIENT6, SERVER6, client_port(62), 123, 8 + len(V1), V1, V1)
-    fx("ipv6_first_frag_whole_udp_present_inconsistent", "malformed",
+    fx("ipv6_first_frag_whole_udp_present_monlist_req", "mode7_request_dropped",
        raw(eth() / IPv6(src=CLIENT6, dst=SERVER6)
            / IPv6ExtHdrFragment(nh=17, offset=0, m=1, id=0x6666) / Raw(u)))
+    u = udp_hdr6(CLIENT6, SERVER6, client_port(62), 123, 8 + len(V20), V20, V20)
+    fx("ipv6_first_frag_whole_udp_present_mode3", "ntp_passed",
+       raw(eth() / IPv6(src=CLIENT6, dst=SERVER6)
+           / IPv6ExtHdrFragment(nh=17, offset=0, m=1, id=0x6666) / Raw(u)))
+    # UDP length 0 in a first fragment: the reassembled length decides.
+    u = udp_hdr6(CLIENT6, SERVER6, client_port(62), 123, 0, V1[:8], V1)
+    fx("ipv6_first_frag_udp_len_0_unjudgeable", "unjudgeable_dropped",
+       raw(eth() / IPv6(src=CLIENT6, dst=SERVER6)
+           / IPv6ExtHdrFragment(nh=17, offset=0, m=1, id=0x6666) / Raw(u)))
+    # Header chain or UDP header beyond the first fragment's end (RFC 7112
+    # forbids it; older kernels still reassemble).
+    fx("ipv6_first_frag_chain_cut_unjudgeable", "unjudgeable_dropped",
+       raw(eth() / IPv6(src=CLIENT6, dst=SERVER6)
+           / IPv6ExtHdrFragment(nh=60, offset=0, m=1, id=0x6666)
+           / IPv6ExtHdrDestOpt(nh=17)))
+    fx("ipv6_first_frag_dstopt_runs_past_end_unjudgeable", "unjudgeable_dropped",
+       raw(eth() / IPv6(src=CLIENT6, dst=SERVER6)
+           / IPv6ExtHdrFragment(nh=60, offset=0, m=1, id=0x6666)
+           / Raw(bytes([17, 2, 1, 4, 0, 0, 0, 0]) + bytes(8))))
+    ah = struct.pack("!BBHII", 17, 1, 0, 0x1000, 1)      # 12-octet AH
+    u = udp_hdr6(CLIENT6, SERVER6, client_port(62), 123, 8 + len(V1), V1, V1)
+    fx("ipv6_first_frag_ah12_udp_header_cut_unjudgeable", "unjudgeable_dropped",
+       raw(eth() / IPv6(src=CLIENT6, dst=SERVER6)
+           / IPv6ExtHdrFragment(nh=51, offset=0, m=1, id=0x6666) / Raw(ah + u[:4])))
+    fx("ipv6_first_frag_then_tcp_not_inspected", "none",
+       raw(eth() / IPv6(src=CLIENT6, dst=SERVER6)
+           / IPv6ExtHdrFragment(nh=6, offset=0, m=1, id=0x6666) / Raw(bytes(8))))
+    # Nested fragment headers: an atomic one inside a first fragment.
+    u = udp_hdr6(CLIENT6, SERVER6, client_port(62), 123, 8 + len(V1), V1[:8], V1)
+    fx("ipv6_first_frag_then_atomic_frag_monlist_req", "mode7_request_dropped",
+       raw(eth() / IPv6(src=CLIENT6, dst=SERVER6)
+           / IPv6ExtHdrFragment(nh=44, offset=0, m=1, id=0x6666)
+           / IPv6ExtHdrFragment(nh=17, offset=0, m=0, id=0x6667) / Raw(u)))
     fx("ipv6_nonfirst_frag_udp", "fragment_passed",
        raw(eth() / IPv6(src=SERVER6, dst=VICTIM6)
            / IPv6ExtHdrFragment(nh=17, offset=37, m=0, id=0x6666) / Raw(V12[288:])))
@@ -676,10 +747,61 @@ def malformed():
     fx("ipv6_version4_in_ipv6_ethertype_malformed", "malformed",
        raw(eth() / IPv6(src=CLIENT6, dst=SERVER6, version=4) / UDP(sport=40080, dport=123)
            / Raw(V1)))
-    fx("ipv6_7_dstopts_chain_too_long_malformed", "malformed",
-       req6(V1, 80, ext=IPv6ExtHdrDestOpt() / IPv6ExtHdrDestOpt() / IPv6ExtHdrDestOpt()
-            / IPv6ExtHdrDestOpt() / IPv6ExtHdrDestOpt() / IPv6ExtHdrDestOpt()
-            / IPv6ExtHdrDestOpt()))
+    # Linux walks chains of any length: up to 8 headers are judged, a
+    # longer chain is unjudgeable (issue 11, finding 2).
+    def dstopts(n, last_nh=17):
+        chain = IPv6ExtHdrDestOpt(nh=last_nh if n == 1 else 60)
+        for i in range(1, n):
+            chain = chain / IPv6ExtHdrDestOpt(nh=last_nh if i == n - 1 else 60)
+        return chain
+    for n in (7, 8):
+        fx("ipv6_%d_dstopts_monlist_req" % n, "mode7_request_dropped",
+           req6(V1, 80, ext=dstopts(n)))
+    fx("ipv6_9_dstopts_monlist_req_unjudgeable", "unjudgeable_dropped",
+       req6(V1, 80, ext=dstopts(9)))
+    fx("ipv6_9_dstopts_dns_unjudgeable", "unjudgeable_dropped",
+       req6(V1, 80, dport=53, ext=dstopts(9)))
+    fx("ipv6_8_dstopts_then_tcp_not_inspected", "none",
+       raw(eth() / IPv6(src=CLIENT6, dst=SERVER6) / dstopts(8, last_nh=6)
+           / TCP(sport=40080, dport=123)))
+    # Non-UDP behind extension headers with fewer than 8 octets after the
+    # chain: not UDP, so not counted (issue 11, finding 3).
+    for nh, what in ((6, "tcp"), (58, "icmpv6"), (59, "no_next_header"), (50, "esp")):
+        fx("ipv6_dstopt_then_%s_4_octets_not_inspected" % what, "none",
+           raw(eth() / IPv6(src=CLIENT6, dst=SERVER6) / IPv6ExtHdrDestOpt(nh=nh)
+               / Raw(bytes(4))))
+        fx("ipv6_dstopt_then_%s_0_octets_not_inspected" % what, "none",
+           raw(eth() / IPv6(src=CLIENT6, dst=SERVER6) / IPv6ExtHdrDestOpt(nh=nh)))
+    fx("ipv6_dstopt_then_udp_4_octets_malformed", "malformed",
+       raw(eth() / IPv6(src=CLIENT6, dst=SERVER6) / IPv6ExtHdrDestOpt(nh=17)
+           / Raw(struct.pack("!HH", 40080, 123))))
+    # UDP length 0 on IPv6: Linux's UDPv6 uses the IP payload length
+    # (__udp6_lib_rcv, "jumbo"); the kernel delivers it (evasion.sh).
+    def ulen0_6(payload, **kw):
+        seg = struct.pack("!HHHH", 40080, 123, 0, 0) + payload
+        ck = in6_chksum(17, IPv6(src=CLIENT6, dst=SERVER6), seg) or 0xffff
+        return raw(eth() / IPv6(src=CLIENT6, dst=SERVER6, nh=17, **kw)
+                   / Raw(struct.pack("!HHHH", 40080, 123, 0, ck) + payload))
+    fx("ipv6_udp_len_0_monlist_req", "mode7_request_dropped", ulen0_6(V1))
+    fx("ipv6_udp_len_0_mode3", "ntp_passed", ulen0_6(V20))
+    fx("ipv6_udp_len_0_m7_7_octets_malformed", "malformed", ulen0_6(V1[:7]))
+    fx("ipv6_udp_len_0_no_payload_malformed", "malformed", ulen0_6(b""))
+    fx("ipv6_udp_len_0_padded_frame_monlist_req", "mode7_request_dropped",
+       ulen0_6(V3) + bytes(6))
+    fx("ipv4_udp_len_0_still_malformed", "malformed",
+       raw(eth() / IP(src=CLIENT4, dst=SERVER4) / UDP(sport=40080, dport=123, len=0)
+           / Raw(V20)))
+    # Payload length 0 behind Hop-by-Hop: Linux takes the frame's length
+    # when there is no Jumbo Payload option (evasion.sh shows delivery).
+    hbh = bytes([17, 0, 1, 4, 0, 0, 0, 0])
+    u = udp_hdr6(CLIENT6, SERVER6, 40080, 123, 8 + len(V1), V1, V1)
+    fx("ipv6_plen0_hbh_monlist_req", "mode7_request_dropped",
+       raw(eth() / IPv6(src=CLIENT6, dst=SERVER6, nh=0, plen=0) / Raw(hbh + u)))
+    u0 = struct.pack("!HHHH", 40080, 123, 0, 0) + V1
+    fx("ipv6_plen0_hbh_udp_len_0_unjudgeable", "unjudgeable_dropped",
+       raw(eth() / IPv6(src=CLIENT6, dst=SERVER6, nh=0, plen=0) / Raw(hbh + u0)))
+    fx("ipv6_plen0_no_hbh_malformed", "malformed",
+       raw(eth() / IPv6(src=CLIENT6, dst=SERVER6, nh=17, plen=0) / Raw(u)))
     # Extension header whose length runs past the IPv6 payload.
     dst = raw(IPv6ExtHdrDestOpt(nh=17, len=9, options=[]))[:8]
     fx("ipv6_dstopt_length_beyond_payload_malformed", "malformed",

@@ -50,6 +50,8 @@ static const struct pkey keys[] = {
 	  "on|off: count would-drops, drop nothing" },
 	{ "track", K_BOOL, offsetof(struct ng_policy, track), 0, 1,
 	  "on|off: per-source/victim counters for `top` (LRU table)" },
+	{ "pass_unjudgeable", K_BOOL, offsetof(struct ng_policy, pass_unjudgeable), 0, 1,
+	  "on|off: pass frames the parser cannot judge (README: Verdicts)" },
 	CLASS_KEYS("mode7_request", NG_PC_M7_REQUEST,
 		   "mode 7 requests (bucket per source /32 or /64)"),
 	{ "mode7_response_max_bytes", K_UINT,
