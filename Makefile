@@ -5,6 +5,9 @@
 #   make demo       the demo network in namespaces (README's first command)
 #   make test       every test (README's second command)
 #   make bench      per-packet cost against baselines (BPF_PROG_TEST_RUN)
+#   make diff       differential test, BPF program vs reference classifier
+#                   (DIFF_FRAMES frames per policy, default 1000000; DIFF_SEED)
+#   make fuzz       every libFuzzer target in tests/fuzz/ for FUZZ_SECONDS each
 #
 # Layout follows libbpf-bootstrap: all outputs under $(OUTPUT), `V=1` shows
 # the commands, intermediate files are kept.
@@ -42,7 +45,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all deps demo test bench lint clean FORCE
+.PHONY: all deps demo test bench diff fuzz fuzz-bins lint clean FORCE
 all: $(OUTPUT)/ntpguard
 
 $(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests:
@@ -93,11 +96,16 @@ $(OUTPUT)/tests/bench: tests/bench.c $(OUTPUT)/ntpguard.skel.h $(OUTPUT)/version
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< $(LDLIBS) -o $@
 
+$(OUTPUT)/tests/diff_run: tests/diff/diff_run.c $(OUTPUT)/ntpguard.skel.h $(HEADERS) | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< $(LDLIBS) -o $@
+
 $(OUTPUT)/tests/ntpresponder: tests/ntpresponder.c $(HEADERS) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@
 
-test-bins: $(OUTPUT)/ntpguard $(OUTPUT)/tests/bpf_unit $(OUTPUT)/tests/bpf_policy $(OUTPUT)/tests/bench $(TEST_BPF)
+test-bins: $(OUTPUT)/ntpguard $(OUTPUT)/tests/bpf_unit $(OUTPUT)/tests/bpf_policy $(OUTPUT)/tests/bench $(TEST_BPF) \
+	   $(OUTPUT)/tests/diff_run
 
 deps:
 	scripts/deps.sh
@@ -111,10 +119,35 @@ test:
 bench: test-bins
 	$(OUTPUT)/tests/bench --baseline $(TEST_BPF)
 
+# ---- fuzzing: one libFuzzer binary per tests/fuzz/fuzz_NAME.c ---------------
+# A target needing more sources lists them: FUZZ_EXTRA_fuzz_NAME := user/x.c
+FUZZ_SECONDS ?= 60
+FUZZ_SEED    ?= 0
+FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-Wall -Wextra -std=gnu11 -D_GNU_SOURCE -Iheaders -I$(OUTPUT)
+FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+
+$(OUTPUT)/fuzz:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(HEADERS) | $(OUTPUT)/fuzz
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $< $(FUZZ_EXTRA_fuzz_$*) -o $@
+
+fuzz-bins: $(FUZZ_BINS)
+
+fuzz: fuzz-bins
+	tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_SEED)
+
+DIFF_FRAMES ?= 1000000
+DIFF_SEED   ?= 1
+diff: test-bins
+	tests/diff/run.sh $(DIFF_FRAMES) $(DIFF_SEED)
+
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 		--suppress=missingIncludeSystem --include=tests/cppcheck-macros.h \
-		-Iheaders -I$(OUTPUT) user/ tests/*.c
+		-Iheaders -I$(OUTPUT) user/ tests/*.c tests/diff/*.c tests/fuzz/*.c
 
 clean:
 	rm -rf $(OUTPUT)
