@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 if ! scripts/deps.sh --check >/dev/null 2>&1; then
 	scripts/deps.sh || { echo "tests: installing dependencies failed" >&2; exit 1; }
 fi
-make -s all test-bins build/tests/ntpresponder || { echo "tests: build failed" >&2; exit 1; }
+make -s all test-bins fuzz-bins build/tests/ntpresponder || { echo "tests: build failed" >&2; exit 1; }
 
 passed=0 failed=0
 suite() { # suite NAME CMD...: run, echo output, add its "N passed, N failed"
@@ -36,6 +36,8 @@ suite "static analysis (cppcheck)" lint
 /usr/bin/python3 tests/fixtures.py > build/tests/fixtures.txt || { echo "tests: fixture generation failed" >&2; exit 1; }
 suite "BPF unit tests (BPF_PROG_TEST_RUN fixtures)" build/tests/bpf_unit build/tests/fixtures.txt
 suite "BPF policy tests (rate caps, monitor mode, live policy)" build/tests/bpf_policy
+suite "differential: BPF program vs reference classifier (100,000 frames per policy)" tests/diff/run.sh 100000 11
+suite "fuzz: libFuzzer targets in tests/fuzz/, 20 s each (ASan, UBSan)" tests/fuzz/run.sh 20 1
 suite "CLI tests" tests/cli.sh
 suite "policy CLI tests (set, status)" tests/policy-cli.sh
 suite "test responder checks" tests/responder-check.sh
@@ -46,6 +48,7 @@ suite "ntpguard check (namespaces, tshark)" tests/check.sh
 suite "ntpguard audit (config table, ntpsec ground truth)" tests/audit.sh
 suite "egress: host ntpd, VM behind a bridge, TC hook hygiene (namespaces)" tests/egress.sh
 suite "watch: interfaces that come and go (namespaces)" tests/watch.sh
+suite "evasion: fragments, extension chains, lengths, VLAN stacks end to end (namespaces)" tests/evasion.sh
 suite "reflection scenarios: attack, ntpguard on either side, real NTP software (namespaces)" tests/scenarios.sh
 
 echo
