@@ -120,7 +120,7 @@ check_rc "load again without --max-sources: exit 0" 0 ngc load ve1
 # Every key with its default, from status, must be in --help and back.
 DEF=$(policy_raw)
 KEYS=$(ng_json '" ".join(d["policy"].keys())' <<<"$S")
-check_eq "status --json: policy has 18 keys" 18 "$(wc -w <<<"$KEYS")"
+check_eq "status --json: policy has 19 keys" 19 "$(wc -w <<<"$KEYS")"
 missing=
 for k in $KEYS; do
 	grep -Eq "^  $k +" "$TMP/help" || missing="$missing $k"
