@@ -120,19 +120,24 @@ bench: test-bins
 	$(OUTPUT)/tests/bench --baseline $(TEST_BPF)
 
 # ---- fuzzing: one libFuzzer binary per tests/fuzz/fuzz_NAME.c ---------------
-# A target needing more sources lists them: FUZZ_EXTRA_fuzz_NAME := user/x.c
+# A target needing more sources or libraries lists them here.
+FUZZ_EXTRA_fuzz_audit := user/audit.c user/common.c
+FUZZ_LIBS_fuzz_audit  := -lbpf
+
 FUZZ_SECONDS ?= 60
 FUZZ_SEED    ?= 0
 FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		-Wall -Wextra -std=gnu11 -D_GNU_SOURCE -Iheaders -I$(OUTPUT)
+		-Wall -Wextra -std=gnu11 -D_GNU_SOURCE -Iheaders -I$(OUTPUT) -Iuser
 FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
 $(OUTPUT)/fuzz:
 	$(Q)mkdir -p $@
 
-$(OUTPUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(HEADERS) | $(OUTPUT)/fuzz
+.SECONDEXPANSION:
+$(OUTPUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_EXTRA_fuzz_$$*) $(HEADERS) $(USER_HDRS) \
+		$(OUTPUT)/version.h | $(OUTPUT)/fuzz
 	$(call msg,FUZZ,$@)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) $< $(FUZZ_EXTRA_fuzz_$*) -o $@
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $< $(FUZZ_EXTRA_fuzz_$*) $(FUZZ_LIBS_fuzz_$*) -o $@
 
 fuzz-bins: $(FUZZ_BINS)
 
