@@ -31,9 +31,13 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Wextra \
 	      -Iheaders $(CLANG_BPF_SYS_INCLUDES)
 
 HEADERS   := $(wildcard headers/*.h)
-USER_SRCS := $(wildcard user/*.c)
+# The CLI: user/main.c dispatches to user/cmd/ (one file per command), which
+# use user/lib/ (shared modules; they never include a command's header).
+USER_DIRS := user user/cmd user/lib
+USER_SRCS := $(foreach d,$(USER_DIRS),$(wildcard $(d)/*.c))
 USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
-USER_HDRS := $(wildcard user/*.h)
+USER_HDRS := $(foreach d,$(USER_DIRS),$(wildcard $(d)/*.h))
+USER_INC  := -Iuser/lib -Iuser/cmd
 
 TEST_BPF  := $(OUTPUT)/tests/baseline.bpf.o
 
@@ -73,7 +77,8 @@ FORCE:
 
 $(OUTPUT)/user/%.o: user/%.c $(OUTPUT)/ntpguard.skel.h $(OUTPUT)/version.h $(HEADERS) $(USER_HDRS) | $(OUTPUT)/user
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(USER_INC) -c $< -o $@
 
 $(OUTPUT)/ntpguard: $(USER_OBJS)
 	$(call msg,LD,$@)
@@ -121,13 +126,13 @@ bench: test-bins
 
 # ---- fuzzing: one libFuzzer binary per tests/fuzz/fuzz_NAME.c ---------------
 # A target needing more sources or libraries lists them here.
-FUZZ_EXTRA_fuzz_audit := user/audit.c user/common.c
+FUZZ_EXTRA_fuzz_audit := user/cmd/audit.c user/lib/common.c
 FUZZ_LIBS_fuzz_audit  := -lbpf
 
 FUZZ_SECONDS ?= 60
 FUZZ_SEED    ?= 0
 FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		-Wall -Wextra -std=gnu11 -D_GNU_SOURCE -Iheaders -I$(OUTPUT) -Iuser
+		-Wall -Wextra -std=gnu11 -D_GNU_SOURCE -Iheaders -I$(OUTPUT) $(USER_INC)
 FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
 $(OUTPUT)/fuzz:
@@ -152,7 +157,7 @@ diff: test-bins
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 		--suppress=missingIncludeSystem --include=tests/cppcheck-macros.h \
-		-Iheaders -I$(OUTPUT) user/ tests/*.c tests/diff/*.c tests/fuzz/*.c
+		-Iheaders -I$(OUTPUT) $(USER_INC) user/ tests/*.c tests/diff/*.c tests/fuzz/*.c
 
 clean:
 	rm -rf $(OUTPUT)
