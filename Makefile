@@ -37,7 +37,7 @@ USER_DIRS := user user/cmd user/lib
 USER_SRCS := $(foreach d,$(USER_DIRS),$(wildcard $(d)/*.c))
 USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
 USER_HDRS := $(foreach d,$(USER_DIRS),$(wildcard $(d)/*.h))
-USER_INC  := -Iuser/lib -Iuser/cmd
+USER_INC  := -Iuser/lib
 
 TEST_BPF  := $(OUTPUT)/tests/baseline.bpf.o
 

@@ -8,7 +8,7 @@
 #include <bpf/libbpf.h>
 
 #include "common.h"
-#include "cmds.h"
+#include "cmd/cmds.h"
 
 #include "version.h"
 

@@ -17,6 +17,7 @@
 #include <bpf/bpf.h>
 
 #include "common.h"
+#include "attach.h"
 #include "cmds.h"
 
 struct cidr {

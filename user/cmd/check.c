@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "attach.h"
 #include "cmds.h"
 #include "ntp_wire.h"
 #include "probe.h"

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* stats: per-interface, per-reason counters, summed over CPUs. */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -7,8 +8,33 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "attach.h"
 #include "cmds.h"
 #include "prom.h"
+
+static int stats_prom(void)
+{
+	struct ng_paths paths = { 0 };
+	struct ng_snapshot s;
+	char err[256] = "";
+	int rc;
+
+	ng_paths_init(&paths);
+	if (ng_require_privs(false))
+		return NG_EXIT_FAIL;
+	ng_attach_init();
+	if (ng_snapshot_take(&paths, &s, NG_SNAP_FULL, err, sizeof(err))) {
+		ng_err("%s", err);
+		return NG_EXIT_FAIL;
+	}
+	rc = ng_prom_write(stdout, &s, NULL);
+	ng_snapshot_free(&s);
+	if (rc) {
+		ng_err("cannot write to stdout: %s", strerror(errno));
+		return NG_EXIT_FAIL;
+	}
+	return NG_EXIT_OK;
+}
 
 static const char stats_usage[] = "ntpguard stats [--json | --prom | --watch [SECONDS]]";
 
@@ -111,7 +137,7 @@ int cmd_stats(int argc, char **argv)
 		return ng_usage_err(stats_usage, "stats: --watch: '%s' is not a number "
 				    "of seconds in 0.1..3600", watch_arg);
 	if (prom)
-		return ng_stats_prom();
+		return stats_prom();
 	if (watch)
 		return ng_stats_watch(interval);
 

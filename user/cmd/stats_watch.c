@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "attach.h"
+#include "policy.h"
 #include "cmds.h"
 #include "prom.h"
 

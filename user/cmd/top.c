@@ -21,6 +21,8 @@
 #include <bpf/bpf.h>
 
 #include "common.h"
+#include "attach.h"
+#include "policy.h"
 #include "cmds.h"
 #include "prom.h"
 

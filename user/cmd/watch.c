@@ -42,6 +42,8 @@
 #include <linux/rtnetlink.h>
 
 #include "common.h"
+#include "attach.h"
+#include "policy.h"
 #include "cmds.h"
 
 #define WATCH_RCVBUF_DEFAULT (1 << 20)

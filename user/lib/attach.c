@@ -35,7 +35,7 @@
 #include <xdp/libxdp.h>
 
 #include "common.h"
-#include "cmds.h"
+#include "attach.h"
 #include "ntpguard.skel.h"
 
 /* ---- libxdp log capture ----------------------------------------------- */
@@ -562,27 +562,6 @@ int ng_attach_prepare(const struct ng_paths *paths, __u32 max_sources)
 	return lock;
 }
 
-static const char load_usage[] =
-	"ntpguard load [--mode native|skb] [--egress] [--max-sources N] IFACE...";
-
-static void load_help(void)
-{
-	printf("usage: %s\n\n"
-	       "Attach the ntpguard XDP filter to each interface's ingress.\n"
-	       "Uses libxdp's dispatcher (priority %d, continues on XDP_PASS) where\n"
-	       "the kernel allows it, otherwise a legacy single-program attach, and\n"
-	       "says which. Maps are pinned under $NTPGUARD_BPFFS/ntpguard\n"
-	       "(default /sys/fs/bpf/ntpguard). Loading an interface that is already\n"
-	       "protected changes nothing.\n\n"
-	       "  -m, --mode MODE       native or skb; default: native, falling back to skb\n"
-	       "  -e, --egress          also attach the TC egress program (replies of\n"
-	       "                        this host's own ntpd leaving the interface)\n"
-	       "  -s, --max-sources N   size of the rate-cap table (LRU, default %d);\n"
-	       "                        fixed while any interface stays loaded\n"
-	       "  -h, --help            this help\n", load_usage, NG_RUN_PRIO,
-	       NG_DEFAULT_MAX_SOURCES);
-}
-
 int ng_parse_mode(const char *s, enum xdp_attach_mode *mode)
 {
 	if (!strcmp(s, "native"))
@@ -592,69 +571,6 @@ int ng_parse_mode(const char *s, enum xdp_attach_mode *mode)
 	else
 		return -1;
 	return 0;
-}
-
-int cmd_load(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "mode", required_argument, NULL, 'm' },
-		{ "egress", no_argument, NULL, 'e' },
-		{ "max-sources", required_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
-	enum xdp_attach_mode mode = XDP_MODE_UNSPEC;
-	struct ng_paths paths;
-	unsigned long long max_src = 0;
-	bool egress = false;
-	char *end;
-	int c, lock, ret = NG_EXIT_OK;
-
-	while ((c = getopt_long(argc, argv, "m:es:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'm':
-			if (ng_parse_mode(optarg, &mode))
-				return ng_usage_err(load_usage,
-					"unknown mode '%s' (use native or skb)", optarg);
-			break;
-		case 'e':
-			egress = true;
-			break;
-		case 's':
-			errno = 0;
-			max_src = strtoull(optarg, &end, 10);
-			if (!isdigit((unsigned char)optarg[0]) || *end || errno ||
-			    max_src < 16 || max_src > (1u << 24))
-				return ng_usage_err(load_usage,
-					"--max-sources: '%s' is not an integer in 16..%u",
-					optarg, 1u << 24);
-			break;
-		case 'h':
-			load_help();
-			return NG_EXIT_OK;
-		default:
-			return ng_bad_option(load_usage, argv);
-		}
-	}
-	if (optind >= argc)
-		return ng_usage_err(load_usage, "load: no interface given");
-
-	ng_paths_init(&paths);
-	if (ng_require_privs(true))
-		return NG_EXIT_FAIL;
-	for (int i = optind; i < argc; i++)
-		if (!if_nametoindex(argv[i])) {
-			ng_err("no such interface: %s", argv[i]);
-			return NG_EXIT_FAIL;
-		}
-	lock = ng_attach_prepare(&paths, (__u32)max_src);
-	if (lock < 0)
-		return NG_EXIT_FAIL;
-	for (int i = optind; i < argc; i++)
-		if (ng_load_iface(&paths, argv[i], mode, egress))
-			ret = NG_EXIT_FAIL;
-	ng_unlock(lock);
-	return ret;
 }
 
 /* ---- unload ---------------------------------------------------------------- */
@@ -888,89 +804,4 @@ out:
 	records_close(r);
 	free(r);
 	return n;
-}
-
-static const char unload_usage[] = "ntpguard unload [--keep-maps] IFACE... | --all";
-
-int cmd_unload(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "all", no_argument, NULL, 'a' },
-		{ "keep-maps", no_argument, NULL, 'k' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
-	bool all = false, keep = false;
-	struct ng_ifrec *recs = NULL;
-	struct ng_paths paths;
-	int c, lock = -1, fd = -1, ret = NG_EXIT_FAIL;
-	__u64 ns = ng_netns_ino();
-
-	while ((c = getopt_long(argc, argv, "akh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'a': all = true; break;
-		case 'k': keep = true; break;
-		case 'h':
-			printf("usage: %s\n\n"
-			       "Detach ntpguard (ingress and egress) from interfaces of this\n"
-			       "network namespace. Only programs ntpguard attached are\n"
-			       "touched. Counters of an unloaded interface are kept while\n"
-			       "ntpguard stays loaded elsewhere (and continue if it is\n"
-			       "loaded again); unloading an interface that is already\n"
-			       "detached (or vanished) forgets it and its counters. When\n"
-			       "nothing is attached any more, the pins are removed.\n\n"
-			       "  -a, --all         every interface of this namespace\n"
-			       "  -k, --keep-maps   keep the pins (allow-list, policy, counters)\n"
-			       "  -h, --help        this help\n", unload_usage);
-			return NG_EXIT_OK;
-		default:
-			return ng_bad_option(unload_usage, argv);
-		}
-	}
-	if (all == (optind < argc))
-		return ng_usage_err(unload_usage, all ?
-			"unload: give interfaces or --all, not both" :
-			"unload: no interface given (or use --all)");
-
-	ng_paths_init(&paths);
-	if (ng_require_privs(true) || ng_require_loaded(&paths))
-		return NG_EXIT_FAIL;
-	ng_attach_init();
-	lock = ng_lock(&paths);
-	if (lock < 0)
-		return NG_EXIT_FAIL;
-	recs = calloc(NG_MAX_IFSLOTS, sizeof(*recs));
-	fd = ng_map_open(&paths, NG_STR(NG_MAP_IFACES));
-	if (!recs || fd < 0 || ng_ifrec_read_all(fd, recs))
-		goto out;
-	close(fd);
-	fd = -1;
-
-	/* Validate every name first: nothing is changed on a bad argument. */
-	for (int i = optind; i < argc; i++) {
-		int si = ng_ifrec_find(recs, ns, argv[i], NG_DIR_INGRESS);
-		int se = ng_ifrec_find(recs, ns, argv[i], NG_DIR_EGRESS);
-
-		if (si < 0 && se < 0) {
-			ng_err("%s: not attached by ntpguard", argv[i]);
-			goto out;
-		}
-	}
-	ret = NG_EXIT_OK;
-	if (all) {
-		if (ng_unload_iface(&paths, NULL))
-			ret = NG_EXIT_FAIL;
-	} else {
-		for (int i = optind; i < argc; i++)
-			if (ng_unload_iface(&paths, argv[i]))
-				ret = NG_EXIT_FAIL;
-	}
-	if (!keep)
-		ng_remove_pins_if_unused(&paths);
-out:
-	if (fd >= 0)
-		close(fd);
-	free(recs);
-	ng_unlock(lock);
-	return ret;
 }

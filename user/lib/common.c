@@ -345,3 +345,47 @@ void ng_json_str(FILE *f, const char *s)
 	}
 	fputc('"', f);
 }
+
+int ng_group_ifaces(const struct ng_ifrec *recs, struct ng_iface_slots *out)
+{
+	__u64 ns = ng_netns_ino();
+	int n = 0;
+
+	for (int s = 0; s < NG_MAX_IFSLOTS; s++) {
+		const struct ng_ifrec *r = &recs[s];
+		int other, k;
+
+		if (r->state == NG_IF_FREE || r->netns_ino != ns)
+			continue;
+		other = ng_ifrec_find(recs, ns, r->ifname,
+				      r->direction == NG_DIR_EGRESS ? NG_DIR_INGRESS :
+								      NG_DIR_EGRESS);
+		/* One entry per name: at the first of its records. */
+		if (other >= 0 && other < s)
+			continue;
+		k = n++;
+		out[k].ingress = r->direction == NG_DIR_INGRESS ? s : other;
+		out[k].egress = r->direction == NG_DIR_EGRESS ? s : other;
+	}
+	return n;
+}
+
+/* Keys of a map that only userspace changes (the allow-lists). Bounded:
+ * get_next_key restarts from the start when its key vanishes, which on a
+ * table the data plane churns (the per-key LRU) could go on for ever; that
+ * one is read with ng_buckets_read() instead. */
+long ng_count_keys(int fd, size_t key_size)
+{
+	unsigned char cur[64], next[64];
+	long n = 0;
+	void *prev = NULL;
+
+	if (key_size > sizeof(cur))
+		return -1;
+	while (n < (1L << 26) && !bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(cur, next, key_size);
+		prev = cur;
+		n++;
+	}
+	return n;
+}

@@ -65,6 +65,16 @@ int ng_counters_read(int fd, __u32 slot, struct ng_counter real[NG_R__COUNT],
 		     struct ng_counter would[NG_R__COUNT]);
 int ng_counters_clear(int fd, __u32 slot);
 
+/* For each interface of this namespace, in slot order: the slot of its
+ * ingress and egress records (-1 if none). Returns the number of entries. */
+struct ng_iface_slots {
+	int ingress, egress;
+};
+int ng_group_ifaces(const struct ng_ifrec *recs, struct ng_iface_slots *out);
+
+/* Keys of a map that only userspace changes (the allow-lists), bounded. */
+long ng_count_keys(int fd, size_t key_size);
+
 /* JSON string (quoted, escaped). */
 void ng_json_str(FILE *f, const char *s);
 

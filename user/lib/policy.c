@@ -20,7 +20,7 @@
 #include <bpf/bpf.h>
 
 #include "common.h"
-#include "cmds.h"
+#include "policy.h"
 #include "ng_ratelimit.h"
 
 enum key_type { K_ACTION, K_UINT, K_BOOL };
@@ -105,7 +105,7 @@ static void format_val(const struct ng_policy *p, const struct pkey *k,
 }
 
 /* Parse "KEY=VALUE" into *p; print why not and return -1. */
-static int parse_assign(const char *arg, struct ng_policy *p)
+int ng_policy_assign(const char *arg, struct ng_policy *p)
 {
 	const char *eq = strchr(arg, '=');
 	const struct pkey *k = NULL;
@@ -178,7 +178,7 @@ int ng_policy_read(int pol_fd, int sel_fd, struct ng_policy *p, __u32 *live_idx)
 }
 
 /* Write p to the inactive slot, then flip the selector. */
-static int policy_commit(int pol_fd, int sel_fd, __u32 live, const struct ng_policy *p)
+int ng_policy_commit(int pol_fd, int sel_fd, __u32 live, const struct ng_policy *p)
 {
 	__u32 zero = 0, next = (live + 1) % NG_POLICY_SLOTS;
 
@@ -209,86 +209,15 @@ void ng_policy_print(FILE *f, const struct ng_policy *p, bool json)
 		fputc('}', f);
 }
 
-static const char set_usage[] = "ntpguard set KEY=VALUE... | set --defaults";
-
-static void set_help(void)
+/* The keys with their defaults and what they do (set --help). */
+void ng_policy_help(FILE *f)
 {
 	static const struct ng_policy def = NG_DEFAULT_POLICY;
 	char buf[32];
 
-	printf("usage: %s\n\n"
-	       "Change the live policy on every loaded interface at once, without\n"
-	       "reloading: all KEY=VALUE pairs are validated, then applied in one\n"
-	       "atomic step (or, on any error, not at all). Allow-listed hosts\n"
-	       "bypass every cap.\n\n"
-	       "  --defaults   go back to the built-in defaults\n"
-	       "  -h, --help   this help\n\n"
-	       "Keys (default):\n", set_usage);
+	fprintf(f, "\nKeys (default):\n");
 	for (size_t i = 0; i < NKEYS; i++) {
 		format_val(&def, &keys[i], buf, sizeof(buf));
-		printf("  %-28s %-8s %s\n", keys[i].name, buf, keys[i].help);
+		fprintf(f, "  %-28s %-8s %s\n", keys[i].name, buf, keys[i].help);
 	}
-}
-
-int cmd_set(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "defaults", no_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
-	static const struct ng_policy def = NG_DEFAULT_POLICY;
-	struct ng_policy p;
-	struct ng_paths paths;
-	bool defaults = false;
-	int c, lock = -1, pol_fd = -1, sel_fd = -1, ret = NG_EXIT_FAIL;
-	__u32 live;
-
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': defaults = true; break;
-		case 'h': set_help(); return NG_EXIT_OK;
-		default: return ng_bad_option(set_usage, argv);
-		}
-	}
-	if (defaults == (optind < argc))
-		return ng_usage_err(set_usage, defaults ?
-			"set: --defaults takes no KEY=VALUE" : "set: no KEY=VALUE given");
-
-	/* Syntax first, against a scratch policy: bad input changes nothing. */
-	p = def;
-	for (int i = optind; i < argc; i++)
-		if (parse_assign(argv[i], &p))
-			return NG_EXIT_USAGE;
-
-	ng_paths_init(&paths);
-	if (ng_require_privs(false) || ng_require_loaded(&paths))
-		return NG_EXIT_FAIL;
-	lock = ng_lock(&paths);
-	if (lock < 0)
-		return NG_EXIT_FAIL;
-	pol_fd = ng_map_open(&paths, NG_STR(NG_MAP_POLICY));
-	sel_fd = ng_map_open(&paths, NG_STR(NG_MAP_POLICY_SEL));
-	if (pol_fd < 0 || sel_fd < 0 || ng_policy_read(pol_fd, sel_fd, &p, &live))
-		goto out;
-	if (defaults)
-		p = def;
-	for (int i = optind; i < argc; i++)
-		parse_assign(argv[i], &p);      /* validated above */
-	if (policy_commit(pol_fd, sel_fd, live, &p))
-		goto out;
-	if (defaults)
-		printf("policy reset to the defaults\n");
-	for (int i = optind; i < argc; i++)
-		printf("set %s\n", argv[i]);
-	if (p.monitor)
-		printf("note: monitor=on: nothing is dropped, would-drops are counted\n");
-	ret = NG_EXIT_OK;
-out:
-	if (pol_fd >= 0)
-		close(pol_fd);
-	if (sel_fd >= 0)
-		close(sel_fd);
-	ng_unlock(lock);
-	return ret;
 }

@@ -26,7 +26,7 @@
 #include <bpf/libbpf.h>
 
 #include "common.h"
-#include "cmds.h"
+#include "attach.h"
 #include "prom.h"
 
 #include "version.h"
@@ -438,30 +438,6 @@ int ng_parse_seconds(const char *s, double min, double max, double *out)
 		return -1;
 	*out = v;
 	return 0;
-}
-
-int ng_stats_prom(void)
-{
-	struct ng_paths paths = { 0 };
-	struct ng_snapshot s;
-	char err[256] = "";
-	int rc;
-
-	ng_paths_init(&paths);
-	if (ng_require_privs(false))
-		return NG_EXIT_FAIL;
-	ng_attach_init();
-	if (ng_snapshot_take(&paths, &s, NG_SNAP_FULL, err, sizeof(err))) {
-		ng_err("%s", err);
-		return NG_EXIT_FAIL;
-	}
-	rc = ng_prom_write(stdout, &s, NULL);
-	ng_snapshot_free(&s);
-	if (rc) {
-		ng_err("cannot write to stdout: %s", strerror(errno));
-		return NG_EXIT_FAIL;
-	}
-	return NG_EXIT_OK;
 }
 
 void ng_periodic_begin(sigset_t *set, sigset_t *old)

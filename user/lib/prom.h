@@ -86,11 +86,4 @@ double ng_mono_now(void);
  * ended the wait (SIGINT or SIGTERM), or 0 when the time came. */
 int ng_periodic_wait(const sigset_t *set, double start, double interval);
 
-/* The commands' parts that live here (stats.c parses their options). */
-int ng_stats_prom(void);                  /* stats --prom */
-int ng_stats_watch(double interval);      /* stats --watch, stats_watch.c */
-
-/* status.c */
-long ng_count_keys(int fd, size_t key_size);
-
 #endif

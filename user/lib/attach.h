@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * attach.h - attaching and detaching: one instance of the BPF object per
+ * interface and direction (XDP ingress through libxdp, TC egress through
+ * bpf_tc_*), its record in the pinned NG_MAP_IFACES. Shared by `load`,
+ * `unload` and `watch`.
+ */
+#ifndef NG_ATTACH_H
+#define NG_ATTACH_H
+
+#include <stdbool.h>
+#include <xdp/libxdp.h>
+
+#include "common.h"
+
+void ng_attach_init(void);
+/* Privileges, BTF, bpffs, table size; returns the lock fd or -1. */
+int ng_attach_prepare(const struct ng_paths *paths, __u32 max_sources);
+int ng_parse_mode(const char *s, enum xdp_attach_mode *mode);
+int ng_load_iface(const struct ng_paths *paths, const char *ifname,
+		  enum xdp_attach_mode mode, bool egress);
+int ng_unload_iface(const struct ng_paths *paths, const char *ifname /* NULL: all */);
+void ng_remove_pins_if_unused(const struct ng_paths *paths);
+/* Records of this namespace whose interface no longer exists (ifindex, or 0:
+ * any): mark them detached, counters kept. Returns how many; caller locks. */
+int ng_forget_vanished(const struct ng_paths *paths, __u32 ifindex);
+__u32 ng_pinned_max_entries(const struct ng_paths *paths, const char *name);
+bool ng_rec_live(const struct ng_ifrec *r);
+/* "attached", "detached" or "gone", checked against the kernel. */
+const char *ng_live_state(const struct ng_ifrec *r);
+
+#endif
