@@ -126,7 +126,7 @@ bench: test-bins
 
 # ---- fuzzing: one libFuzzer binary per tests/fuzz/fuzz_NAME.c ---------------
 # A target needing more sources or libraries lists them here.
-FUZZ_EXTRA_fuzz_audit := user/cmd/audit.c user/lib/common.c
+FUZZ_EXTRA_fuzz_audit := user/cmd/audit.c user/lib/common.c user/lib/params.c user/lib/parse.c
 FUZZ_LIBS_fuzz_audit  := -lbpf
 
 FUZZ_SECONDS ?= 60

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* ntpguard: command dispatch. */
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,31 +11,19 @@
 
 #include "version.h"
 
-static const struct {
-	const char *name;
-	int (*fn)(int argc, char **argv);
-	const char *summary;
-} cmds[] = {
-	{ "load",   cmd_load,   "attach the filter to interfaces" },
-	{ "unload", cmd_unload, "detach it" },
-	{ "status", cmd_status, "where it is attached, how, allow-list size" },
-	{ "allow",  cmd_allow,  "manage the allow-list (hosts that may use ntpdc/ntpq)" },
-	{ "stats",  cmd_stats,  "per-interface, per-reason packet and byte counters" },
-	{ "top",    cmd_top,    "sources and victims with the most dropped packets" },
-	{ "export", cmd_export, "write metrics for node_exporter's textfile collector" },
-	{ "set",    cmd_set,    "change the live policy (drop/ratecap/pass, monitor mode)" },
-	{ "watch",  cmd_watch,  "attach to matching interfaces as they appear (daemon)" },
-	{ "check",  cmd_check,  "probe NTP servers for monlist (mode 7) and mode 6 exposure" },
-	{ "audit",  cmd_audit,  "audit an ntpd/ntpsec/chrony config for mode 6/7 exposure" },
+static const struct ng_cmd *const cmds[] = {
+	&load_cmd, &unload_cmd, &status_cmd, &allow_cmd, &stats_cmd, &top_cmd,
+	&export_cmd, &set_cmd, &watch_cmd, &check_cmd, &audit_cmd,
 };
+#define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: ntpguard [-v] COMMAND [ARGS]\n\n"
 		"XDP filter against NTP mode 7 (monlist) reflection, CVE-2013-5211.\n\n"
 		"Commands:\n");
-	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		fprintf(f, "  %-8s %s\n", cmds[i].name, cmds[i].summary);
+	for (size_t i = 0; i < NCMDS; i++)
+		fprintf(f, "  %-8s %s\n", cmds[i]->name, cmds[i]->summary);
 	fprintf(f, "\n'ntpguard COMMAND --help' for a command's options.\n"
 		"  -v, --verbose   show libbpf/libxdp diagnostics\n"
 		"  -V, --version   print the version\n"
@@ -78,12 +65,9 @@ int main(int argc, char **argv)
 		return NG_EXIT_USAGE;
 	}
 	libbpf_set_print(libbpf_print);
-	opterr = 0;     /* commands report bad options themselves */
-	for (size_t c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++)
-		if (!strcmp(argv[i], cmds[c].name)) {
-			optind = 1;
-			return cmds[c].fn(argc - i, argv + i);
-		}
+	for (size_t c = 0; c < NCMDS; c++)
+		if (!strcmp(argv[i], cmds[c]->name))
+			return cmds[c]->run(argc - i, argv + i);
 	ng_err("unknown command '%s'", argv[i]);
 	usage(stderr);
 	return NG_EXIT_USAGE;

@@ -10,7 +10,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,88 +17,36 @@
 
 #include "common.h"
 #include "attach.h"
+#include "params.h"
 #include "cmds.h"
-
-struct cidr {
-	int family;            /* AF_INET or AF_INET6 */
-	__u32 prefixlen;
-	__u8 addr[16];
-	const char *arg;       /* as the user wrote it */
-};
 
 static int addr_len(int family)
 {
 	return family == AF_INET ? 4 : 16;
 }
 
-static void cidr_format(const struct cidr *c, char *buf, size_t len)
-{
-	char a[INET6_ADDRSTRLEN];
-
-	inet_ntop(c->family, c->addr, a, sizeof(a));
-	snprintf(buf, len, "%s/%u", a, c->prefixlen);
-}
-
 /* Parse "ADDR" or "ADDR/LEN"; on error print why and return -1. */
-static int cidr_parse(const char *arg, struct cidr *c)
+static int cidr_parse(const char *arg, struct ng_cidr *c)
 {
-	char buf[INET6_ADDRSTRLEN + 8], *slash, *end;
-	unsigned long len;
-	int bits, nbytes;
-	bool host_bits = false;
+	char fixed[64];
 
-	memset(c, 0, sizeof(*c));
-	c->arg = arg;
-	if (strlen(arg) >= sizeof(buf)) {
-		ng_err("'%s' is not an IPv4 or IPv6 address or prefix", arg);
-		return -1;
-	}
-	strcpy(buf, arg);
-	slash = strchr(buf, '/');
-	if (slash)
-		*slash = 0;
-	if (inet_pton(AF_INET, buf, c->addr) == 1)
-		c->family = AF_INET;
-	else if (inet_pton(AF_INET6, buf, c->addr) == 1)
-		c->family = AF_INET6;
-	else {
-		ng_err("'%s' is not an IPv4 or IPv6 address or prefix", arg);
-		return -1;
-	}
-	nbytes = addr_len(c->family);
-	bits = nbytes * 8;
-	if (!slash) {
-		c->prefixlen = (__u32)bits;
+	switch (ng_parse_cidr(arg, c)) {
+	case NG_CIDR_OK:
 		return 0;
-	}
-	errno = 0;
-	len = strtoul(slash + 1, &end, 10);
-	if (!slash[1] || *end || errno || slash[1] == '-' || slash[1] == '+' ||
-	    len > (unsigned long)bits) {
-		ng_err("'%s': prefix length must be 0..%d", arg, bits);
+	case NG_CIDR_BAD_LEN:
+		ng_err("'%s': prefix length must be 0..%u", arg, ng_cidr_bits(c));
 		return -1;
-	}
-	c->prefixlen = (__u32)len;
-	for (int i = 0; i < nbytes; i++) {
-		int keep = (int)len - i * 8;
-		__u8 mask = keep >= 8 ? 0xff : keep <= 0 ? 0 : (__u8)(0xff << (8 - keep));
-
-		if (c->addr[i] & ~mask) {
-			host_bits = true;
-			c->addr[i] &= mask;
-		}
-	}
-	if (host_bits) {
-		char fixed[64];
-
-		cidr_format(c, fixed, sizeof(fixed));
+	case NG_CIDR_HOST_BITS:
+		ng_cidr_format(c, fixed, sizeof(fixed));
 		ng_err("'%s' has host bits set (did you mean %s?)", arg, fixed);
 		return -1;
+	default:
+		ng_err("'%s' is not an IPv4 or IPv6 address or prefix", arg);
+		return -1;
 	}
-	return 0;
 }
 
-static int cidr_key(const struct cidr *c, void *key)
+static int cidr_key(const struct ng_cidr *c, void *key)
 {
 	if (c->family == AF_INET) {
 		struct ng_lpm_v4 *k = key;
@@ -115,7 +62,7 @@ static int cidr_key(const struct cidr *c, void *key)
 	return c->family == AF_INET ? 0 : 1;
 }
 
-static bool cidr_eq(const struct cidr *a, const struct cidr *b)
+static bool cidr_eq(const struct ng_cidr *a, const struct ng_cidr *b)
 {
 	return a->family == b->family && a->prefixlen == b->prefixlen &&
 	       !memcmp(a->addr, b->addr, (size_t)addr_len(a->family));
@@ -145,7 +92,7 @@ static void lower_used_if_empty(int fds[2], int used_fd)
 }
 
 /* Apply add (BPF_NOEXIST) or del to c[0..n); roll back on failure. */
-static int apply(int fds[2], int used_fd, struct cidr *c, int n, bool add)
+static int apply(int fds[2], int used_fd, struct ng_cidr *c, int n, bool add)
 {
 	const ng_allow_val zero = 0;
 	char key[sizeof(struct ng_lpm_v6)], txt[64];
@@ -161,7 +108,7 @@ static int apply(int fds[2], int used_fd, struct cidr *c, int n, bool add)
 			    bpf_map_delete_elem(fds[f], key);
 		if (err) {
 			err = errno;
-			cidr_format(&c[i], txt, sizeof(txt));
+			ng_cidr_format(&c[i], txt, sizeof(txt));
 			if (add && err == EEXIST)
 				ng_err("%s is already on the allow-list", txt);
 			else if (!add && err == ENOENT)
@@ -194,18 +141,18 @@ static int apply(int fds[2], int used_fd, struct cidr *c, int n, bool add)
 
 static int cmp_cidr(const void *pa, const void *pb)
 {
-	const struct cidr *a = pa, *b = pb;
+	const struct ng_cidr *a = pa, *b = pb;
 	int r = memcmp(a->addr, b->addr, (size_t)addr_len(a->family));
 
 	return r ? r : (int)a->prefixlen - (int)b->prefixlen;
 }
 
 /* Read one family's list, sorted. */
-static struct cidr *read_list(int fd, int family, int *count)
+static struct ng_cidr *read_list(int fd, int family, int *count)
 {
 	char cur[sizeof(struct ng_lpm_v6)], next[sizeof(struct ng_lpm_v6)];
 	size_t ksz = family == AF_INET ? sizeof(struct ng_lpm_v4) : sizeof(struct ng_lpm_v6);
-	struct cidr *list = NULL, *tmp;
+	struct ng_cidr *list = NULL, *tmp;
 	int n = 0, cap = 0;
 	void *prev = NULL;
 
@@ -235,7 +182,7 @@ static struct cidr *read_list(int fd, int family, int *count)
 
 static int do_list(int fds[2], bool json)
 {
-	struct cidr *l[2];
+	struct ng_cidr *l[2];
 	int n[2];
 	char txt[64];
 
@@ -253,7 +200,7 @@ static int do_list(int fds[2], bool json)
 		if (json)
 			printf("%s\"%s\": [", f ? ", " : "", f ? "ipv6" : "ipv4");
 		for (int i = 0; i < n[f]; i++) {
-			cidr_format(&l[f][i], txt, sizeof(txt));
+			ng_cidr_format(&l[f][i], txt, sizeof(txt));
 			if (json)
 				printf("%s\"%s\"", i ? ", " : "", txt);
 			else
@@ -271,69 +218,54 @@ static int do_list(int fds[2], bool json)
 	return NG_EXIT_OK;
 }
 
-static const char allow_usage[] =
-	"ntpguard allow add CIDR... | allow del CIDR... | allow list [--json]";
+struct allow_cfg {
+	bool json;
+};
 
-static void allow_help(void)
-{
-	printf("usage: %s\n\n"
-	       "Hosts on the allow-list may send NTP mode 7 requests (as source)\n"
-	       "and receive large mode 7 responses (as destination): the\n"
-	       "management hosts that legitimately run ntpdc/ntpq. Changes apply\n"
-	       "to the running filter at once.\n\n"
-	       "CIDR is an IPv4 or IPv6 prefix (198.51.100.0/24, 2001:db8::/48) or a\n"
-	       "single address. A prefix with host bits set, a duplicate, or\n"
-	       "deleting an absent entry is an error, and then nothing is changed.\n\n"
-	       "  -j, --json   (list) machine-readable output\n"
-	       "  -h, --help   this help\n", allow_usage);
-}
+static const struct ng_opt allow_opts[] = {
+	NG_OPT(NG_OPT_FLAG, struct allow_cfg, json, "json", 'j', .flags = NG_OPT_NOSYN,
+	       .help = "(list) machine-readable output"),
+	NG_OPT_END
+};
 
-int cmd_allow(int argc, char **argv)
+static int cmd_allow(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
-	struct ng_paths paths;
-	struct cidr *c = NULL;
+	struct allow_cfg cfg = { 0 };
+	struct ng_paths paths = { 0 };
+	struct ng_cidr *c = NULL;
 	const char *sub;
-	bool json = false;
-	int ch, n = 0, fds[2] = { -1, -1 }, used_fd = -1, lock = -1, ret = NG_EXIT_FAIL;
+	int first, n = 0, fds[2] = { -1, -1 }, used_fd = -1, lock = -1, ret;
 
-	while ((ch = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'j': json = true; break;
-		case 'h': allow_help(); return NG_EXIT_OK;
-		default: return ng_bad_option(allow_usage, argv);
-		}
-	}
-	if (optind >= argc)
-		return ng_usage_err(allow_usage, "allow: missing subcommand (add, del or list)");
-	sub = argv[optind++];
+	ret = ng_parse(&allow_cmd, &cfg, argc, argv, &first);
+	if (ret != NG_CONTINUE)
+		return ret;
+	if (first >= argc)
+		return ng_cmd_usage_err(&allow_cmd, "allow: missing subcommand (add, del or list)");
+	ret = NG_EXIT_FAIL;
+	sub = argv[first++];
 	if (strcmp(sub, "add") && strcmp(sub, "del") && strcmp(sub, "list"))
-		return ng_usage_err(allow_usage, "allow: unknown subcommand '%s'", sub);
-	if (!strcmp(sub, "list") && optind < argc)
-		return ng_usage_err(allow_usage, "allow list: unexpected argument '%s'",
-				    argv[optind]);
-	if (strcmp(sub, "list") && optind >= argc)
-		return ng_usage_err(allow_usage, "allow %s: no CIDR given", sub);
-	if (strcmp(sub, "list") && json)
-		return ng_usage_err(allow_usage, "allow %s: --json is for list", sub);
+		return ng_cmd_usage_err(&allow_cmd, "allow: unknown subcommand '%s'", sub);
+	if (!strcmp(sub, "list") && first < argc)
+		return ng_cmd_usage_err(&allow_cmd, "allow list: unexpected argument '%s'",
+				    argv[first]);
+	if (strcmp(sub, "list") && first >= argc)
+		return ng_cmd_usage_err(&allow_cmd, "allow %s: no CIDR given", sub);
+	if (strcmp(sub, "list") && cfg.json)
+		return ng_cmd_usage_err(&allow_cmd, "allow %s: --json is for list", sub);
 
 	/* Validate everything before touching any map. */
-	n = argc > optind ? argc - optind : 0;
+	n = argc > first ? argc - first : 0;
 	c = calloc((size_t)n + 1, sizeof(*c));
 	if (!c)
 		return NG_EXIT_FAIL;
 	for (int i = 0; i < n; i++) {
-		if (cidr_parse(argv[optind + i], &c[i])) {
+		if (cidr_parse(argv[first + i], &c[i])) {
 			ret = NG_EXIT_USAGE;
 			goto out;
 		}
 		for (int j = 0; j < i; j++)
 			if (cidr_eq(&c[i], &c[j])) {
-				ng_err("'%s' is given twice", c[i].arg);
+				ng_err("'%s' is given twice", argv[first + i]);
 				ret = NG_EXIT_USAGE;
 				goto out;
 			}
@@ -352,12 +284,12 @@ int cmd_allow(int argc, char **argv)
 		goto out;
 
 	if (!strcmp(sub, "list")) {
-		ret = do_list(fds, json);
+		ret = do_list(fds, cfg.json);
 	} else if (!apply(fds, used_fd, c, n, !strcmp(sub, "add"))) {
 		char txt[64];
 
 		for (int i = 0; i < n; i++) {
-			cidr_format(&c[i], txt, sizeof(txt));
+			ng_cidr_format(&c[i], txt, sizeof(txt));
 			printf("%s %s\n", strcmp(sub, "add") ? "removed" : "allowed", txt);
 		}
 		ret = NG_EXIT_OK;
@@ -372,3 +304,18 @@ out:
 	free(c);
 	return ret;
 }
+
+const struct ng_cmd allow_cmd = {
+	.name = "allow",
+	.summary = "manage the allow-list (hosts that may use ntpdc/ntpq)",
+	.args = "add CIDR... | allow del CIDR... | allow list [--json]",
+	.doc = "Hosts on the allow-list may send NTP mode 7 requests (as source)\n"
+	       "and receive large mode 7 responses (as destination): the\n"
+	       "management hosts that legitimately run ntpdc/ntpq. Changes apply\n"
+	       "to the running filter at once.\n\n"
+	       "CIDR is an IPv4 or IPv6 prefix (198.51.100.0/24, 2001:db8::/48) or a\n"
+	       "single address. A prefix with host bits set, a duplicate, or\n"
+	       "deleting an absent entry is an error, and then nothing is changed.\n",
+	.opts = allow_opts,
+	.run = cmd_allow,
+};

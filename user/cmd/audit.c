@@ -42,7 +42,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <glob.h>
 #include <limits.h>
 #include <poll.h>
@@ -57,6 +56,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "params.h"
 #include "cmds.h"
 
 /* the parser alone, on a buffer: see the end of this file */
@@ -2391,51 +2391,31 @@ static bool looks_chrony(const char *path)
 	return c > 0 && n == 0;
 }
 
-static const char audit_usage[] =
-	"ntpguard audit [--ntpd PATH | --ntpd-version VER] [--type ntpd|ntpsec|chrony] "
-	"[--json] [FILE...]";
+struct audit_cfg {
+	const char *ntpd, *given;       /* --ntpd, --ntpd-version */
+	int type;                       /* enum ftype */
+	bool json;
+};
 
-static void audit_help(void)
-{
-	printf("usage: %s\n\n"
-	       "Reads an ntpd, ntpsec or chrony configuration (includes too) and says\n"
-	       "whether other hosts can send the daemon NTP mode 6 (ntpq) and mode 7\n"
-	       "(ntpdc, monlist: CVE-2013-5211) queries, why, and which lines to add.\n"
-	       "Without FILE: /etc/ntp.conf, /etc/ntpsec/ntp.conf, /etc/chrony/chrony.conf\n"
-	       "and /etc/chrony.conf, those that exist.\n\n"
-	       "Safe means: the default restrict entries of IPv4 and IPv6 carry noquery\n"
-	       "or ignore. Also reported: 'disable monitor' (and that 'limited' turns\n"
-	       "the monitor list back on in ntpd 4.2.6, so it is not enough alone),\n"
-	       "'enable mode7', 'restrict source', per-address exceptions, malformed\n"
-	       "lines (with their line number), and chrony's allow/cmdallow/\n"
-	       "bindcmdaddress (chrony never answers mode 6/7).\n\n"
-	       "The answer depends on the daemon and version ('restrict default' covers\n"
-	       "IPv6 only from ntpd 4.2.6 on; ntpsec >= 1.1.9 starts with noquery): the\n"
-	       "version comes from running 'ntpd --version' (the first of /usr/sbin/ntpd,\n"
-	       "/usr/local/sbin/ntpd, /usr/bin/ntpd, /sbin/ntpd) unless given.\n\n"
-	       "  --ntpd PATH          ask this ntpd binary for its version\n"
-	       "  --ntpd-version VER   run nothing: the daemon is VER (4.2.6p5,\n"
-	       "                       4.2.8p15, ntpsec-1.2.2, ...)\n"
-	       "  --type T             ntpd, ntpsec or chrony (default: from the file)\n"
-	       "  -j, --json           machine-readable output\n"
-	       "  -h, --help           this help\n\n"
-	       "Exit: 0 safe, 3 at risk, 4 could not tell (unreadable file, or the\n"
-	       "answer depends on an unknown version), 1 runtime error, 2 bad arguments.\n"
-	       "With several files: 3 if any is at risk, else 4 if any could not tell.\n",
-	       audit_usage);
-}
+static const struct ng_enum ftypes[] = {
+	{ "ntpd", FT_NTPD }, { "ntpsec", FT_NTPSEC }, { "chrony", FT_CHRONY }, { NULL },
+};
 
-int cmd_audit(int argc, char **argv)
+static const struct ng_opt audit_opts[] = {
+	NG_OPT(NG_OPT_STR, struct audit_cfg, ntpd, "ntpd", 0, .metavar = "PATH", .group = 1,
+	       .help = "ask this ntpd binary for its version"),
+	NG_OPT(NG_OPT_STR, struct audit_cfg, given, "ntpd-version", 0, .metavar = "VER",
+	       .group = 1, .help = "run nothing: the daemon is VER (4.2.6p5,\n"
+				   "4.2.8p15, ntpsec-1.2.2, ...)"),
+	NG_OPT(NG_OPT_ENUM, struct audit_cfg, type, "type", 0, .metavar = "T", .vals = ftypes,
+	       .help = "ntpd, ntpsec or chrony (default: from the file)"),
+	NG_OPT(NG_OPT_FLAG, struct audit_cfg, json, "json", 'j',
+	       .help = "machine-readable output"),
+	NG_OPT_END
+};
+
+static int cmd_audit(int argc, char **argv)
 {
-	enum { O_NTPD = 256, O_NTPDVER, O_TYPE };
-	static const struct option opts[] = {
-		{ "ntpd", required_argument, NULL, O_NTPD },
-		{ "ntpd-version", required_argument, NULL, O_NTPDVER },
-		{ "type", required_argument, NULL, O_TYPE },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
 	static const char *const defaults[] = {
 		"/etc/ntp.conf", "/etc/ntpsec/ntp.conf", "/etc/chrony/chrony.conf",
 		"/etc/chrony.conf", NULL
@@ -2443,52 +2423,33 @@ int cmd_audit(int argc, char **argv)
 	static const char *const bins[] = {
 		"/usr/sbin/ntpd", "/usr/local/sbin/ntpd", "/usr/bin/ntpd", "/sbin/ntpd", NULL
 	};
-	const char *ntpd = NULL, *given = NULL, *files[64];
+	struct audit_cfg cfg = { .type = FT_AUTO };
+	const char *ntpd, *given, *files[64];
 	struct ktext kt;
 	struct version ver = { 0 };
-	enum ftype type = FT_AUTO;
-	bool json = false, ver_tried = false;
-	int c, nfiles = 0, worst = NG_EXIT_OK;
+	enum ftype type;
+	bool json, ver_tried = false;
+	int first, nfiles = 0, worst;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
-		switch (c) {
-		case O_NTPD: ntpd = optarg; break;
-		case O_NTPDVER: given = optarg; break;
-		case O_TYPE:
-			if (!strcmp(optarg, "ntpd"))
-				type = FT_NTPD;
-			else if (!strcmp(optarg, "ntpsec"))
-				type = FT_NTPSEC;
-			else if (!strcmp(optarg, "chrony"))
-				type = FT_CHRONY;
-			else
-				return ng_usage_err(audit_usage, "--type must be ntpd, ntpsec or "
-						    "chrony, not '%s'", optarg);
-			break;
-		case 'j': json = true; break;
-		case 'h': audit_help(); return NG_EXIT_OK;
-		case ':':
-			return ng_usage_err(audit_usage, "audit: option '%s' needs a value",
-					    argv[optind - 1]);
-		default:
-			return ng_usage_err(audit_usage, "audit: unknown option '%s'",
-					    argv[optind - 1]);
-		}
-	}
-	if (ntpd && given)
-		return ng_usage_err(audit_usage, "--ntpd and --ntpd-version exclude each other");
+	worst = ng_parse(&audit_cmd, &cfg, argc, argv, &first);
+	if (worst != NG_CONTINUE)
+		return worst;
+	worst = NG_EXIT_OK;
+	ntpd = cfg.ntpd;
+	given = cfg.given;
+	type = (enum ftype)cfg.type;
+	json = cfg.json;
 	if (given) {
 		if (version_parse(given, &ver, false))
-			return ng_usage_err(audit_usage, "--ntpd-version: '%s' is not a version "
+			return ng_cmd_usage_err(&audit_cmd, "--ntpd-version: '%s' is not a version "
 					    "like 4.2.6p5 or ntpsec-1.2.2", given);
 		snprintf(ver.text, sizeof(ver.text), "%s", given);
 		snprintf(ver.how, sizeof(ver.how), "--ntpd-version");
 	}
-	if (argc - optind > (int)(sizeof(files) / sizeof(files[0])))
-		return ng_usage_err(audit_usage, "at most %zu files",
+	if (argc - first > (int)(sizeof(files) / sizeof(files[0])))
+		return ng_cmd_usage_err(&audit_cmd, "at most %zu files",
 				    sizeof(files) / sizeof(files[0]));
-	for (int i = optind; i < argc; i++)
+	for (int i = first; i < argc; i++)
 		files[nfiles++] = argv[i];
 	if (!nfiles) {
 		for (int i = 0; defaults[i]; i++)
@@ -2625,3 +2586,29 @@ int audit_buffer(const char *buf, size_t len, const char *version, bool json, FI
 	report_free(&r);
 	return verdict;
 }
+
+const struct ng_cmd audit_cmd = {
+	.name = "audit",
+	.summary = "audit an ntpd/ntpsec/chrony config for mode 6/7 exposure",
+	.args = "[FILE...]",
+	.doc = "Reads an ntpd, ntpsec or chrony configuration (includes too) and says\n"
+	       "whether other hosts can send the daemon NTP mode 6 (ntpq) and mode 7\n"
+	       "(ntpdc, monlist: CVE-2013-5211) queries, why, and which lines to add.\n"
+	       "Without FILE: /etc/ntp.conf, /etc/ntpsec/ntp.conf, /etc/chrony/chrony.conf\n"
+	       "and /etc/chrony.conf, those that exist.\n\n"
+	       "Safe means: the default restrict entries of IPv4 and IPv6 carry noquery\n"
+	       "or ignore. Also reported: 'disable monitor' (and that 'limited' turns\n"
+	       "the monitor list back on in ntpd 4.2.6, so it is not enough alone),\n"
+	       "'enable mode7', 'restrict source', per-address exceptions, malformed\n"
+	       "lines (with their line number), and chrony's allow/cmdallow/\n"
+	       "bindcmdaddress (chrony never answers mode 6/7).\n\n"
+	       "The answer depends on the daemon and version ('restrict default' covers\n"
+	       "IPv6 only from ntpd 4.2.6 on; ntpsec >= 1.1.9 starts with noquery): the\n"
+	       "version comes from running 'ntpd --version' (the first of /usr/sbin/ntpd,\n"
+	       "/usr/local/sbin/ntpd, /usr/bin/ntpd, /sbin/ntpd) unless given.\n",
+	.epilog = "Exit: 0 safe, 3 at risk, 4 could not tell (unreadable file, or the\n"
+		  "answer depends on an unknown version), 1 runtime error, 2 bad arguments.\n"
+		  "With several files: 3 if any is at risk, else 4 if any could not tell.\n",
+	.opts = audit_opts,
+	.run = cmd_audit,
+};

@@ -26,7 +26,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <netdb.h>
 #include <poll.h>
@@ -39,16 +38,17 @@
 
 #include "common.h"
 #include "attach.h"
+#include "params.h"
 #include "cmds.h"
 #include "ntp_wire.h"
 #include "probe.h"
 
 #define CHECK_EXIT_VULNERABLE 3
 
-#define DEF_TIMEOUT    2.0
-#define DEF_RATE       20.0
-#define DEF_MAX_HOSTS  1024u           /* a /22 or a /118 */
-#define MAX_MAX_HOSTS  65536u          /* a /16 or a /112 */
+#define DEF_TIMEOUT    2               /* seconds */
+#define DEF_RATE       20              /* requests per second */
+#define DEF_MAX_HOSTS  1024            /* a /22 or a /118 */
+#define MAX_MAX_HOSTS  65536           /* a /16 or a /112 */
 #define MAX_ACTIVE     128
 #define RX_BUF         2048
 #define SHOW_SILENT    32              /* list silent hosts up to this many */
@@ -108,8 +108,8 @@ struct live {
 
 struct opts {
 	double timeout, rate;
-	unsigned max_hosts;
-	bool json, all, want4, want6;
+	__u32 max_hosts;
+	bool json, all, only4, only6, want4, want6;
 	int progress;           /* -1 auto, 0 off, 1 on */
 };
 
@@ -124,9 +124,6 @@ struct scan {
 	double t0, last_progress;
 	bool progress;
 };
-
-static const char check_usage[] =
-	"ntpguard check [--timeout S] [--rate N] [--max-hosts N] [-4|-6] [--json] TARGET...";
 
 static double now_s(void)
 {
@@ -251,67 +248,39 @@ static int add_cidr(struct scan *s, const char *arg, int family, const __u8 *add
 /* 0 ok, -1 runtime error (message printed), -2 bad argument (printed). */
 static int add_target(struct scan *s, const char *arg, unsigned long long *budget)
 {
-	char buf[INET6_ADDRSTRLEN + 8], *slash, *end;
 	__u8 addr[16];
 	struct addrinfo hints, *res = NULL, *ai;
-	int family = 0, rc;
+	int rc;
 	size_t before = s->n;
 
 	if (!*arg || strlen(arg) > 253) {
 		ng_err("'%s' is not a host name, address or CIDR", arg);
 		return -2;
 	}
-	slash = strchr(arg, '/');
-	if (slash) {
-		unsigned long plen;
-		unsigned bits, nbytes;
-		bool host_bits = false;
+	if (strchr(arg, '/')) {
+		struct ng_cidr c;
+		char fixed[64];
 
-		if ((size_t)(slash - arg) >= sizeof(buf)) {
+		switch (ng_parse_cidr(arg, &c)) {
+		case NG_CIDR_OK:
+			break;
+		case NG_CIDR_BAD_LEN:
+			ng_err("'%s': prefix length must be 0..%u", arg, ng_cidr_bits(&c));
+			return -2;
+		case NG_CIDR_HOST_BITS:
+			ng_cidr_format(&c, fixed, sizeof(fixed));
+			ng_err("'%s' has host bits set (did you mean %s?)", arg, fixed);
+			return -2;
+		default:
 			ng_err("'%s' is not an IPv4 or IPv6 prefix", arg);
 			return -2;
 		}
-		memcpy(buf, arg, (size_t)(slash - arg));
-		buf[slash - arg] = 0;
-		if (inet_pton(AF_INET, buf, addr) == 1)
-			family = AF_INET;
-		else if (inet_pton(AF_INET6, buf, addr) == 1)
-			family = AF_INET6;
-		else {
-			ng_err("'%s' is not an IPv4 or IPv6 prefix", arg);
-			return -2;
-		}
-		bits = family == AF_INET ? 32 : 128;
-		nbytes = bits / 8;
-		errno = 0;
-		plen = strtoul(slash + 1, &end, 10);
-		if (!slash[1] || *end || errno || slash[1] == '-' || slash[1] == '+' ||
-		    plen > bits) {
-			ng_err("'%s': prefix length must be 0..%u", arg, bits);
-			return -2;
-		}
-		for (unsigned i = 0; i < nbytes; i++) {
-			int keep = (int)plen - (int)i * 8;
-			__u8 mask = keep >= 8 ? 0xff : keep <= 0 ? 0 : (__u8)(0xff << (8 - keep));
-
-			if (addr[i] & ~mask) {
-				host_bits = true;
-				addr[i] &= mask;
-			}
-		}
-		if (host_bits) {
-			char fixed[INET6_ADDRSTRLEN];
-
-			inet_ntop(family, addr, fixed, sizeof(fixed));
-			ng_err("'%s' has host bits set (did you mean %s/%lu?)", arg, fixed, plen);
-			return -2;
-		}
-		if ((family == AF_INET && !s->o.want4) || (family == AF_INET6 && !s->o.want6)) {
+		if ((c.family == AF_INET && !s->o.want4) || (c.family == AF_INET6 && !s->o.want6)) {
 			ng_err("'%s' is an %s prefix, excluded by -%c", arg,
-			       family == AF_INET ? "IPv4" : "IPv6", s->o.want4 ? '4' : '6');
+			       c.family == AF_INET ? "IPv4" : "IPv6", s->o.want4 ? '4' : '6');
 			return -2;
 		}
-		return add_cidr(s, arg, family, addr, (unsigned)plen, budget) ? -2 : 0;
+		return add_cidr(s, arg, c.family, c.addr, c.prefixlen, budget) ? -2 : 0;
 	}
 
 	/* an address literal (IPv6 may carry %scope), or a host name */
@@ -1056,134 +1025,58 @@ static void print_json(const struct scan *s, double elapsed)
 
 /* ---------------------------------------------------------------- main */
 
-static void check_help(void)
-{
-	printf("usage: %s\n\n"
-	       "Probes NTP servers the way ntpdc and nmap do and reports which ones\n"
-	       "an attacker could use for monlist reflection (CVE-2013-5211). Needs\n"
-	       "no privileges; sends only to the targets named, to UDP port 123.\n\n"
-	       "TARGET is a host name (every address it resolves to), an IPv4 or\n"
-	       "IPv6 address, or a CIDR prefix (IPv4: without network and broadcast\n"
-	       "address up to /30).\n\n"
-	       "Per host: mode 7 monlist (code 42, implementation 3; implementation 2\n"
-	       "if 3 gave no data), code 20, PEER_LIST (0), PEER_LIST_SUM (1), mode 6\n"
-	       "READVAR, and a mode 3 time request. Replies are collected until the\n"
-	       "last packet (M bit clear) or the timeout. Verdicts:\n"
-	       "  vulnerable      a mode 7 request was answered with data\n"
-	       "  mode7-no-data   mode 7 answered with error replies only\n"
-	       "  mode6-only      no mode 7 reply, mode 6 answered\n"
-	       "  not-answering   no mode 6/7 reply (see serves_time for mode 3)\n"
-	       "  error           could not be probed (local error)\n"
-	       "BAF = reply UDP payload / request UDP payload (mode 7 requests are 48\n"
-	       "bytes, mode 6 12, mode 3 48); the IP-level factor adds 28 (IPv4) or\n"
-	       "48 (IPv6) header bytes per packet.\n\n"
-	       "  -t, --timeout S     wait S seconds for each probe's replies (default %.0f)\n"
-	       "  -r, --rate N        send at most N requests per second, strictly\n"
-	       "                      spaced (default %.0f, at most 10000)\n"
-	       "      --max-hosts N   refuse to scan more than N hosts in total (default\n"
-	       "                      %u: a /22 or /118; at most %u)\n"
-	       "  -4, -6              IPv4 / IPv6 addresses only\n"
-	       "  -a, --all           also list every host that did not answer\n"
-	       "      --progress, --no-progress\n"
-	       "                      progress on stderr (default: when stdout and stderr\n"
-	       "                      are terminals, without --json, for more than one host)\n"
-	       "  -j, --json          machine-readable output on stdout\n"
-	       "  -h, --help          this help\n\n"
-	       "The run takes at most (requests / rate) + timeout seconds; up to 7\n"
-	       "requests per host.\n"
-	       "Exit: 0 no host vulnerable, 3 at least one host vulnerable, 1 runtime\n"
-	       "error (name resolution, sockets; also when no host was vulnerable but\n"
-	       "some could not be probed), 2 bad arguments.\n",
-	       check_usage, DEF_TIMEOUT, DEF_RATE, DEF_MAX_HOSTS, MAX_MAX_HOSTS);
-}
+static const struct ng_opt check_opts[] = {
+	NG_OPT(NG_OPT_NUM, struct opts, timeout, "timeout", 't', .metavar = "S",
+	       .dmin = 0.05, .dmax = 60, .what = "a number of seconds",
+	       .help = "wait S seconds for each probe's replies (default "
+		       NG_STR(DEF_TIMEOUT) ")"),
+	NG_OPT(NG_OPT_NUM, struct opts, rate, "rate", 'r', .metavar = "N",
+	       .dmin = 0.1, .dmax = 10000,
+	       .help = "send at most N requests per second, strictly\n"
+		       "spaced (default " NG_STR(DEF_RATE) ", at most 10000)"),
+	NG_OPT(NG_OPT_UINT, struct opts, max_hosts, "max-hosts", 0, .metavar = "N",
+	       .min = 1, .max = MAX_MAX_HOSTS,
+	       .help = "refuse to scan more than N hosts in total (default\n"
+		       NG_STR(DEF_MAX_HOSTS) ": a /22 or /118; at most "
+		       NG_STR(MAX_MAX_HOSTS) ")"),
+	NG_OPT(NG_OPT_FLAG, struct opts, only4, NULL, '4', .group = 1,
+	       .help = "IPv4 addresses only"),
+	NG_OPT(NG_OPT_FLAG, struct opts, only6, NULL, '6', .group = 1,
+	       .help = "IPv6 addresses only"),
+	NG_OPT(NG_OPT_FLAG, struct opts, all, "all", 'a', .flags = NG_OPT_NOSYN,
+	       .help = "also list every host that did not answer"),
+	NG_OPT(NG_OPT_SET, struct opts, progress, "progress", 0, .set = 1,
+	       .flags = NG_OPT_NOSYN,
+	       .help = "progress on stderr (default: when stdout and stderr\n"
+		       "are terminals, without --json, for more than one host)"),
+	NG_OPT(NG_OPT_SET, struct opts, progress, "no-progress", 0, .set = 0,
+	       .flags = NG_OPT_NOSYN, .help = "no progress on stderr"),
+	NG_OPT(NG_OPT_FLAG, struct opts, json, "json", 'j',
+	       .help = "machine-readable output on stdout"),
+	NG_OPT_END
+};
 
-static int parse_double(const char *s, double lo, double hi, double *out)
+static int cmd_check(int argc, char **argv)
 {
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (!*s || *end || errno || !isfinite(v) || v < lo || v > hi)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-int cmd_check(int argc, char **argv)
-{
-	enum { O_MAXHOSTS = 256, O_PROGRESS, O_NOPROGRESS };
-	static const struct option opts[] = {
-		{ "timeout", required_argument, NULL, 't' },
-		{ "rate", required_argument, NULL, 'r' },
-		{ "max-hosts", required_argument, NULL, O_MAXHOSTS },
-		{ "all", no_argument, NULL, 'a' },
-		{ "progress", no_argument, NULL, O_PROGRESS },
-		{ "no-progress", no_argument, NULL, O_NOPROGRESS },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
-	struct scan s = { .o = { DEF_TIMEOUT, DEF_RATE, DEF_MAX_HOSTS, false, false,
-				 true, true, -1 } };
-	bool only4 = false, only6 = false;
+	struct scan s = { .o = { .timeout = DEF_TIMEOUT, .rate = DEF_RATE,
+				 .max_hosts = DEF_MAX_HOSTS, .progress = -1 } };
 	unsigned long long budget;
 	unsigned long errors = 0;
 	double elapsed;
-	int c, rc, ret = NG_EXIT_FAIL;
+	int first, rc, ret;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":t:r:46ajh", opts, NULL)) != -1) {
-		switch (c) {
-		case 't':
-			if (parse_double(optarg, 0.05, 60, &s.o.timeout))
-				return ng_usage_err(check_usage,
-						    "--timeout must be 0.05..60 seconds, not '%s'", optarg);
-			break;
-		case 'r':
-			if (parse_double(optarg, 0.1, 10000, &s.o.rate))
-				return ng_usage_err(check_usage,
-						    "--rate must be 0.1..10000 requests/s, not '%s'", optarg);
-			break;
-		case O_MAXHOSTS: {
-			char *end;
-			unsigned long v;
-
-			errno = 0;
-			v = strtoul(optarg, &end, 10);
-			if (!*optarg || *end || errno || *optarg == '-' || *optarg == '+' ||
-			    v < 1 || v > MAX_MAX_HOSTS)
-				return ng_usage_err(check_usage,
-						    "--max-hosts must be an integer 1..%u, not '%s'",
-						    MAX_MAX_HOSTS, optarg);
-			s.o.max_hosts = (unsigned)v;
-			break;
-		}
-		case '4': only4 = true; break;
-		case '6': only6 = true; break;
-		case 'a': s.o.all = true; break;
-		case O_PROGRESS: s.o.progress = 1; break;
-		case O_NOPROGRESS: s.o.progress = 0; break;
-		case 'j': s.o.json = true; break;
-		case 'h': check_help(); return NG_EXIT_OK;
-		case ':':
-			return ng_usage_err(check_usage, "check: option '%s' needs a value",
-					    argv[optind - 1]);
-		default:
-			return ng_usage_err(check_usage, "check: unknown option '%s'",
-					    argv[optind - 1]);
-		}
-	}
-	if (only4 && only6)
-		return ng_usage_err(check_usage, "-4 and -6 exclude each other");
-	s.o.want4 = !only6;
-	s.o.want6 = !only4;
-	if (optind >= argc)
-		return ng_usage_err(check_usage, "check: no TARGET given");
+	ret = ng_parse(&check_cmd, &s.o, argc, argv, &first);
+	if (ret != NG_CONTINUE)
+		return ret;
+	ret = NG_EXIT_FAIL;
+	s.o.want4 = !s.o.only6;
+	s.o.want6 = !s.o.only4;
+	if (first >= argc)
+		return ng_cmd_usage_err(&check_cmd, "check: no TARGET given");
 
 	/* every target is resolved and counted before anything is sent */
 	budget = s.o.max_hosts;
-	for (int i = optind; i < argc; i++) {
+	for (int i = first; i < argc; i++) {
 		rc = add_target(&s, argv[i], &budget);
 		if (rc) {
 			ret = rc == -2 ? NG_EXIT_USAGE : NG_EXIT_FAIL;
@@ -1223,3 +1116,34 @@ out:
 	free(s.h);
 	return ret;
 }
+
+const struct ng_cmd check_cmd = {
+	.name = "check",
+	.summary = "probe NTP servers for monlist (mode 7) and mode 6 exposure",
+	.args = "TARGET...",
+	.doc = "Probes NTP servers the way ntpdc and nmap do and reports which ones\n"
+	       "an attacker could use for monlist reflection (CVE-2013-5211). Needs\n"
+	       "no privileges; sends only to the targets named, to UDP port 123.\n\n"
+	       "TARGET is a host name (every address it resolves to), an IPv4 or\n"
+	       "IPv6 address, or a CIDR prefix (IPv4: without network and broadcast\n"
+	       "address up to /30).\n\n"
+	       "Per host: mode 7 monlist (code 42, implementation 3; implementation 2\n"
+	       "if 3 gave no data), code 20, PEER_LIST (0), PEER_LIST_SUM (1), mode 6\n"
+	       "READVAR, and a mode 3 time request. Replies are collected until the\n"
+	       "last packet (M bit clear) or the timeout. Verdicts:\n"
+	       "  vulnerable      a mode 7 request was answered with data\n"
+	       "  mode7-no-data   mode 7 answered with error replies only\n"
+	       "  mode6-only      no mode 7 reply, mode 6 answered\n"
+	       "  not-answering   no mode 6/7 reply (see serves_time for mode 3)\n"
+	       "  error           could not be probed (local error)\n"
+	       "BAF = reply UDP payload / request UDP payload (mode 7 requests are 48\n"
+	       "bytes, mode 6 12, mode 3 48); the IP-level factor adds 28 (IPv4) or\n"
+	       "48 (IPv6) header bytes per packet.\n",
+	.epilog = "The run takes at most (requests / rate) + timeout seconds; up to 7\n"
+		  "requests per host.\n"
+		  "Exit: 0 no host vulnerable, 3 at least one host vulnerable, 1 runtime\n"
+		  "error (name resolution, sockets; also when no host was vulnerable but\n"
+		  "some could not be probed), 2 bad arguments.\n",
+	.opts = check_opts,
+	.run = cmd_check,
+};

@@ -1,19 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * cmds.h - the commands, one file each in user/cmd/, named after it. Each
+ * declares its options as a table (params.h); main.c dispatches.
+ * Every command returns an NG_EXIT_* code; check and audit add their own.
+ */
 #ifndef NG_CMDS_H
 #define NG_CMDS_H
 
-/* Each command parses its own options; returns an NG_EXIT_* code. */
-int cmd_load(int argc, char **argv);
-int cmd_unload(int argc, char **argv);
-int cmd_allow(int argc, char **argv);
-int cmd_stats(int argc, char **argv);
-int cmd_top(int argc, char **argv);
-int cmd_export(int argc, char **argv);  /* daemon unless --once */
-int cmd_set(int argc, char **argv);
-int cmd_watch(int argc, char **argv);   /* daemon: runs until SIGTERM */
-int cmd_check(int argc, char **argv);   /* exit 3: a host is vulnerable */
-int cmd_audit(int argc, char **argv);   /* exit 3: at risk, 4: could not tell */
-int cmd_status(int argc, char **argv);
+#include "params.h"
+
+extern const struct ng_cmd load_cmd, unload_cmd, status_cmd, allow_cmd, stats_cmd,
+	top_cmd, export_cmd, set_cmd, watch_cmd, check_cmd, audit_cmd;
 
 /* stats --watch (stats_watch.c) */
 int ng_stats_watch(double interval);

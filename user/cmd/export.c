@@ -14,7 +14,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,14 +24,12 @@
 #include "common.h"
 #include "attach.h"
 #include "policy.h"
+#include "params.h"
 #include "cmds.h"
 #include "prom.h"
 
 #define NG_EXPORT_DIR  "/var/lib/prometheus/node-exporter"
 #define NG_EXPORT_FILE "ntpguard.prom"
-
-static const char export_usage[] =
-	"ntpguard export [--dir DIR] [--interval SECONDS] [--once]";
 
 /* Write buf to dir/ntpguard.prom through a temporary file and rename. */
 static int write_atomic(const char *dir, const char *buf, size_t len,
@@ -124,83 +121,49 @@ static int export_once(const struct ng_paths *paths, const char *dir,
 	return rc;
 }
 
-static void help(void)
-{
-	printf("usage: %s\n\n"
-	       "Write ntpguard's metrics in the Prometheus text format to\n"
-	       "DIR/%s for node_exporter's textfile collector\n"
-	       "(--collector.textfile.directory=DIR). Each write goes to a temporary\n"
-	       "file in DIR that is renamed over the old one, so a reader never sees\n"
-	       "a partial file; the file is mode 0644 and has no timestamps.\n\n"
-	       "Without --once it writes every SECONDS until SIGTERM or SIGINT, then\n"
-	       "exits 0, leaving the last complete file (its age shows in\n"
-	       "node_textfile_mtime_seconds). A failed write (directory missing, disk\n"
-	       "full, read-only) is logged on stderr, counted in\n"
-	       "ntpguard_export_failures_total and retried at the next interval; the\n"
-	       "previous file stays as it was. It only reads the pinned maps, so it\n"
-	       "never affects the filter. When ntpguard is not loaded the file says\n"
-	       "ntpguard_loaded 0.\n\n"
-	       "  -d, --dir DIR          default %s\n"
-	       "  -i, --interval SECONDS between two writes (default 15, 0.1..86400)\n"
-	       "  -1, --once             write once; exit 1 if that fails\n"
-	       "  -h, --help             this help\n\n"
-	       "`ntpguard stats --prom` prints the same metrics (without the\n"
-	       "exporter's own ntpguard_export_*) to stdout.\n",
-	       export_usage, NG_EXPORT_FILE, NG_EXPORT_DIR);
-}
+struct export_cfg {
+	const char *dir;
+	double interval;
+	bool once;
+};
 
-int cmd_export(int argc, char **argv)
+static const struct ng_opt export_opts[] = {
+	NG_OPT(NG_OPT_STR, struct export_cfg, dir, "dir", 'd', .metavar = "DIR",
+	       .help = "default " NG_EXPORT_DIR),
+	NG_OPT(NG_OPT_NUM, struct export_cfg, interval, "interval", 'i',
+	       .metavar = "SECONDS", .dmin = 0.1, .dmax = 86400, .what = "a number of seconds",
+	       .help = "between two writes (default 15, 0.1..86400)"),
+	NG_OPT(NG_OPT_FLAG, struct export_cfg, once, "once", '1',
+	       .help = "write once; exit 1 if that fails"),
+	NG_OPT_END
+};
+
+static int cmd_export(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "dir", required_argument, NULL, 'd' },
-		{ "interval", required_argument, NULL, 'i' },
-		{ "once", no_argument, NULL, '1' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
-	const char *dir = NG_EXPORT_DIR;
+	struct export_cfg cfg = { .dir = NG_EXPORT_DIR, .interval = 15 };
 	unsigned long long failures = 0;
-	double interval = 15;
-	bool once = false;
 	struct ng_paths paths = { 0 };
 	char err[PATH_MAX + 256], last[sizeof(err)] = "";
+	const char *dir;
+	double interval;
 	sigset_t set, old;
-	int c, sig;
+	int first, sig;
 
-	opterr = 0;     /* our own one-line messages */
-	while ((c = getopt_long(argc, argv, "+:d:i:1h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			dir = optarg;
-			if (!*dir || strlen(dir) > PATH_MAX - 64)
-				return ng_usage_err(export_usage, "export: --dir: '%s' is not "
-						    "a usable directory name", dir);
-			break;
-		case 'i':
-			if (ng_parse_seconds(optarg, 0.1, 86400, &interval))
-				return ng_usage_err(export_usage, "export: --interval: '%s' is "
-						    "not a number of seconds in 0.1..86400", optarg);
-			break;
-		case '1': once = true; break;
-		case 'h': help(); return NG_EXIT_OK;
-		case ':':
-			return ng_usage_err(export_usage, "export: %s needs an argument",
-					    argv[optind - 1]);
-		default:
-			return ng_usage_err(export_usage, "export: unknown option '%s'",
-					    argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return ng_usage_err(export_usage, "export: unexpected argument '%s'",
-				    argv[optind]);
+	sig = ng_parse(&export_cmd, &cfg, argc, argv, &first);
+	if (sig != NG_CONTINUE)
+		return sig;
+	dir = cfg.dir;
+	interval = cfg.interval;
+	if (!*dir || strlen(dir) > PATH_MAX - 64)
+		return ng_cmd_usage_err(&export_cmd, "--dir: '%s' is not a usable directory "
+					"name", dir);
 
 	ng_paths_init(&paths);
 	if (ng_require_privs(false))
 		return NG_EXIT_FAIL;
 	ng_attach_init();
 
-	if (once) {
+	if (cfg.once) {
 		if (export_once(&paths, dir, 0, err, sizeof(err))) {
 			ng_err("export: %s", err);
 			return NG_EXIT_FAIL;
@@ -236,3 +199,25 @@ int cmd_export(int argc, char **argv)
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return NG_EXIT_OK;
 }
+
+const struct ng_cmd export_cmd = {
+	.name = "export",
+	.summary = "write metrics for node_exporter's textfile collector",
+	.doc = "Write ntpguard's metrics in the Prometheus text format to\n"
+	       "DIR/" NG_EXPORT_FILE " for node_exporter's textfile collector\n"
+	       "(--collector.textfile.directory=DIR). Each write goes to a temporary\n"
+	       "file in DIR that is renamed over the old one, so a reader never sees\n"
+	       "a partial file; the file is mode 0644 and has no timestamps.\n\n"
+	       "Without --once it writes every SECONDS until SIGTERM or SIGINT, then\n"
+	       "exits 0, leaving the last complete file (its age shows in\n"
+	       "node_textfile_mtime_seconds). A failed write (directory missing, disk\n"
+	       "full, read-only) is logged on stderr, counted in\n"
+	       "ntpguard_export_failures_total and retried at the next interval; the\n"
+	       "previous file stays as it was. It only reads the pinned maps, so it\n"
+	       "never affects the filter. When ntpguard is not loaded the file says\n"
+	       "ntpguard_loaded 0.\n",
+	.epilog = "`ntpguard stats --prom` prints the same metrics (without the\n"
+		  "exporter's own ntpguard_export_*) to stdout.\n",
+	.opts = export_opts,
+	.run = cmd_export,
+};

@@ -3,57 +3,45 @@
  * set: change the live policy, all-or-nothing and atomically (the keys and
  * their parsing are lib/policy.c).
  */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "common.h"
 #include "policy.h"
+#include "params.h"
 #include "cmds.h"
 
-static const char set_usage[] = "ntpguard set KEY=VALUE... | set --defaults";
+struct set_cfg {
+	bool defaults;
+};
 
-static void set_help(void)
-{
-	printf("usage: %s\n\n"
-	       "Change the live policy on every loaded interface at once, without\n"
-	       "reloading: all KEY=VALUE pairs are validated, then applied in one\n"
-	       "atomic step (or, on any error, not at all). Allow-listed hosts\n"
-	       "bypass every cap.\n\n"
-	       "  --defaults   go back to the built-in defaults\n"
-	       "  -h, --help   this help\n", set_usage);
-	ng_policy_help(stdout);
-}
+static const struct ng_opt set_opts[] = {
+	NG_OPT(NG_OPT_FLAG, struct set_cfg, defaults, "defaults", 0, .flags = NG_OPT_NOSYN,
+	       .help = "go back to the built-in defaults"),
+	NG_OPT_END
+};
 
-int cmd_set(int argc, char **argv)
+static int cmd_set(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "defaults", no_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
 	static const struct ng_policy def = NG_DEFAULT_POLICY;
+	struct set_cfg cfg = { 0 };
 	struct ng_policy p;
-	struct ng_paths paths;
-	bool defaults = false;
-	int c, lock = -1, pol_fd = -1, sel_fd = -1, ret = NG_EXIT_FAIL;
+	struct ng_paths paths = { 0 };
+	int first, lock = -1, pol_fd = -1, sel_fd = -1, ret;
 	__u32 live;
 
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': defaults = true; break;
-		case 'h': set_help(); return NG_EXIT_OK;
-		default: return ng_bad_option(set_usage, argv);
-		}
-	}
-	if (defaults == (optind < argc))
-		return ng_usage_err(set_usage, defaults ?
+	ret = ng_parse(&set_cmd, &cfg, argc, argv, &first);
+	if (ret != NG_CONTINUE)
+		return ret;
+	if (cfg.defaults == (first < argc))
+		return ng_cmd_usage_err(&set_cmd, cfg.defaults ?
 			"set: --defaults takes no KEY=VALUE" : "set: no KEY=VALUE given");
 
+	ret = NG_EXIT_FAIL;
 	/* Syntax first, against a scratch policy: bad input changes nothing. */
 	p = def;
-	for (int i = optind; i < argc; i++)
+	for (int i = first; i < argc; i++)
 		if (ng_policy_assign(argv[i], &p))
 			return NG_EXIT_USAGE;
 
@@ -67,15 +55,15 @@ int cmd_set(int argc, char **argv)
 	sel_fd = ng_map_open(&paths, NG_STR(NG_MAP_POLICY_SEL));
 	if (pol_fd < 0 || sel_fd < 0 || ng_policy_read(pol_fd, sel_fd, &p, &live))
 		goto out;
-	if (defaults)
+	if (cfg.defaults)
 		p = def;
-	for (int i = optind; i < argc; i++)
+	for (int i = first; i < argc; i++)
 		ng_policy_assign(argv[i], &p);      /* validated above */
 	if (ng_policy_commit(pol_fd, sel_fd, live, &p))
 		goto out;
-	if (defaults)
+	if (cfg.defaults)
 		printf("policy reset to the defaults\n");
-	for (int i = optind; i < argc; i++)
+	for (int i = first; i < argc; i++)
 		printf("set %s\n", argv[i]);
 	if (p.monitor)
 		printf("note: monitor=on: nothing is dropped, would-drops are counted\n");
@@ -88,3 +76,17 @@ out:
 	ng_unlock(lock);
 	return ret;
 }
+
+const struct ng_cmd set_cmd = {
+	.name = "set",
+	.summary = "change the live policy (drop/ratecap/pass, monitor mode)",
+	.args = "KEY=VALUE... | set --defaults",
+	.doc = "Change the live policy on every loaded interface at once, without\n"
+	       "reloading: all KEY=VALUE pairs are validated, then applied in one\n"
+	       "atomic step (or, on any error, not at all). Allow-listed hosts\n"
+	       "bypass every cap.\n",
+	.opts = set_opts,
+	.help_more = ng_policy_help,
+	.run = cmd_set,
+	.flags = NG_CMD_IN_ORDER,       /* KEY=VALUE words are data */
+};

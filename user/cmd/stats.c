@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* stats: per-interface, per-reason counters, summed over CPUs. */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +8,7 @@
 
 #include "common.h"
 #include "attach.h"
+#include "params.h"
 #include "cmds.h"
 #include "prom.h"
 
@@ -35,8 +35,6 @@ static int stats_prom(void)
 	}
 	return NG_EXIT_OK;
 }
-
-static const char stats_usage[] = "ntpguard stats [--json | --prom | --watch [SECONDS]]";
 
 static void print_text(const struct ng_ifrec *r, const struct ng_counter *c,
 		       const struct ng_counter *w)
@@ -75,72 +73,48 @@ static void print_json(const struct ng_ifrec *r, const struct ng_counter *c,
 	printf("}");
 }
 
-int cmd_stats(int argc, char **argv)
+struct stats_cfg {
+	bool json, prom;
+	double watch;           /* seconds; 0: no --watch */
+};
+
+static const struct ng_opt stats_opts[] = {
+	NG_OPT(NG_OPT_FLAG, struct stats_cfg, json, "json", 'j', .group = 1,
+	       .help = "machine-readable output:\n"
+		       "  {\"interfaces\": {\"IF\": {\"mode\": \"native|skb\",\n"
+		       "    \"reasons\": {\"REASON\": {\"packets\": N, \"bytes\": N}}}}}"),
+	NG_OPT(NG_OPT_FLAG, struct stats_cfg, prom, "prom", 'p', .group = 1,
+	       .help = "Prometheus text format, the metrics `ntpguard export`\n"
+		       "writes (without the exporter's own); prints\n"
+		       "ntpguard_loaded 0 when ntpguard is not loaded"),
+	NG_OPT(NG_OPT_NUM, struct stats_cfg, watch, "watch", 'w', .group = 1,
+	       .metavar = "SECONDS", .flags = NG_OPT_OPTIONAL, .dflt = "1",
+	       .dmin = 0.1, .dmax = 3600, .what = "a number of seconds",
+	       .help = "incident view: packets/s and bytes/s per interface\n"
+		       "and reason since the last refresh, every SECONDS\n"
+		       "(default 1, 0.1..3600); redrawn in place on a\n"
+		       "terminal, plain lines otherwise; Ctrl-C quits"),
+	NG_OPT_END
+};
+
+static int cmd_stats(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "prom", no_argument, NULL, 'p' },
-		{ "watch", optional_argument, NULL, 'w' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
-	const char *watch_arg = NULL;
-	bool prom = false, watch = false;
-	double interval = 1;
+	struct stats_cfg cfg = { 0 };
 	struct ng_counter cnt[NG_R__COUNT], would[NG_R__COUNT];
 	struct ng_iface_slots *grp = NULL;
 	struct ng_ifrec *recs = NULL;
-	struct ng_paths paths;
-	bool json = false;
-	int c, n, fd = -1, cfd = -1, ret = NG_EXIT_FAIL;
+	struct ng_paths paths = { 0 };
+	int first, n, fd = -1, cfd = -1, ret;
 
-	while ((c = getopt_long(argc, argv, "+jpw::h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j': json = true; break;
-		case 'p': prom = true; break;
-		case 'w':
-			watch = true;
-			watch_arg = optarg;
-			/* "--watch 2" as well as "--watch=2" */
-			if (!watch_arg && optind < argc && argv[optind][0] != '-')
-				watch_arg = argv[optind++];
-			break;
-		case 'h':
-			printf("usage: %s\n\n"
-			       "Packets and bytes per interface and per reason (every\n"
-			       "reason, zeros included), summed over CPUs. Interfaces that\n"
-			       "were unloaded keep their counters while ntpguard stays\n"
-			       "loaded elsewhere.\n\n"
-			       "  -j, --json   machine-readable output:\n"
-			       "    {\"interfaces\": {\"IF\": {\"mode\": \"native|skb\",\n"
-			       "      \"reasons\": {\"REASON\": {\"packets\": N, \"bytes\": N}}}}}\n"
-			       "  -p, --prom   Prometheus text format, the metrics `ntpguard export`\n"
-			       "               writes (without the exporter's own); prints\n"
-			       "               ntpguard_loaded 0 when ntpguard is not loaded\n"
-			       "  -w, --watch [SECONDS]\n"
-			       "               incident view: packets/s and bytes/s per interface\n"
-			       "               and reason since the last refresh, every SECONDS\n"
-			       "               (default 1, 0.1..3600); redrawn in place on a\n"
-			       "               terminal, plain lines otherwise; Ctrl-C quits\n"
-			       "  -h, --help   this help\n", stats_usage);
-			return NG_EXIT_OK;
-		default:
-			return ng_bad_option(stats_usage, argv);
-		}
-	}
-	if (optind < argc)
-		return ng_usage_err(stats_usage, "stats: unexpected argument '%s'", argv[optind]);
-	if (json + prom + watch > 1)
-		return ng_usage_err(stats_usage, "stats: --json, --prom and --watch "
-				    "exclude each other");
-	if (watch_arg && ng_parse_seconds(watch_arg, 0.1, 3600, &interval))
-		return ng_usage_err(stats_usage, "stats: --watch: '%s' is not a number "
-				    "of seconds in 0.1..3600", watch_arg);
-	if (prom)
+	ret = ng_parse(&stats_cmd, &cfg, argc, argv, &first);
+	if (ret != NG_CONTINUE)
+		return ret;
+	if (cfg.prom)
 		return stats_prom();
-	if (watch)
-		return ng_stats_watch(interval);
+	if (cfg.watch > 0)
+		return ng_stats_watch(cfg.watch);
 
+	ret = NG_EXIT_FAIL;
 	ng_paths_init(&paths);
 	if (ng_require_privs(false) || ng_require_loaded(&paths))
 		return NG_EXIT_FAIL;
@@ -153,7 +127,7 @@ int cmd_stats(int argc, char **argv)
 		goto out;
 
 	n = ng_group_ifaces(recs, grp);
-	if (json)
+	if (cfg.json)
 		printf("{\"interfaces\": {");
 	for (int i = 0; i < n; i++) {
 		const int slots[2] = { grp[i].ingress, grp[i].egress };
@@ -167,7 +141,7 @@ int cmd_stats(int argc, char **argv)
 			r = &recs[slots[d]];
 			if (ng_counters_read(cfd, (__u32)slots[d], cnt, would))
 				goto out;
-			if (!json) {
+			if (!cfg.json) {
 				print_text(r, cnt, would);
 				continue;
 			}
@@ -186,10 +160,10 @@ int cmd_stats(int argc, char **argv)
 			if (d == 1)
 				printf("}");
 		}
-		if (json)
+		if (cfg.json)
 			printf("}");
 	}
-	if (json)
+	if (cfg.json)
 		printf("}}\n");
 	else if (!n)
 		printf("no interfaces in this network namespace\n");
@@ -203,3 +177,14 @@ out:
 	free(grp);
 	return ret;
 }
+
+const struct ng_cmd stats_cmd = {
+	.name = "stats",
+	.summary = "per-interface, per-reason packet and byte counters",
+	.doc = "Packets and bytes per interface and per reason (every\n"
+	       "reason, zeros included), summed over CPUs. Interfaces that\n"
+	       "were unloaded keep their counters while ntpguard stays\n"
+	       "loaded elsewhere.\n",
+	.opts = stats_opts,
+	.run = cmd_stats,
+};

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* status: where ntpguard is attached, how, the allow-list and the policy. */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -9,6 +8,7 @@
 #include "common.h"
 #include "attach.h"
 #include "policy.h"
+#include "params.h"
 #include "cmds.h"
 #include "prom.h"
 
@@ -27,49 +27,38 @@ static void rec_text(const struct ng_ifrec *r)
 	       ng_dir_name(r->direction), r->prog_id);
 }
 
-static const char status_usage[] = "ntpguard status [--json]";
+struct status_cfg {
+	bool json;
+};
 
-int cmd_status(int argc, char **argv)
+static const struct ng_opt status_opts[] = {
+	NG_OPT(NG_OPT_FLAG, struct status_cfg, json, "json", 'j',
+	       .help = "machine-readable output"),
+	NG_OPT_END
+};
+
+static int cmd_status(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
+	struct status_cfg cfg = { 0 };
 	struct ng_iface_slots *grp = NULL;
 	struct ng_ifrec *recs = NULL;
-	struct ng_paths paths;
+	struct ng_paths paths = { 0 };
 	struct ng_policy pol;
-	bool json = false;
 	long n4, n6, nb;
-	int c, n, fd = -1, fd4 = -1, fd6 = -1, pfd = -1, sfd = -1, bfd = -1;
+	int first, n, fd = -1, fd4 = -1, fd6 = -1, pfd = -1, sfd = -1, bfd = -1;
 	int ret = NG_EXIT_FAIL;
 
-	while ((c = getopt_long(argc, argv, "+jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j': json = true; break;
-		case 'h':
-			printf("usage: %s\n\n"
-			       "Show where ntpguard is attached in this network namespace\n"
-			       "(direction, mode, dispatcher or legacy attach, program id),\n"
-			       "the allow-list size, the rate-cap table and the policy.\n\n"
-			       "  -j, --json   machine-readable output\n"
-			       "  -h, --help   this help\n", status_usage);
-			return NG_EXIT_OK;
-		default:
-			return ng_bad_option(status_usage, argv);
-		}
-	}
-	if (optind < argc)
-		return ng_usage_err(status_usage, "status: unexpected argument '%s'",
-				    argv[optind]);
+	ret = ng_parse(&status_cmd, &cfg, argc, argv, &first);
+	if (ret != NG_CONTINUE)
+		return ret;
+	ret = NG_EXIT_FAIL;
 
 	ng_paths_init(&paths);
 	if (ng_require_privs(false) || ng_require_bpffs(&paths))
 		return NG_EXIT_FAIL;
 	ng_attach_init();
 	if (!ng_pins_exist(&paths)) {
-		if (json) {
+		if (cfg.json) {
 			printf("{\"loaded\": false, \"pin_dir\": ");
 			ng_json_str(stdout, paths.pin_dir);
 			printf(", \"interfaces\": {}, \"allow\": {\"ipv4\": 0, \"ipv6\": 0}}\n");
@@ -106,7 +95,7 @@ int cmd_status(int argc, char **argv)
 	}
 	n = ng_group_ifaces(recs, grp);
 
-	if (json) {
+	if (cfg.json) {
 		printf("{\"loaded\": true, \"pin_dir\": ");
 		ng_json_str(stdout, paths.pin_dir);
 		printf(", \"interfaces\": {");
@@ -156,3 +145,13 @@ out:
 	free(grp);
 	return ret;
 }
+
+const struct ng_cmd status_cmd = {
+	.name = "status",
+	.summary = "where it is attached, how, allow-list size",
+	.doc = "Show where ntpguard is attached in this network namespace\n"
+	       "(direction, mode, dispatcher or legacy attach, program id),\n"
+	       "the allow-list size, the rate-cap table and the policy.\n",
+	.opts = status_opts,
+	.run = cmd_status,
+};

@@ -12,7 +12,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,10 +22,9 @@
 #include "common.h"
 #include "attach.h"
 #include "policy.h"
+#include "params.h"
 #include "cmds.h"
 #include "prom.h"
-
-static const char top_usage[] = "ntpguard top [-n N] [--json]";
 
 struct entry {
 	struct ng_bkey k;
@@ -110,13 +108,22 @@ static void print_list_json(const struct entry *e, int shown, __u64 now)
 	printf("]");
 }
 
-int cmd_top(int argc, char **argv)
+struct top_cfg {
+	__u32 n;
+	bool json;
+};
+
+static const struct ng_opt top_opts[] = {
+	NG_OPT(NG_OPT_UINT, struct top_cfg, n, NULL, 'n', .metavar = "N",
+	       .min = 1, .max = 1000000, .help = "show N keys per list (default 10)"),
+	NG_OPT(NG_OPT_FLAG, struct top_cfg, json, "json", 'j',
+	       .help = "machine-readable output"),
+	NG_OPT_END
+};
+
+static int cmd_top(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
+	struct top_cfg cfg = { .n = 10 };
 	struct entry *src = NULL, *dst = NULL;
 	struct ng_bkey *keys = NULL;
 	struct ng_bucket *vals = NULL;
@@ -126,52 +133,19 @@ int cmd_top(int argc, char **argv)
 	struct timespec ts;
 	__u32 ilen = sizeof(info);
 	char err[256] = "", tracked[128] = "", note[512] = "";
-	long n, top = 10;
-	int c, nsrc = 0, ndst = 0, quiet = 0, bfd = -1, pfd = -1, sfd = -1;
+	long n;
+	int first, nsrc = 0, ndst = 0, quiet = 0, bfd = -1, pfd = -1, sfd = -1;
 	int ret = NG_EXIT_FAIL;
-	bool json = false, overflowed;
+	bool overflowed;
 	__u64 inserted, now;
-	char *end;
 
-	opterr = 0;     /* our own one-line messages */
-	while ((c = getopt_long(argc, argv, "+:n:jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'n':
-			top = strtol(optarg, &end, 10);
-			if (!*optarg || *end || optarg[0] == ' ' || top < 1 || top > 1000000)
-				return ng_usage_err(top_usage, "top: -n: '%s' is not an "
-						    "integer in 1..1000000", optarg);
-			break;
-		case 'j': json = true; break;
-		case 'h':
-			printf("usage: %s\n\n"
-			       "Who to contact during an incident: the sources sending the\n"
-			       "most dropped mode 7 and mode 6 requests (IPv4 address or\n"
-			       "IPv6 /64), and the destinations receiving the most dropped\n"
-			       "oversized mode 7 responses (the victims of a reflector\n"
-			       "behind this host, or in it), sorted by dropped packets,\n"
-			       "with dropped bytes, passed packets and when last seen.\n\n"
-			       "The counters are kept per key in the data plane, in the\n"
-			       "rate-cap table (LRU, load --max-sources entries): for\n"
-			       "rate-capped classes always, for every class with\n"
-			       "`ntpguard set track=on` (off by default: it costs a table\n"
-			       "update per dropped packet). When the table is full the least\n"
-			       "recently seen keys are evicted; the output says so.\n"
-			       "In monitor mode, dropped counts would-drops.\n\n"
-			       "  -n N         show N keys per list (default 10)\n"
-			       "  -j, --json   machine-readable output\n"
-			       "  -h, --help   this help\n", top_usage);
-			return NG_EXIT_OK;
-		case ':':
-			return ng_usage_err(top_usage, "top: %s needs an argument",
-					    argv[optind - 1]);
-		default:
-			return ng_usage_err(top_usage, "top: unknown option '%s'",
-					    argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return ng_usage_err(top_usage, "top: unexpected argument '%s'", argv[optind]);
+	long top;
+
+	ret = ng_parse(&top_cmd, &cfg, argc, argv, &first);
+	if (ret != NG_CONTINUE)
+		return ret;
+	ret = NG_EXIT_FAIL;
+	top = cfg.n;
 
 	ng_paths_init(&paths);
 	if (ng_require_privs(false) || ng_require_loaded(&paths))
@@ -230,7 +204,7 @@ int cmd_top(int argc, char **argv)
 			 "are recorded; `ntpguard set track=on` records dropped mode 7 "
 			 "requests and oversized responses too", tracked);
 
-	if (json) {
+	if (cfg.json) {
 		printf("{\"tracked_keys\": %ld, \"capacity\": %u, \"keys_inserted\": %" PRIu64
 		       ", \"overflowed\": %s, \"tracking\": %s, \"monitor\": %s, "
 		       "\"tracked_classes\": [", n, info.max_entries, (uint64_t)inserted,
@@ -282,3 +256,23 @@ out:
 	free(dst);
 	return ret;
 }
+
+const struct ng_cmd top_cmd = {
+	.name = "top",
+	.summary = "sources and victims with the most dropped packets",
+	.doc = "Who to contact during an incident: the sources sending the\n"
+	       "most dropped mode 7 and mode 6 requests (IPv4 address or\n"
+	       "IPv6 /64), and the destinations receiving the most dropped\n"
+	       "oversized mode 7 responses (the victims of a reflector\n"
+	       "behind this host, or in it), sorted by dropped packets,\n"
+	       "with dropped bytes, passed packets and when last seen.\n\n"
+	       "The counters are kept per key in the data plane, in the\n"
+	       "rate-cap table (LRU, load --max-sources entries): for\n"
+	       "rate-capped classes always, for every class with\n"
+	       "`ntpguard set track=on` (off by default: it costs a table\n"
+	       "update per dropped packet). When the table is full the least\n"
+	       "recently seen keys are evicted; the output says so.\n"
+	       "In monitor mode, dropped counts would-drops.\n",
+	.opts = top_opts,
+	.run = cmd_top,
+};

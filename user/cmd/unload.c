@@ -1,58 +1,43 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* unload: detach the filter from interfaces of this network namespace. */
-#include <errno.h>
-#include <getopt.h>
-#include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "common.h"
 #include "attach.h"
+#include "params.h"
 #include "cmds.h"
 
-static const char unload_usage[] = "ntpguard unload [--keep-maps] IFACE... | --all";
+struct unload_cfg {
+	bool all, keep_maps;
+};
 
-int cmd_unload(int argc, char **argv)
+static const struct ng_opt unload_opts[] = {
+	NG_OPT(NG_OPT_FLAG, struct unload_cfg, all, "all", 'a', .flags = NG_OPT_NOSYN,
+	       .help = "every interface of this namespace"),
+	NG_OPT(NG_OPT_FLAG, struct unload_cfg, keep_maps, "keep-maps", 'k',
+	       .help = "keep the pins (allow-list, policy, counters)"),
+	NG_OPT_END
+};
+
+static int cmd_unload(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "all", no_argument, NULL, 'a' },
-		{ "keep-maps", no_argument, NULL, 'k' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
-	bool all = false, keep = false;
+	struct unload_cfg cfg = { 0 };
 	struct ng_ifrec *recs = NULL;
-	struct ng_paths paths;
-	int c, lock = -1, fd = -1, ret = NG_EXIT_FAIL;
+	struct ng_paths paths = { 0 };
+	int first, lock = -1, fd = -1, ret;
 	__u64 ns = ng_netns_ino();
 
-	while ((c = getopt_long(argc, argv, "akh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'a': all = true; break;
-		case 'k': keep = true; break;
-		case 'h':
-			printf("usage: %s\n\n"
-			       "Detach ntpguard (ingress and egress) from interfaces of this\n"
-			       "network namespace. Only programs ntpguard attached are\n"
-			       "touched. Counters of an unloaded interface are kept while\n"
-			       "ntpguard stays loaded elsewhere (and continue if it is\n"
-			       "loaded again); unloading an interface that is already\n"
-			       "detached (or vanished) forgets it and its counters. When\n"
-			       "nothing is attached any more, the pins are removed.\n\n"
-			       "  -a, --all         every interface of this namespace\n"
-			       "  -k, --keep-maps   keep the pins (allow-list, policy, counters)\n"
-			       "  -h, --help        this help\n", unload_usage);
-			return NG_EXIT_OK;
-		default:
-			return ng_bad_option(unload_usage, argv);
-		}
-	}
-	if (all == (optind < argc))
-		return ng_usage_err(unload_usage, all ?
+	ret = ng_parse(&unload_cmd, &cfg, argc, argv, &first);
+	if (ret != NG_CONTINUE)
+		return ret;
+	if (cfg.all == (first < argc))
+		return ng_cmd_usage_err(&unload_cmd, cfg.all ?
 			"unload: give interfaces or --all, not both" :
 			"unload: no interface given (or use --all)");
 
+	ret = NG_EXIT_FAIL;
 	ng_paths_init(&paths);
 	if (ng_require_privs(true) || ng_require_loaded(&paths))
 		return NG_EXIT_FAIL;
@@ -68,7 +53,7 @@ int cmd_unload(int argc, char **argv)
 	fd = -1;
 
 	/* Validate every name first: nothing is changed on a bad argument. */
-	for (int i = optind; i < argc; i++) {
+	for (int i = first; i < argc; i++) {
 		int si = ng_ifrec_find(recs, ns, argv[i], NG_DIR_INGRESS);
 		int se = ng_ifrec_find(recs, ns, argv[i], NG_DIR_EGRESS);
 
@@ -78,15 +63,15 @@ int cmd_unload(int argc, char **argv)
 		}
 	}
 	ret = NG_EXIT_OK;
-	if (all) {
+	if (cfg.all) {
 		if (ng_unload_iface(&paths, NULL))
 			ret = NG_EXIT_FAIL;
 	} else {
-		for (int i = optind; i < argc; i++)
+		for (int i = first; i < argc; i++)
 			if (ng_unload_iface(&paths, argv[i]))
 				ret = NG_EXIT_FAIL;
 	}
-	if (!keep)
+	if (!cfg.keep_maps)
 		ng_remove_pins_if_unused(&paths);
 out:
 	if (fd >= 0)
@@ -95,3 +80,18 @@ out:
 	ng_unlock(lock);
 	return ret;
 }
+
+const struct ng_cmd unload_cmd = {
+	.name = "unload",
+	.summary = "detach it",
+	.args = "IFACE... | --all",
+	.doc = "Detach ntpguard (ingress and egress) from interfaces of this\n"
+	       "network namespace. Only programs ntpguard attached are\n"
+	       "touched. Counters of an unloaded interface are kept while\n"
+	       "ntpguard stays loaded elsewhere (and continue if it is\n"
+	       "loaded again); unloading an interface that is already\n"
+	       "detached (or vanished) forgets it and its counters. When\n"
+	       "nothing is attached any more, the pins are removed.\n",
+	.opts = unload_opts,
+	.run = cmd_unload,
+};

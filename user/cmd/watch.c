@@ -25,7 +25,6 @@
  */
 #include <errno.h>
 #include <fnmatch.h>
-#include <getopt.h>
 #include <net/if.h>
 #include <net/if_arp.h>
 #include <poll.h>
@@ -44,9 +43,10 @@
 #include "common.h"
 #include "attach.h"
 #include "policy.h"
+#include "params.h"
 #include "cmds.h"
 
-#define WATCH_RCVBUF_DEFAULT (1 << 20)
+#define WATCH_RCVBUF_DEFAULT 1048576   /* 1 MiB */
 #define WATCH_TEXT 2048   /* one log line */
 
 enum wstate {
@@ -62,11 +62,15 @@ struct watched {
 	bool seen;   /* resync bookkeeping */
 };
 
-static struct {
-	char **pat;
-	int npat;
+struct watch_cfg {
+	struct ng_strv match;   /* fnmatch patterns */
 	bool egress, unload_on_exit;
-	enum xdp_attach_mode mode;
+	int mode;               /* enum xdp_attach_mode */
+	__u32 rcvbuf;
+};
+
+static struct {
+	struct watch_cfg cfg;
 	struct ng_paths paths;
 	struct watched *w;
 	size_t n, cap;
@@ -174,8 +178,8 @@ static double ms_since(const struct timespec *t0)
 
 static bool matches(const char *name)
 {
-	for (int i = 0; i < g.npat; i++)
-		if (!fnmatch(g.pat[i], name, 0))
+	for (int i = 0; i < g.cfg.match.n; i++)
+		if (!fnmatch(g.cfg.match.v[i], name, 0))
 			return true;
 	return false;
 }
@@ -264,7 +268,7 @@ static void protect(int ifindex, const char *name, int type, const char *why)
 	capture_begin(&c);
 	lock = ng_attach_prepare(&g.paths, 0);
 	if (lock >= 0) {
-		rc = ng_load_iface(&g.paths, name, g.mode, g.egress);
+		rc = ng_load_iface(&g.paths, name, (enum xdp_attach_mode)g.cfg.mode, g.cfg.egress);
 		ng_unlock(lock);
 	}
 	text = capture_end(&c);
@@ -530,34 +534,6 @@ static int nl_drain(int fd)
 
 /* ---- the command ----------------------------------------------------------------- */
 
-static const char watch_usage[] =
-	"ntpguard watch --match PATTERN [--match PATTERN]... [--egress] "
-	"[--mode native|skb] [--unload-on-exit]";
-
-static void watch_help(void)
-{
-	printf("usage: %s\n\n"
-	       "Protect every interface whose name matches a PATTERN (shell glob,\n"
-	       "e.g. 'vnet*', 'tap*', 'veth*'): the existing ones at start, and each\n"
-	       "new one as soon as the kernel announces it (rtnetlink link\n"
-	       "notifications). Runs in the foreground, logs one timestamped line\n"
-	       "per event; scripts/ntpguard-watch.service runs it under systemd.\n\n"
-	       "When a device disappears the kernel has already removed ntpguard's\n"
-	       "programs from it; its records stay as 'detached' and its counters\n"
-	       "stay readable (status, stats) until `ntpguard unload` removes the\n"
-	       "pins. A device re-created with the same name is attached again and\n"
-	       "continues its counters. Only Ethernet devices are attached.\n\n"
-	       "SIGTERM/SIGINT: exit 0, leaving the attachments in place (the\n"
-	       "interfaces stay protected; `ntpguard unload --all` removes them).\n"
-	       "SIGHUP: rescan every interface.\n\n"
-	       "      --match PATTERN   interface name pattern (fnmatch); repeatable\n"
-	       "  -e, --egress          also attach the TC egress program\n"
-	       "      --mode MODE       native or skb; default: native, falling back to skb\n"
-	       "  -u, --unload-on-exit  detach what is watched when exiting\n"
-	       "      --rcvbuf BYTES    netlink receive buffer (default %d)\n"
-	       "  -h, --help            this help\n", watch_usage, WATCH_RCVBUF_DEFAULT);
-}
-
 /* One line per interface, then one about the pins. */
 static void unload_on_exit(void)
 {
@@ -590,65 +566,37 @@ static void unload_on_exit(void)
 	ng_unlock(lock);
 }
 
-int cmd_watch(int argc, char **argv)
+static const struct ng_opt watch_opts[] = {
+	NG_OPT(NG_OPT_LIST, struct watch_cfg, match, "match", 0, .metavar = "PATTERN",
+	       .flags = NG_OPT_REQUIRED,
+	       .help = "interface name pattern (fnmatch); repeatable"),
+	NG_OPT(NG_OPT_FLAG, struct watch_cfg, egress, "egress", 'e',
+	       .help = "also attach the TC egress program"),
+	NG_OPT(NG_OPT_ENUM, struct watch_cfg, mode, "mode", 0, .metavar = "MODE",
+	       .vals = ng_xdp_modes,
+	       .help = "native or skb; default: native, falling back to skb"),
+	NG_OPT(NG_OPT_FLAG, struct watch_cfg, unload_on_exit, "unload-on-exit", 'u',
+	       .help = "detach what is watched when exiting"),
+	NG_OPT(NG_OPT_UINT, struct watch_cfg, rcvbuf, "rcvbuf", 0, .metavar = "BYTES",
+	       .min = 1024, .max = 1u << 30,
+	       .help = "netlink receive buffer (default " NG_STR(WATCH_RCVBUF_DEFAULT) ")"),
+	NG_OPT_END
+};
+
+static int cmd_watch(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "match", required_argument, NULL, 'm' },
-		{ "egress", no_argument, NULL, 'e' },
-		{ "mode", required_argument, NULL, 'M' },
-		{ "unload-on-exit", no_argument, NULL, 'u' },
-		{ "rcvbuf", required_argument, NULL, 'b' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
 	struct pollfd pfd[2];
 	sigset_t sigs;
-	long rcvbuf = WATCH_RCVBUF_DEFAULT;
-	int c, nl = -1, sfd = -1, lock, ret = NG_EXIT_FAIL;
-	char *end;
+	int first, nl = -1, sfd = -1, lock, ret;
 
-	g.mode = XDP_MODE_UNSPEC;
-	g.pat = calloc((size_t)argc, sizeof(*g.pat));
-	if (!g.pat)
-		return NG_EXIT_FAIL;
-	while ((c = getopt_long(argc, argv, "euh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'm':
-			if (!*optarg)
-				return ng_usage_err(watch_usage, "--match: empty pattern");
-			g.pat[g.npat++] = optarg;
-			break;
-		case 'e':
-			g.egress = true;
-			break;
-		case 'M':
-			if (ng_parse_mode(optarg, &g.mode))
-				return ng_usage_err(watch_usage,
-					"unknown mode '%s' (use native or skb)", optarg);
-			break;
-		case 'u':
-			g.unload_on_exit = true;
-			break;
-		case 'b':
-			errno = 0;
-			rcvbuf = strtol(optarg, &end, 10);
-			if (!*optarg || *end || errno || rcvbuf < 1024 || rcvbuf > (1L << 30))
-				return ng_usage_err(watch_usage,
-					"--rcvbuf: '%s' is not an integer in 1024..%ld",
-					optarg, 1L << 30);
-			break;
-		case 'h':
-			watch_help();
-			return NG_EXIT_OK;
-		default:
-			return ng_bad_option(watch_usage, argv);
-		}
-	}
-	if (optind < argc)
-		return ng_usage_err(watch_usage, "watch: unexpected argument '%s' "
-				    "(patterns go after --match)", argv[optind]);
-	if (!g.npat)
-		return ng_usage_err(watch_usage, "watch: no --match PATTERN given");
+	g.cfg = (struct watch_cfg){ .mode = XDP_MODE_UNSPEC, .rcvbuf = WATCH_RCVBUF_DEFAULT };
+	ret = ng_parse(&watch_cmd, &g.cfg, argc, argv, &first);
+	if (ret != NG_CONTINUE)
+		return ret;
+	ret = NG_EXIT_FAIL;
+	for (int i = 0; i < g.cfg.match.n; i++)
+		if (!*g.cfg.match.v[i])
+			return ng_cmd_usage_err(&watch_cmd, "--match: empty pattern");
 
 	ng_paths_init(&g.paths);
 	/* Fail early (and once) on what would make every attach fail. */
@@ -669,7 +617,7 @@ int cmd_watch(int argc, char **argv)
 		goto out;
 	}
 	/* Subscribe before scanning: nothing created meanwhile is missed. */
-	nl = nl_open((int)rcvbuf);
+	nl = nl_open((int)g.cfg.rcvbuf);
 	if (nl < 0)
 		goto out;
 
@@ -677,11 +625,11 @@ int cmd_watch(int argc, char **argv)
 		char pats[512] = "";
 		size_t len = 0;
 
-		for (int i = 0; i < g.npat && len < sizeof(pats) - 1; i++)
+		for (int i = 0; i < g.cfg.match.n && len < sizeof(pats) - 1; i++)
 			len += (size_t)snprintf(pats + len, sizeof(pats) - len, "%s%s",
-						i ? " " : "", g.pat[i]);
+						i ? " " : "", g.cfg.match.v[i]);
 		wlog(stdout, "watching interfaces matching %s (ingress XDP%s, pins in %s)",
-		     pats, g.egress ? " + TC egress" : "", g.paths.pin_dir);
+		     pats, g.cfg.egress ? " + TC egress" : "", g.paths.pin_dir);
 	}
 	resync("present");
 
@@ -708,9 +656,9 @@ int cmd_watch(int argc, char **argv)
 						n += g.w[i].state == WS_OK;
 					wlog(stdout, "SIG%s: exiting; %zu interface(s) %s",
 					     sigabbrev_np((int)si.ssi_signo), n,
-					     g.unload_on_exit ? "to unload" :
+					     g.cfg.unload_on_exit ? "to unload" :
 					     "stay protected (attachments left in place)");
-					if (g.unload_on_exit)
+					if (g.cfg.unload_on_exit)
 						unload_on_exit();
 					ret = NG_EXIT_OK;
 					goto out;
@@ -726,6 +674,27 @@ out:
 	if (sfd >= 0)
 		close(sfd);
 	free(g.w);
-	free(g.pat);
+	free(g.cfg.match.v);
 	return ret;
 }
+
+const struct ng_cmd watch_cmd = {
+	.name = "watch",
+	.summary = "attach to matching interfaces as they appear (daemon)",
+	.hint = "patterns go after --match",
+	.doc = "Protect every interface whose name matches a PATTERN (shell glob,\n"
+	       "e.g. 'vnet*', 'tap*', 'veth*'): the existing ones at start, and each\n"
+	       "new one as soon as the kernel announces it (rtnetlink link\n"
+	       "notifications). Runs in the foreground, logs one timestamped line\n"
+	       "per event; scripts/ntpguard-watch.service runs it under systemd.\n\n"
+	       "When a device disappears the kernel has already removed ntpguard's\n"
+	       "programs from it; its records stay as 'detached' and its counters\n"
+	       "stay readable (status, stats) until `ntpguard unload` removes the\n"
+	       "pins. A device re-created with the same name is attached again and\n"
+	       "continues its counters. Only Ethernet devices are attached.\n\n"
+	       "SIGTERM/SIGINT: exit 0, leaving the attachments in place (the\n"
+	       "interfaces stay protected; `ntpguard unload --all` removes them).\n"
+	       "SIGHUP: rescan every interface.\n",
+	.opts = watch_opts,
+	.run = cmd_watch,
+};

@@ -562,16 +562,11 @@ int ng_attach_prepare(const struct ng_paths *paths, __u32 max_sources)
 	return lock;
 }
 
-int ng_parse_mode(const char *s, enum xdp_attach_mode *mode)
-{
-	if (!strcmp(s, "native"))
-		*mode = XDP_MODE_NATIVE;
-	else if (!strcmp(s, "skb"))
-		*mode = XDP_MODE_SKB;
-	else
-		return -1;
-	return 0;
-}
+const struct ng_enum ng_xdp_modes[] = {
+	{ "native", XDP_MODE_NATIVE },
+	{ "skb", XDP_MODE_SKB },
+	{ NULL },
+};
 
 /* ---- unload ---------------------------------------------------------------- */
 

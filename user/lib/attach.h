@@ -12,11 +12,13 @@
 #include <xdp/libxdp.h>
 
 #include "common.h"
+#include "parse.h"
 
 void ng_attach_init(void);
 /* Privileges, BTF, bpffs, table size; returns the lock fd or -1. */
 int ng_attach_prepare(const struct ng_paths *paths, __u32 max_sources);
-int ng_parse_mode(const char *s, enum xdp_attach_mode *mode);
+/* --mode: native or skb (an enum xdp_attach_mode) */
+extern const struct ng_enum ng_xdp_modes[];
 int ng_load_iface(const struct ng_paths *paths, const char *ifname,
 		  enum xdp_attach_mode mode, bool egress);
 int ng_unload_iface(const struct ng_paths *paths, const char *ifname /* NULL: all */);

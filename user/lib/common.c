@@ -2,7 +2,6 @@
 /* Shared userspace plumbing: messages, paths, privileges, locking, maps. */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,25 +60,7 @@ void ng_debug(const char *fmt, ...)
 	va_end(ap);
 }
 
-int ng_usage_err(const char *usage, const char *fmt, ...)
-{
-	va_list ap;
 
-	va_start(ap, fmt);
-	vmsg(stderr, "ntpguard: ", fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "usage: %s\n(see --help)\n", usage);
-	return NG_EXIT_USAGE;
-}
-
-int ng_bad_option(const char *usage, char *const argv[])
-{
-	/* getopt leaves optind past the offending word (opterr is 0). */
-	const char *arg = optind > 0 ? argv[optind - 1] : "?";
-
-	return ng_usage_err(usage, "unknown option, or option without its value: '%s'",
-			    arg);
-}
 
 void ng_paths_init(struct ng_paths *p)
 {

@@ -19,10 +19,6 @@ extern int ng_verbose;
 void ng_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void ng_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void ng_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-int ng_usage_err(const char *usage, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-/* The getopt '?' case: names the offending argument. */
-int ng_bad_option(const char *usage, char *const argv[]);
 
 /* Where pins live: $NTPGUARD_BPFFS (default /sys/fs/bpf) + "/ntpguard". */
 struct ng_paths {

@@ -10,7 +10,6 @@
  * 4-byte store. Every loaded interface shares the maps, so the change
  * applies everywhere at once, without detaching anything.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stddef.h>
@@ -20,6 +19,7 @@
 #include <bpf/bpf.h>
 
 #include "common.h"
+#include "parse.h"
 #include "policy.h"
 #include "ng_ratelimit.h"
 
@@ -64,11 +64,12 @@ static const struct pkey keys[] = {
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
-static const char *action_name(__u8 a)
-{
-	return a == NG_ACT_DROP ? "drop" : a == NG_ACT_RATECAP ? "ratecap" :
-	       a == NG_ACT_PASS ? "pass" : "?";
-}
+/* The words of K_ACTION and K_BOOL values. */
+static const struct ng_enum actions[] = {
+	{ "drop", NG_ACT_DROP }, { "ratecap", NG_ACT_RATECAP }, { "pass", NG_ACT_PASS },
+	{ NULL },
+};
+static const struct ng_enum on_off[] = { { "on", 1 }, { "off", 0 }, { NULL } };
 
 static __u32 get_val(const struct ng_policy *p, const struct pkey *k)
 {
@@ -96,12 +97,37 @@ static void format_val(const struct ng_policy *p, const struct pkey *k,
 {
 	__u32 v = get_val(p, k);
 
-	if (k->type == K_ACTION)
-		snprintf(buf, len, "%s", action_name((__u8)v));
-	else if (k->type == K_BOOL)
-		snprintf(buf, len, "%s", v ? "on" : "off");
+	if (k->type != K_UINT)
+		snprintf(buf, len, "%s", ng_enum_name(k->type == K_ACTION ? actions : on_off,
+						      (int)v));
 	else
 		snprintf(buf, len, "%u", v);
+}
+
+/* VALUE of key k into *p; print why not and return -1. */
+static int set_value(struct ng_policy *p, const struct pkey *k, const char *val)
+{
+	const struct ng_enum *words = k->type == K_ACTION ? actions : on_off;
+	unsigned long long v;
+	char list[64];
+	int w;
+
+	if (k->type == K_UINT) {
+		if (ng_parse_uint(val, k->min, k->max, &v)) {
+			ng_err("%s: '%s' is not an integer in %u..%u", k->name, val,
+			       k->min, k->max);
+			return -1;
+		}
+		set_val(p, k, (__u32)v);
+		return 0;
+	}
+	if (ng_parse_enum(val, words, &w)) {
+		ng_enum_list(words, NULL, list, sizeof(list));
+		ng_err("%s: '%s' is not %s", k->name, val, list);
+		return -1;
+	}
+	set_val(p, k, (__u32)w);
+	return 0;
 }
 
 /* Parse "KEY=VALUE" into *p; print why not and return -1. */
@@ -125,38 +151,7 @@ int ng_policy_assign(const char *arg, struct ng_policy *p)
 		ng_err("'%.*s': unknown key (see `ntpguard set --help`)", (int)nlen, arg);
 		return -1;
 	}
-	if (k->type == K_ACTION) {
-		__u8 a = !strcmp(val, "drop") ? NG_ACT_DROP :
-			 !strcmp(val, "ratecap") ? NG_ACT_RATECAP :
-			 !strcmp(val, "pass") ? NG_ACT_PASS : 0;
-
-		if (!a) {
-			ng_err("%s: '%s' is not drop, ratecap or pass", k->name, val);
-			return -1;
-		}
-		set_val(p, k, a);
-	} else if (k->type == K_BOOL) {
-		if (strcmp(val, "on") && strcmp(val, "off")) {
-			ng_err("%s: '%s' is not on or off", k->name, val);
-			return -1;
-		}
-		set_val(p, k, !strcmp(val, "on"));
-	} else {
-		unsigned long long v;
-		char *end;
-
-		errno = 0;
-		v = strtoull(val, &end, 10);
-		/* strtoull() would skip leading blanks and take a sign. */
-		if (!isdigit((unsigned char)val[0]) || *end || errno ||
-		    v < k->min || v > k->max) {
-			ng_err("%s: '%s' is not an integer in %u..%u", k->name, val,
-			       k->min, k->max);
-			return -1;
-		}
-		set_val(p, k, (__u32)v);
-	}
-	return 0;
+	return set_value(p, k, val);
 }
 
 /* The live policy (defaults when none was ever written). */
