@@ -12,18 +12,12 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <bpf/bpf.h>
 
 #include "common.h"
-#include "attach.h"
+#include "allowlist.h"
+#include "pins.h"
 #include "params.h"
 #include "cmds.h"
-
-static int addr_len(int family)
-{
-	return family == AF_INET ? 4 : 16;
-}
 
 /* Parse "ADDR" or "ADDR/LEN"; on error print why and return -1. */
 static int cidr_parse(const char *arg, struct ng_cidr *c)
@@ -46,148 +40,14 @@ static int cidr_parse(const char *arg, struct ng_cidr *c)
 	}
 }
 
-static int cidr_key(const struct ng_cidr *c, void *key)
-{
-	if (c->family == AF_INET) {
-		struct ng_lpm_v4 *k = key;
-
-		k->prefixlen = c->prefixlen;
-		memcpy(k->addr, c->addr, 4);
-	} else {
-		struct ng_lpm_v6 *k = key;
-
-		k->prefixlen = c->prefixlen;
-		memcpy(k->addr, c->addr, 16);
-	}
-	return c->family == AF_INET ? 0 : 1;
-}
-
-static bool cidr_eq(const struct ng_cidr *a, const struct ng_cidr *b)
-{
-	return a->family == b->family && a->prefixlen == b->prefixlen &&
-	       !memcmp(a->addr, b->addr, (size_t)addr_len(a->family));
-}
-
-/*
- * NG_MAP_ALLOW_USED tells the data plane whether a family's trie may hold
- * entries. It is raised before the first insert and lowered only after the
- * trie was seen empty, so it is never 0 while an entry exists.
- */
-static int set_used(int used_fd, __u32 fam, __u32 val)
-{
-	if (bpf_map_update_elem(used_fd, &fam, &val, BPF_ANY)) {
-		ng_err("cannot update %s: %s", NG_STR(NG_MAP_ALLOW_USED), strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-static void lower_used_if_empty(int fds[2], int used_fd)
-{
-	char next[sizeof(struct ng_lpm_v6)];
-
-	for (__u32 f = 0; f < 2; f++)
-		if (bpf_map_get_next_key(fds[f], NULL, next) && errno == ENOENT)
-			set_used(used_fd, f, 0);
-}
-
-/* Apply add (BPF_NOEXIST) or del to c[0..n); roll back on failure. */
-static int apply(int fds[2], int used_fd, struct ng_cidr *c, int n, bool add)
-{
-	const ng_allow_val zero = 0;
-	char key[sizeof(struct ng_lpm_v6)], txt[64];
-	int i, err = 0;
-
-	for (i = 0; add && i < n; i++)
-		if (set_used(used_fd, (__u32)cidr_key(&c[i], key), 1))
-			return -1;
-	for (i = 0; i < n; i++) {
-		int f = cidr_key(&c[i], key);
-
-		err = add ? bpf_map_update_elem(fds[f], key, &zero, BPF_NOEXIST) :
-			    bpf_map_delete_elem(fds[f], key);
-		if (err) {
-			err = errno;
-			ng_cidr_format(&c[i], txt, sizeof(txt));
-			if (add && err == EEXIST)
-				ng_err("%s is already on the allow-list", txt);
-			else if (!add && err == ENOENT)
-				ng_err("%s is not on the allow-list", txt);
-			else if (add && err == ENOSPC)
-				ng_err("allow-list is full (%d entries per family)", NG_ALLOW_MAX);
-			else
-				ng_err("cannot %s %s: %s", add ? "add" : "delete", txt,
-				       strerror(err));
-			break;
-		}
-	}
-	if (!err) {
-		if (!add)
-			lower_used_if_empty(fds, used_fd);
-		return 0;
-	}
-	/* Undo what this command already changed. */
-	while (--i >= 0) {
-		int f = cidr_key(&c[i], key);
-
-		if (add)
-			bpf_map_delete_elem(fds[f], key);
-		else
-			bpf_map_update_elem(fds[f], key, &zero, BPF_NOEXIST);
-	}
-	ng_err("nothing was changed");
-	return -1;
-}
-
-static int cmp_cidr(const void *pa, const void *pb)
-{
-	const struct ng_cidr *a = pa, *b = pb;
-	int r = memcmp(a->addr, b->addr, (size_t)addr_len(a->family));
-
-	return r ? r : (int)a->prefixlen - (int)b->prefixlen;
-}
-
-/* Read one family's list, sorted. */
-static struct ng_cidr *read_list(int fd, int family, int *count)
-{
-	char cur[sizeof(struct ng_lpm_v6)], next[sizeof(struct ng_lpm_v6)];
-	size_t ksz = family == AF_INET ? sizeof(struct ng_lpm_v4) : sizeof(struct ng_lpm_v6);
-	struct ng_cidr *list = NULL, *tmp;
-	int n = 0, cap = 0;
-	void *prev = NULL;
-
-	while (!bpf_map_get_next_key(fd, prev, next)) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			tmp = realloc(list, (size_t)cap * sizeof(*list));
-			if (!tmp) {
-				free(list);
-				return NULL;
-			}
-			list = tmp;
-		}
-		memset(&list[n], 0, sizeof(list[n]));
-		list[n].family = family;
-		memcpy(&list[n].prefixlen, next, 4);
-		memcpy(list[n].addr, next + 4, ksz - 4);
-		n++;
-		memcpy(cur, next, ksz);
-		prev = cur;
-	}
-	if (n)
-		qsort(list, (size_t)n, sizeof(*list), cmp_cidr);
-	*count = n;
-	return list ? list : calloc(1, sizeof(*list));
-}
-
-static int do_list(int fds[2], bool json)
+static int do_list(struct ng_state *st, bool json)
 {
 	struct ng_cidr *l[2];
 	int n[2];
 	char txt[64];
 
-	l[0] = read_list(fds[0], AF_INET, &n[0]);
-	l[1] = read_list(fds[1], AF_INET6, &n[1]);
+	l[0] = ng_allow_list(st, 0, &n[0]);
+	l[1] = ng_allow_list(st, 1, &n[1]);
 	if (!l[0] || !l[1]) {
 		free(l[0]);
 		free(l[1]);
@@ -218,6 +78,19 @@ static int do_list(int fds[2], bool json)
 	return NG_EXIT_OK;
 }
 
+static int do_change(struct ng_state *st, const struct ng_cidr *c, int n, bool add)
+{
+	char txt[64];
+
+	if (ng_allow_change(st, c, n, add))
+		return NG_EXIT_FAIL;
+	for (int i = 0; i < n; i++) {
+		ng_cidr_format(&c[i], txt, sizeof(txt));
+		printf("%s %s\n", add ? "allowed" : "removed", txt);
+	}
+	return NG_EXIT_OK;
+}
+
 struct allow_cfg {
 	bool json;
 };
@@ -228,79 +101,80 @@ static const struct ng_opt allow_opts[] = {
 	NG_OPT_END
 };
 
+/* The subcommand and its operands; NG_CONTINUE if they fit together. */
+static int check_args(const struct allow_cfg *cfg, int argc, char **argv, int first)
+{
+	const char *sub = first < argc ? argv[first] : NULL;
+	bool list = sub && !strcmp(sub, "list");
+
+	if (!sub)
+		return ng_cmd_usage_err(&allow_cmd, "allow: missing subcommand (add, del or list)");
+	if (strcmp(sub, "add") && strcmp(sub, "del") && !list)
+		return ng_cmd_usage_err(&allow_cmd, "allow: unknown subcommand '%s'", sub);
+	if (list && first + 1 < argc)
+		return ng_cmd_usage_err(&allow_cmd, "allow list: unexpected argument '%s'",
+					argv[first + 1]);
+	if (!list && first + 1 >= argc)
+		return ng_cmd_usage_err(&allow_cmd, "allow %s: no CIDR given", sub);
+	if (!list && cfg->json)
+		return ng_cmd_usage_err(&allow_cmd, "allow %s: --json is for list", sub);
+	return NG_CONTINUE;
+}
+
+/* Every CIDR of args, validated before any map is touched; NULL: said why. */
+static struct ng_cidr *parse_cidrs(char **args, int n)
+{
+	struct ng_cidr *c = calloc((size_t)n + 1, sizeof(*c));
+
+	for (int i = 0; c && i < n; i++) {
+		if (cidr_parse(args[i], &c[i]))
+			goto bad;
+		for (int j = 0; j < i; j++)
+			if (ng_cidr_eq(&c[i], &c[j])) {
+				ng_err("'%s' is given twice", args[i]);
+				goto bad;
+			}
+	}
+	return c;
+bad:
+	free(c);
+	return NULL;
+}
+
 static int cmd_allow(int argc, char **argv)
 {
 	struct allow_cfg cfg = { 0 };
 	struct ng_paths paths = { 0 };
+	struct ng_state st;
 	struct ng_cidr *c = NULL;
 	const char *sub;
-	int first, n = 0, fds[2] = { -1, -1 }, used_fd = -1, lock = -1, ret;
+	int first, n, lock, ret;
 
 	ret = ng_parse(&allow_cmd, &cfg, argc, argv, &first);
+	if (ret == NG_CONTINUE)
+		ret = check_args(&cfg, argc, argv, first);
 	if (ret != NG_CONTINUE)
 		return ret;
-	if (first >= argc)
-		return ng_cmd_usage_err(&allow_cmd, "allow: missing subcommand (add, del or list)");
-	ret = NG_EXIT_FAIL;
 	sub = argv[first++];
-	if (strcmp(sub, "add") && strcmp(sub, "del") && strcmp(sub, "list"))
-		return ng_cmd_usage_err(&allow_cmd, "allow: unknown subcommand '%s'", sub);
-	if (!strcmp(sub, "list") && first < argc)
-		return ng_cmd_usage_err(&allow_cmd, "allow list: unexpected argument '%s'",
-				    argv[first]);
-	if (strcmp(sub, "list") && first >= argc)
-		return ng_cmd_usage_err(&allow_cmd, "allow %s: no CIDR given", sub);
-	if (strcmp(sub, "list") && cfg.json)
-		return ng_cmd_usage_err(&allow_cmd, "allow %s: --json is for list", sub);
-
-	/* Validate everything before touching any map. */
-	n = argc > first ? argc - first : 0;
-	c = calloc((size_t)n + 1, sizeof(*c));
+	n = argc - first;
+	c = parse_cidrs(argv + first, n);
 	if (!c)
-		return NG_EXIT_FAIL;
-	for (int i = 0; i < n; i++) {
-		if (cidr_parse(argv[first + i], &c[i])) {
-			ret = NG_EXIT_USAGE;
-			goto out;
-		}
-		for (int j = 0; j < i; j++)
-			if (cidr_eq(&c[i], &c[j])) {
-				ng_err("'%s' is given twice", argv[first + i]);
-				ret = NG_EXIT_USAGE;
-				goto out;
-			}
-	}
+		return NG_EXIT_USAGE;
 
+	ret = NG_EXIT_FAIL;
 	ng_paths_init(&paths);
 	if (ng_require_privs(false) || ng_require_loaded(&paths))
 		goto out;
 	lock = ng_lock(&paths);
 	if (lock < 0)
 		goto out;
-	fds[0] = ng_map_open(&paths, NG_STR(NG_MAP_ALLOW_V4));
-	fds[1] = ng_map_open(&paths, NG_STR(NG_MAP_ALLOW_V6));
-	used_fd = ng_map_open(&paths, NG_STR(NG_MAP_ALLOW_USED));
-	if (fds[0] < 0 || fds[1] < 0 || used_fd < 0)
-		goto out;
-
-	if (!strcmp(sub, "list")) {
-		ret = do_list(fds, cfg.json);
-	} else if (!apply(fds, used_fd, c, n, !strcmp(sub, "add"))) {
-		char txt[64];
-
-		for (int i = 0; i < n; i++) {
-			ng_cidr_format(&c[i], txt, sizeof(txt));
-			printf("%s %s\n", strcmp(sub, "add") ? "removed" : "allowed", txt);
-		}
-		ret = NG_EXIT_OK;
+	if (!ng_state_open(&st, &paths, NG_MAPS_ALLOW, false)) {
+		ret = !strcmp(sub, "list") ? do_list(&st, cfg.json) :
+					     do_change(&st, c, n, !strcmp(sub, "add"));
+		ng_state_close(&st);
 	}
-out:
-	for (int f = 0; f < 2; f++)
-		if (fds[f] >= 0)
-			close(fds[f]);
-	if (used_fd >= 0)
-		close(used_fd);
 	ng_unlock(lock);
+out:
 	free(c);
 	return ret;
 }

@@ -22,8 +22,7 @@
 #include <unistd.h>
 
 #include "common.h"
-#include "attach.h"
-#include "policy.h"
+#include "pins.h"
 #include "params.h"
 #include "cmds.h"
 #include "prom.h"
@@ -99,7 +98,7 @@ static int export_once(const struct ng_paths *paths, const char *dir,
 	FILE *mem;
 	int rc;
 
-	if (ng_snapshot_take(paths, &s, NG_SNAP_FULL, err, errlen))
+	if (ng_snapshot_take(paths, &s, NG_SNAP_PROM, err, errlen))
 		return -1;
 	clock_gettime(CLOCK_REALTIME, &now);
 	x.timestamp = (double)now.tv_sec + (double)now.tv_nsec / 1e9;
@@ -161,7 +160,6 @@ static int cmd_export(int argc, char **argv)
 	ng_paths_init(&paths);
 	if (ng_require_privs(false))
 		return NG_EXIT_FAIL;
-	ng_attach_init();
 
 	if (cfg.once) {
 		if (export_once(&paths, dir, 0, err, sizeof(err))) {

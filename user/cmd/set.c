@@ -3,12 +3,12 @@
  * set: change the live policy, all-or-nothing and atomically (the keys and
  * their parsing are lib/policy.c).
  */
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
+#include <stdio.h>
 
 #include "common.h"
+#include "pins.h"
 #include "policy.h"
+#include "state.h"
 #include "params.h"
 #include "cmds.h"
 
@@ -22,14 +22,45 @@ static const struct ng_opt set_opts[] = {
 	NG_OPT_END
 };
 
+/* Read, change and commit the live policy; the lock is held. */
+static int apply(const struct ng_paths *paths, const struct set_cfg *cfg, char **assign,
+		 int n)
+{
+	static const struct ng_policy def = NG_DEFAULT_POLICY;
+	struct ng_policy p;
+	struct ng_state st;
+	int ret = NG_EXIT_FAIL;
+	__u32 live;
+
+	if (ng_state_open(&st, paths, NG_MAPS_POLICY, false))
+		return NG_EXIT_FAIL;
+	if (ng_state_policy(&st, &p, &live))
+		goto out;
+	if (cfg->defaults)
+		p = def;
+	for (int i = 0; i < n; i++)
+		ng_policy_assign(assign[i], &p);        /* validated before */
+	if (ng_state_policy_commit(&st, live, &p))
+		goto out;
+	if (cfg->defaults)
+		printf("policy reset to the defaults\n");
+	for (int i = 0; i < n; i++)
+		printf("set %s\n", assign[i]);
+	if (p.monitor)
+		printf("note: monitor=on: nothing is dropped, would-drops are counted\n");
+	ret = NG_EXIT_OK;
+out:
+	ng_state_close(&st);
+	return ret;
+}
+
 static int cmd_set(int argc, char **argv)
 {
 	static const struct ng_policy def = NG_DEFAULT_POLICY;
 	struct set_cfg cfg = { 0 };
-	struct ng_policy p;
+	struct ng_policy scratch = def;
 	struct ng_paths paths = { 0 };
-	int first, lock = -1, pol_fd = -1, sel_fd = -1, ret;
-	__u32 live;
+	int first, lock, ret;
 
 	ret = ng_parse(&set_cmd, &cfg, argc, argv, &first);
 	if (ret != NG_CONTINUE)
@@ -37,12 +68,9 @@ static int cmd_set(int argc, char **argv)
 	if (cfg.defaults == (first < argc))
 		return ng_cmd_usage_err(&set_cmd, cfg.defaults ?
 			"set: --defaults takes no KEY=VALUE" : "set: no KEY=VALUE given");
-
-	ret = NG_EXIT_FAIL;
 	/* Syntax first, against a scratch policy: bad input changes nothing. */
-	p = def;
 	for (int i = first; i < argc; i++)
-		if (ng_policy_assign(argv[i], &p))
+		if (ng_policy_assign(argv[i], &scratch))
 			return NG_EXIT_USAGE;
 
 	ng_paths_init(&paths);
@@ -51,28 +79,7 @@ static int cmd_set(int argc, char **argv)
 	lock = ng_lock(&paths);
 	if (lock < 0)
 		return NG_EXIT_FAIL;
-	pol_fd = ng_map_open(&paths, NG_STR(NG_MAP_POLICY));
-	sel_fd = ng_map_open(&paths, NG_STR(NG_MAP_POLICY_SEL));
-	if (pol_fd < 0 || sel_fd < 0 || ng_policy_read(pol_fd, sel_fd, &p, &live))
-		goto out;
-	if (cfg.defaults)
-		p = def;
-	for (int i = first; i < argc; i++)
-		ng_policy_assign(argv[i], &p);      /* validated above */
-	if (ng_policy_commit(pol_fd, sel_fd, live, &p))
-		goto out;
-	if (cfg.defaults)
-		printf("policy reset to the defaults\n");
-	for (int i = first; i < argc; i++)
-		printf("set %s\n", argv[i]);
-	if (p.monitor)
-		printf("note: monitor=on: nothing is dropped, would-drops are counted\n");
-	ret = NG_EXIT_OK;
-out:
-	if (pol_fd >= 0)
-		close(pol_fd);
-	if (sel_fd >= 0)
-		close(sel_fd);
+	ret = apply(&paths, &cfg, argv + first, argc - first);
 	ng_unlock(lock);
 	return ret;
 }

@@ -15,10 +15,9 @@
 #include <unistd.h>
 
 #include "common.h"
-#include "attach.h"
-#include "policy.h"
+#include "pins.h"
+#include "snapshot.h"
 #include "cmds.h"
-#include "prom.h"
 
 /* The same attachment in the previous snapshot (same slot and name). */
 static const struct ng_snap_if *find_prev(const struct ng_snapshot *prev,
@@ -233,7 +232,6 @@ int ng_stats_watch(double interval)
 	ng_paths_init(&paths);
 	if (ng_require_privs(false) || ng_require_loaded(&paths))
 		return NG_EXIT_FAIL;
-	ng_attach_init();
 
 	/* Signals are taken only between two refreshes, so a Ctrl-C never
 	 * cuts a screen in half. */
@@ -248,7 +246,7 @@ int ng_stats_watch(double interval)
 	for (;;) {
 		err[0] = 0;
 		t_cur = ng_mono_now();
-		e = ng_snapshot_take(&paths, cur, 0, err, sizeof(err));
+		e = ng_snapshot_take(&paths, cur, NG_SNAP_COUNTERS, err, sizeof(err));
 		if (tty)
 			draw_screen(stdout, cur, prev, t_cur - t_prev, interval, e ? err : NULL);
 		else if (prev || e)

@@ -6,6 +6,7 @@
 
 #include "common.h"
 #include "attach.h"
+#include "state.h"
 #include "params.h"
 #include "cmds.h"
 
@@ -21,13 +22,36 @@ static const struct ng_opt unload_opts[] = {
 	NG_OPT_END
 };
 
+/* Is every name attached by ntpguard in this namespace? Nothing is
+ * changed on a bad argument. */
+static int check_names(const struct ng_paths *paths, char **names, int n)
+{
+	struct ng_ifrec *recs = calloc(NG_MAX_IFSLOTS, sizeof(*recs));
+	__u64 ns = ng_netns_ino();
+	struct ng_state st;
+	int ret = -1;
+
+	if (!recs || ng_state_open(&st, paths, NG_MAPS_IFACES, false))
+		goto out;
+	if (!ng_state_records(&st, recs))
+		ret = 0;
+	ng_state_close(&st);
+	for (int i = 0; i < n && !ret; i++)
+		if (ng_ifrec_find(recs, ns, names[i], NG_DIR_INGRESS) < 0 &&
+		    ng_ifrec_find(recs, ns, names[i], NG_DIR_EGRESS) < 0) {
+			ng_err("%s: not attached by ntpguard", names[i]);
+			ret = -1;
+		}
+out:
+	free(recs);
+	return ret;
+}
+
 static int cmd_unload(int argc, char **argv)
 {
 	struct unload_cfg cfg = { 0 };
-	struct ng_ifrec *recs = NULL;
 	struct ng_paths paths = { 0 };
-	int first, lock = -1, fd = -1, ret;
-	__u64 ns = ng_netns_ino();
+	int first, lock, ret;
 
 	ret = ng_parse(&unload_cmd, &cfg, argc, argv, &first);
 	if (ret != NG_CONTINUE)
@@ -37,7 +61,6 @@ static int cmd_unload(int argc, char **argv)
 			"unload: give interfaces or --all, not both" :
 			"unload: no interface given (or use --all)");
 
-	ret = NG_EXIT_FAIL;
 	ng_paths_init(&paths);
 	if (ng_require_privs(true) || ng_require_loaded(&paths))
 		return NG_EXIT_FAIL;
@@ -45,38 +68,18 @@ static int cmd_unload(int argc, char **argv)
 	lock = ng_lock(&paths);
 	if (lock < 0)
 		return NG_EXIT_FAIL;
-	recs = calloc(NG_MAX_IFSLOTS, sizeof(*recs));
-	fd = ng_map_open(&paths, NG_STR(NG_MAP_IFACES));
-	if (!recs || fd < 0 || ng_ifrec_read_all(fd, recs))
+	ret = NG_EXIT_FAIL;
+	if (check_names(&paths, argv + first, argc - first))
 		goto out;
-	close(fd);
-	fd = -1;
-
-	/* Validate every name first: nothing is changed on a bad argument. */
-	for (int i = first; i < argc; i++) {
-		int si = ng_ifrec_find(recs, ns, argv[i], NG_DIR_INGRESS);
-		int se = ng_ifrec_find(recs, ns, argv[i], NG_DIR_EGRESS);
-
-		if (si < 0 && se < 0) {
-			ng_err("%s: not attached by ntpguard", argv[i]);
-			goto out;
-		}
-	}
 	ret = NG_EXIT_OK;
-	if (cfg.all) {
-		if (ng_unload_iface(&paths, NULL))
+	if (cfg.all && ng_unload_iface(&paths, NULL))
+		ret = NG_EXIT_FAIL;
+	for (int i = first; i < argc; i++)
+		if (ng_unload_iface(&paths, argv[i]))
 			ret = NG_EXIT_FAIL;
-	} else {
-		for (int i = first; i < argc; i++)
-			if (ng_unload_iface(&paths, argv[i]))
-				ret = NG_EXIT_FAIL;
-	}
 	if (!cfg.keep_maps)
 		ng_remove_pins_if_unused(&paths);
 out:
-	if (fd >= 0)
-		close(fd);
-	free(recs);
 	ng_unlock(lock);
 	return ret;
 }

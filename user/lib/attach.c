@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Attaching and detaching, and the load / unload commands.
+ * Attaching and detaching (load, unload, watch).
  *
  * Ingress: the XDP program, through libxdp. libxdp first tries its
  * multi-program dispatcher (so ntpguard coexists with other XDP programs:
@@ -17,210 +17,31 @@
  * names its counter rows; its record (struct ng_ifrec) lives in the pinned
  * NG_MAP_IFACES map, so no daemon is needed.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <dirent.h>
-#include <getopt.h>
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <linux/netlink.h>
-#include <linux/rtnetlink.h>
-#include <linux/pkt_sched.h>
-#include <sys/socket.h>
-#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
 
 #include "common.h"
+#include "hook.h"
+#include "state.h"
 #include "attach.h"
 #include "ntpguard.skel.h"
 
-/* ---- libxdp log capture ----------------------------------------------- */
-static char xdp_log[2048];
-
-static int capture_xdp_log(enum libxdp_print_level level, const char *fmt,
-			   va_list ap)
-{
-	size_t len = strlen(xdp_log);
-	va_list cp;
-
-	if (ng_verbose) {
-		va_copy(cp, ap);
-		fputs("libxdp: ", stderr);
-		vfprintf(stderr, fmt, cp);
-		va_end(cp);
-	}
-	if (level <= LIBXDP_INFO && len < sizeof(xdp_log) - 1)
-		vsnprintf(xdp_log + len, sizeof(xdp_log) - len, fmt, ap);
-	return 0;
-}
-
 void ng_attach_init(void)
 {
-	libxdp_set_print(capture_xdp_log);
-}
-
-static bool dispatcher_refused(void)
-{
-	return strstr(xdp_log, "Falling back") || strstr(xdp_log, "dispatcher");
-}
-
-static const char *errstr(int err)
-{
-	static char buf[128];
-
-	libxdp_strerror(err, buf, sizeof(buf));
-	return buf;
-}
-
-/* ---- XDP: what is attached -------------------------------------------- */
-
-/* Is XDP program `id` attached to `ifindex`, and how? */
-static bool xdp_find(int ifindex, __u32 id, __u8 *mode, __u8 *path)
-{
-	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
-	struct xdp_program *p = NULL;
-	bool found = false;
-
-	if (libxdp_get_error(mp))
-		return false;
-	if (xdp_multiprog__is_legacy(mp)) {
-		p = xdp_multiprog__main_prog(mp);
-		found = p && xdp_program__id(p) == id;
-		if (path)
-			*path = NG_PATH_LEGACY;
-	} else {
-		while ((p = xdp_multiprog__next_prog(p, mp)))
-			if (xdp_program__id(p) == id) {
-				found = true;
-				break;
-			}
-		if (path)
-			*path = NG_PATH_DISPATCHER;
-	}
-	if (mode)
-		*mode = xdp_multiprog__attach_mode(mp) == XDP_MODE_SKB ?
-			NG_MODE_SKB : NG_MODE_NATIVE;
-	xdp_multiprog__close(mp);
-	return found;
-}
-
-/* A program attached without libxdp's dispatcher: we will not replace it. */
-static bool xdp_foreign_legacy(int ifindex, char *name, size_t len, __u32 *id)
-{
-	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
-	struct xdp_program *p;
-	bool ret = false;
-
-	if (libxdp_get_error(mp))
-		return false;
-	if (xdp_multiprog__is_legacy(mp) && (p = xdp_multiprog__main_prog(mp))) {
-		snprintf(name, len, "%s", xdp_program__name(p));
-		*id = xdp_program__id(p);
-		ret = true;
-	}
-	xdp_multiprog__close(mp);
-	return ret;
-}
-
-/* ---- TC egress --------------------------------------------------------- */
-
-/* Program id of ntpguard's egress filter on ifindex, 0 if none. */
-static __u32 tc_our_prog(int ifindex)
-{
-	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
-			    .attach_point = BPF_TC_EGRESS);
-	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = NG_TC_HANDLE,
-			    .priority = NG_TC_PRIO);
-
-	if (bpf_tc_query(&hook, &opts))
-		return 0;
-	return opts.prog_id;
-}
-
-/* Number of TC filters on the clsact qdisc of ifindex (both hooks), via an
- * RTM_GETTFILTER dump; -1 if it cannot be told. */
-static int tc_filter_count(int ifindex)
-{
-	static const __u32 parents[] = {
-		TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS),
-		TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_EGRESS),
-	};
-	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	int count = 0;
-
-	if (fd < 0)
-		return -1;
-	for (size_t i = 0; i < 2 && count >= 0; i++) {
-		struct {
-			struct nlmsghdr n;
-			struct tcmsg t;
-		} req = {
-			.n = { .nlmsg_len = NLMSG_LENGTH(sizeof(struct tcmsg)),
-			       .nlmsg_type = RTM_GETTFILTER,
-			       .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
-			       .nlmsg_seq = (__u32)i + 1 },
-			.t = { .tcm_family = AF_UNSPEC, .tcm_ifindex = ifindex,
-			       .tcm_parent = parents[i] },
-		};
-		char buf[16384];
-		bool done = false;
-
-		if (send(fd, &req, req.n.nlmsg_len, 0) < 0) {
-			count = -1;
-			break;
-		}
-		while (!done) {
-			ssize_t n = recv(fd, buf, sizeof(buf), 0);
-			struct nlmsghdr *h = (struct nlmsghdr *)buf;
-
-			if (n <= 0) {
-				count = -1;
-				break;
-			}
-			for (; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
-				if (h->nlmsg_type == NLMSG_DONE) {
-					done = true;
-					break;
-				}
-				if (h->nlmsg_type == NLMSG_ERROR) {
-					done = true;   /* e.g. no clsact qdisc: none */
-					break;
-				}
-				if (h->nlmsg_type == RTM_NEWTFILTER)
-					count++;
-			}
-		}
-	}
-	close(fd);
-	return count;
+	ng_hook_init();
 }
 
 /* ---- instances of the BPF object -------------------------------------- */
 
 /* Size of the rate-cap table, fixed when the maps are first created. */
 static __u32 g_max_sources = NG_DEFAULT_MAX_SOURCES;
-
-/* max_entries of a pinned map, 0 if it cannot be read. */
-__u32 ng_pinned_max_entries(const struct ng_paths *paths, const char *name)
-{
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-	char path[PATH_MAX];
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", paths->pin_dir, name);
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return 0;
-	if (bpf_obj_get_info_by_fd(fd, &info, &len))
-		info.max_entries = 0;
-	close(fd);
-	return info.max_entries;
-}
 
 /* Open an instance for `slot`, sharing the pinned maps; only the program
  * for `dir` will be loaded. */
@@ -267,7 +88,7 @@ static int xdp_attach_once(const struct ng_paths *paths, int ifindex, __u32 slot
 	err = xdp_program__attach(prog, ifindex, mode, 0);
 	if (!err) {
 		res->prog_id = xdp_program__id(prog);
-		if (!xdp_find(ifindex, res->prog_id, &res->mode, &res->path))
+		if (!ng_xdp_find(ifindex, res->prog_id, &res->mode, &res->path))
 			err = -ENOENT;
 	}
 	xdp_program__close(prog);
@@ -299,7 +120,7 @@ static int tc_attach(const struct ng_paths *paths, int ifindex, __u32 slot,
 	opts.prog_fd = bpf_program__fd(skel->progs.NG_PROG_TC);
 	err = bpf_tc_attach(&hook, &opts);
 	if (err) {
-		if (created && tc_filter_count(ifindex) == 0) {
+		if (created && ng_tc_filter_count(ifindex) == 0) {
 			/* both hooks: the qdisc itself (EGRESS alone would
 			 * only flush the egress filters) */
 			hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
@@ -316,59 +137,41 @@ out:
 	return err;
 }
 
-/* Is the program of record r attached where r says? */
-bool ng_rec_live(const struct ng_ifrec *r)
-{
-	int ifindex = (int)if_nametoindex(r->ifname);
-
-	if (r->state != NG_IF_ATTACHED || !ifindex || (__u32)ifindex != r->ifindex)
-		return false;
-	if (r->direction == NG_DIR_EGRESS)
-		return tc_our_prog(ifindex) == r->prog_id;
-	return xdp_find(ifindex, r->prog_id, NULL, NULL);
-}
-
-const char *ng_live_state(const struct ng_ifrec *r)
-{
-	if (r->state != NG_IF_ATTACHED)
-		return ng_state_name(r->state);
-	if (r->netns_ino != ng_netns_ino())
-		return "attached";
-	return ng_rec_live(r) ? "attached" : "gone";
-}
-
 /* ---- records ------------------------------------------------------------ */
 
+/* The attachment records, read once; the maps they need stay open. */
 struct ng_records {
-	int ifaces_fd, counters_fd;
+	struct ng_state st;
 	struct ng_ifrec recs[NG_MAX_IFSLOTS];
 };
 
-static int records_open(const struct ng_paths *paths, struct ng_records *r)
+static void records_free(struct ng_records *r)
 {
-	r->ifaces_fd = ng_map_open(paths, NG_STR(NG_MAP_IFACES));
-	r->counters_fd = ng_map_open(paths, NG_STR(NG_MAP_COUNTERS));
-	if (r->ifaces_fd < 0 || r->counters_fd < 0)
-		return -1;
-	return ng_ifrec_read_all(r->ifaces_fd, r->recs);
+	if (r)
+		ng_state_close(&r->st);
+	free(r);
 }
 
-static void records_close(struct ng_records *r)
+/* NULL: said why. */
+static struct ng_records *records_load(const struct ng_paths *paths)
 {
-	if (r->ifaces_fd >= 0)
-		close(r->ifaces_fd);
-	if (r->counters_fd >= 0)
-		close(r->counters_fd);
-	r->ifaces_fd = r->counters_fd = -1;
+	struct ng_records *r = calloc(1, sizeof(*r));
+
+	if (!r) {
+		ng_err("out of memory");
+		return NULL;
+	}
+	if (ng_state_open(&r->st, paths, NG_MAPS_IFACES | NG_MAPS_COUNTERS, false) ||
+	    ng_state_records(&r->st, r->recs)) {
+		records_free(r);
+		return NULL;
+	}
+	return r;
 }
 
 static int record_write(struct ng_records *r, __u32 slot)
 {
-	if (bpf_map_update_elem(r->ifaces_fd, &slot, &r->recs[slot], BPF_ANY)) {
-		ng_err("cannot write attachment record %u: %s", slot, strerror(errno));
-		return -1;
-	}
-	return 0;
+	return ng_state_record_write(&r->st, slot, &r->recs[slot]);
 }
 
 /* A slot for (ns, ifname, dir): its own record if there is one (so its
@@ -393,114 +196,154 @@ static int pick_slot(struct ng_records *r, __u64 ns, const char *ifname, __u8 di
 		return -1;
 	}
 	/* Recycle the oldest detached record: its counters start over. */
-	if (ng_counters_clear(r->counters_fd, (__u32)oldest))
+	if (ng_state_counters_clear(&r->st, (__u32)oldest))
 		return -1;
 	return oldest;
 }
 
 /* ---- load ---------------------------------------------------------------- */
 
-static int attach_dir(const struct ng_paths *paths, const char *ifname, int ifindex,
-		      __u8 dir, enum xdp_attach_mode want)
+#define ALREADY (-2)
+
+static const char *dir_text(__u8 dir)
 {
-	struct ng_records *r = calloc(1, sizeof(*r));
-	struct attach_result res = {};
+	return dir == NG_DIR_EGRESS ? " egress" : "";
+}
+
+/* The slot to attach (ifname, dir) in, with the records read into *rp
+ * (none before the first attachment creates the maps); ALREADY if it is
+ * protected, -1 on error (said). */
+static int find_slot(const struct ng_paths *paths, struct ng_records **rp,
+		     const char *ifname, __u8 dir)
+{
 	__u64 ns = ng_netns_ino();
-	const char *what = dir == NG_DIR_EGRESS ? " egress" : "";
-	int slot, err, ret = -1;
+	const struct ng_ifrec *x;
+	int slot;
+
+	*rp = NULL;
+	if (!ng_pins_exist(paths))
+		return 0;
+	*rp = records_load(paths);
+	if (!*rp)
+		return -1;
+	slot = ng_ifrec_find((*rp)->recs, ns, ifname, dir);
+	if (slot < 0 || !ng_rec_live(&(*rp)->recs[slot]))
+		return pick_slot(*rp, ns, ifname, dir);
+	x = &(*rp)->recs[slot];
+	ng_info("%s%s: already protected (%s mode, %s attach), prog id %u", ifname,
+		dir_text(dir), ng_mode_name(x->mode), ng_path_name(x->path), x->prog_id);
+	return ALREADY;
+}
+
+/* Load and attach the program for dir; 0 or a negative error. */
+static int attach_prog(const struct ng_paths *paths, const char *ifname, int ifindex,
+		       __u32 slot, __u8 dir, enum xdp_attach_mode want,
+		       struct attach_result *res)
+{
+	int err;
+
+	if (dir == NG_DIR_EGRESS)
+		return tc_attach(paths, ifindex, slot, res);
+	if (want != XDP_MODE_UNSPEC)
+		return xdp_attach_once(paths, ifindex, slot, want, res);
+	err = xdp_attach_once(paths, ifindex, slot, XDP_MODE_NATIVE, res);
+	if (err == -EOPNOTSUPP || err == -EINVAL) {
+		ng_debug("%s: native XDP failed (%s), trying skb mode", ifname,
+			 ng_hook_errstr(err));
+		err = xdp_attach_once(paths, ifindex, slot, XDP_MODE_SKB, res);
+	}
+	return err;
+}
+
+static void attach_failed(const char *ifname, __u8 dir, enum xdp_attach_mode want, int err)
+{
+	if (dir == NG_DIR_EGRESS && err == -EEXIST)
+		ng_err("%s: another TC filter holds ntpguard's handle/priority "
+		       "(0x%x/0x%x) on egress", ifname, NG_TC_HANDLE, NG_TC_PRIO);
+	else if (dir == NG_DIR_INGRESS && want == XDP_MODE_NATIVE &&
+		 (err == -EOPNOTSUPP || err == -EINVAL))
+		ng_err("%s: the driver has no native XDP support; use "
+		       "--mode skb (or omit --mode to fall back automatically)", ifname);
+	else if (dir == NG_DIR_INGRESS && (err == -EEXIST || err == -EBUSY))
+		ng_err("%s: another XDP program is attached and cannot be "
+		       "combined with ntpguard (%s)", ifname, ng_hook_errstr(err));
+	else
+		ng_err("%s%s: attach failed: %s", ifname, dir_text(dir), ng_hook_errstr(err));
+}
+
+/* Attach to the hook, or say why not; 0 or -1. */
+static int attach_hook(const struct ng_paths *paths, const char *ifname, int ifindex,
+		       __u32 slot, __u8 dir, enum xdp_attach_mode want,
+		       struct attach_result *res)
+{
 	char other[64];
 	__u32 other_id;
-
-	if (!r)
-		return -1;
-	r->ifaces_fd = r->counters_fd = -1;
-	if (ng_pins_exist(paths)) {
-		if (records_open(paths, r))
-			goto out;
-		slot = ng_ifrec_find(r->recs, ns, ifname, dir);
-		if (slot >= 0 && ng_rec_live(&r->recs[slot])) {
-			const struct ng_ifrec *x = &r->recs[slot];
-
-			ng_info("%s%s: already protected (%s mode, %s attach), prog id %u",
-				ifname, what, ng_mode_name(x->mode), ng_path_name(x->path),
-				x->prog_id);
-			ret = 0;
-			goto out;
-		}
-		slot = pick_slot(r, ns, ifname, dir);
-		if (slot < 0)
-			goto out;
-	} else {
-		slot = 0;        /* first attachment creates the maps */
-	}
+	int err;
 
 	if (dir == NG_DIR_INGRESS &&
-	    xdp_foreign_legacy(ifindex, other, sizeof(other), &other_id)) {
+	    ng_xdp_foreign_legacy(ifindex, other, sizeof(other), &other_id)) {
 		ng_err("%s: another XDP program (%s, id %u) is attached without "
 		       "libxdp's dispatcher; ntpguard will not replace it "
 		       "(detach it, or load it through libxdp)", ifname, other, other_id);
-		goto out;
+		return -1;
 	}
-	xdp_log[0] = 0;
-	if (dir == NG_DIR_EGRESS) {
-		err = tc_attach(paths, ifindex, (__u32)slot, &res);
-		if (err == -EEXIST) {
-			ng_err("%s: another TC filter holds ntpguard's handle/priority "
-			       "(0x%x/0x%x) on egress", ifname, NG_TC_HANDLE, NG_TC_PRIO);
-			goto out;
-		}
-	} else if (want == XDP_MODE_UNSPEC) {
-		err = xdp_attach_once(paths, ifindex, (__u32)slot, XDP_MODE_NATIVE, &res);
-		if (err == -EOPNOTSUPP || err == -EINVAL) {
-			ng_debug("%s: native XDP failed (%s), trying skb mode",
-				 ifname, errstr(err));
-			err = xdp_attach_once(paths, ifindex, (__u32)slot, XDP_MODE_SKB, &res);
-		}
-	} else {
-		err = xdp_attach_once(paths, ifindex, (__u32)slot, want, &res);
-	}
-	if (err) {
-		if (dir == NG_DIR_INGRESS && want == XDP_MODE_NATIVE &&
-		    (err == -EOPNOTSUPP || err == -EINVAL))
-			ng_err("%s: the driver has no native XDP support; use "
-			       "--mode skb (or omit --mode to fall back automatically)",
-			       ifname);
-		else if (dir == NG_DIR_INGRESS && (err == -EEXIST || err == -EBUSY))
-			ng_err("%s: another XDP program is attached and cannot be "
-			       "combined with ntpguard (%s)", ifname, errstr(err));
-		else
-			ng_err("%s%s: attach failed: %s", ifname, what, errstr(err));
-		goto out;
-	}
+	ng_hook_log_reset();
+	err = attach_prog(paths, ifname, ifindex, slot, dir, want, res);
+	if (err)
+		attach_failed(ifname, dir, want, err);
+	return err ? -1 : 0;
+}
 
-	/* The maps exist now (pinned by libbpf during load). */
-	if (r->ifaces_fd < 0 && records_open(paths, r))
-		goto out;
-	r->recs[slot] = (struct ng_ifrec){
-		.netns_ino = ns, .attached_at = (__u64)time(NULL),
-		.ifindex = (__u32)ifindex, .prog_id = res.prog_id,
-		.state = NG_IF_ATTACHED, .mode = res.mode, .path = res.path,
-		.direction = dir, .flags = res.flags,
+/* Record what was attached in slot (the maps exist now: libbpf pinned
+ * them during the load). */
+static int record_attach(const struct ng_paths *paths, struct ng_records **rp, int slot,
+			 const char *ifname, int ifindex, __u8 dir,
+			 const struct attach_result *res)
+{
+	struct ng_ifrec *x;
+
+	if (!*rp && !(*rp = records_load(paths)))
+		return -1;
+	x = &(*rp)->recs[slot];
+	*x = (struct ng_ifrec){
+		.netns_ino = ng_netns_ino(), .attached_at = (__u64)time(NULL),
+		.ifindex = (__u32)ifindex, .prog_id = res->prog_id,
+		.state = NG_IF_ATTACHED, .mode = res->mode, .path = res->path,
+		.direction = dir, .flags = res->flags,
 	};
-	snprintf(r->recs[slot].ifname, sizeof(r->recs[slot].ifname), "%s", ifname);
-	if (record_write(r, (__u32)slot))
-		goto out;
+	snprintf(x->ifname, sizeof(x->ifname), "%s", ifname);
+	return record_write(*rp, (__u32)slot);
+}
 
+static void say_attached(const char *ifname, __u8 dir, const struct attach_result *res)
+{
 	if (dir == NG_DIR_EGRESS)
 		ng_info("%s egress: attached (TC clsact egress), prog id %u",
-			ifname, res.prog_id);
-	else if (res.path == NG_PATH_DISPATCHER)
+			ifname, res->prog_id);
+	else if (res->path == NG_PATH_DISPATCHER)
 		ng_info("%s: attached (%s mode, libxdp dispatcher), prog id %u",
-			ifname, ng_mode_name(res.mode), res.prog_id);
+			ifname, ng_mode_name(res->mode), res->prog_id);
 	else
 		ng_info("%s: attached (%s mode, legacy attach: libxdp dispatcher %s), prog id %u",
-			ifname, ng_mode_name(res.mode),
-			dispatcher_refused() ? "unavailable on this kernel" : "not used",
-			res.prog_id);
-	ret = 0;
-out:
-	records_close(r);
-	free(r);
+			ifname, ng_mode_name(res->mode),
+			ng_hook_dispatcher_refused() ? "unavailable on this kernel" : "not used",
+			res->prog_id);
+}
+
+static int attach_dir(const struct ng_paths *paths, const char *ifname, int ifindex,
+		      __u8 dir, enum xdp_attach_mode want)
+{
+	struct attach_result res = {};
+	struct ng_records *r;
+	int slot = find_slot(paths, &r, ifname, dir), ret = slot == ALREADY ? 0 : -1;
+
+	if (slot >= 0 &&
+	    !attach_hook(paths, ifname, ifindex, (__u32)slot, dir, want, &res) &&
+	    !record_attach(paths, &r, slot, ifname, ifindex, dir, &res)) {
+		say_attached(ifname, dir, &res);
+		ret = 0;
+	}
+	records_free(r);
 	return ret;
 }
 
@@ -578,7 +421,7 @@ static int tc_detach_rec(const struct ng_ifrec *r, int ifindex)
 			    .priority = NG_TC_PRIO);
 	int err;
 
-	if (tc_our_prog(ifindex) != r->prog_id) {
+	if (ng_tc_prog(ifindex) != r->prog_id) {
 		ng_info("%s egress: ntpguard's filter was no longer attached", r->ifname);
 		return 0;
 	}
@@ -587,7 +430,7 @@ static int tc_detach_rec(const struct ng_ifrec *r, int ifindex)
 		ng_err("%s egress: detach failed: %s", r->ifname, strerror(-err));
 		return -1;
 	}
-	if ((r->flags & NG_IFF_CREATED_QDISC) && tc_filter_count(ifindex) == 0) {
+	if ((r->flags & NG_IFF_CREATED_QDISC) && ng_tc_filter_count(ifindex) == 0) {
 		hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
 		bpf_tc_hook_destroy(&hook);
 		ng_info("%s egress: detached (prog id %u), clsact qdisc removed",
@@ -624,7 +467,7 @@ static int xdp_detach_rec(const struct ng_ifrec *r, int ifindex)
 	}
 	xdp_multiprog__close(mp);
 	if (err) {
-		ng_err("%s: detach failed: %s", r->ifname, errstr(err));
+		ng_err("%s: detach failed: %s", r->ifname, ng_hook_errstr(err));
 		return -1;
 	}
 	if (p)
@@ -683,21 +526,16 @@ void ng_remove_pins_if_unused(const struct ng_paths *paths)
 
 static void remove_pins_if_unused(const struct ng_paths *paths, bool quiet)
 {
-	struct ng_records *r = calloc(1, sizeof(*r));
+	struct ng_records *r = records_load(paths);
 	bool any_attached = false;
 
 	if (!r)
 		return;
-	r->ifaces_fd = r->counters_fd = -1;
-	if (!records_open(paths, r)) {
-		for (int s = 0; s < NG_MAX_IFSLOTS; s++)
-			any_attached |= r->recs[s].state == NG_IF_ATTACHED;
-		records_close(r);
-		if (!any_attached)
-			remove_pins(paths, quiet);
-	}
-	records_close(r);
-	free(r);
+	for (int s = 0; s < NG_MAX_IFSLOTS; s++)
+		any_attached |= r->recs[s].state == NG_IF_ATTACHED;
+	records_free(r);        /* closed before the pins go */
+	if (!any_attached)
+		remove_pins(paths, quiet);
 }
 
 /*
@@ -706,17 +544,12 @@ static void remove_pins_if_unused(const struct ng_paths *paths, bool quiet)
  */
 int ng_unload_iface(const struct ng_paths *paths, const char *pick)
 {
-	struct ng_records *r = calloc(1, sizeof(*r));
+	struct ng_records *r = records_load(paths);
 	__u64 ns = ng_netns_ino();
 	int ret = 0;
 
 	if (!r)
 		return -1;
-	r->ifaces_fd = r->counters_fd = -1;
-	if (records_open(paths, r)) {
-		ret = -1;
-		goto out;
-	}
 	for (__u32 s = 0; s < NG_MAX_IFSLOTS; s++) {
 		struct ng_ifrec *x = &r->recs[s];
 
@@ -727,7 +560,7 @@ int ng_unload_iface(const struct ng_paths *paths, const char *pick)
 			/* Unloading what is already detached (by an earlier
 			 * unload, or because the interface vanished) forgets
 			 * it: record and counters. */
-			if (ng_counters_clear(r->counters_fd, s))
+			if (ng_state_counters_clear(&r->st, s))
 				ret = -1;
 			ng_info("%s%s: forgotten (it was detached; record and counters "
 				"removed)", x->ifname,
@@ -746,9 +579,7 @@ int ng_unload_iface(const struct ng_paths *paths, const char *pick)
 		if (record_write(r, s))
 			ret = -1;
 	}
-out:
-	records_close(r);
-	free(r);
+	records_free(r);
 	return ret;
 }
 
@@ -764,18 +595,13 @@ out:
  */
 int ng_forget_vanished(const struct ng_paths *paths, __u32 ifindex)
 {
-	struct ng_records *r = calloc(1, sizeof(*r));
+	struct ng_records *r = records_load(paths);
 	__u64 ns = ng_netns_ino();
 	char name[IF_NAMESIZE];
 	int n = 0;
 
 	if (!r)
 		return -1;
-	r->ifaces_fd = r->counters_fd = -1;
-	if (records_open(paths, r)) {
-		n = -1;
-		goto out;
-	}
 	for (__u32 s = 0; s < NG_MAX_IFSLOTS; s++) {
 		struct ng_ifrec *x = &r->recs[s];
 
@@ -795,8 +621,6 @@ int ng_forget_vanished(const struct ng_paths *paths, __u32 ifindex)
 		if (x->direction == NG_DIR_INGRESS)
 			libxdp_clean_references((int)x->ifindex);
 	}
-out:
-	records_close(r);
-	free(r);
+	records_free(r);
 	return n;
 }

@@ -11,9 +11,10 @@
 #include <stdbool.h>
 #include <xdp/libxdp.h>
 
-#include "common.h"
 #include "parse.h"
+#include "pins.h"
 
+/* libxdp's messages kept, not printed (shown with -v) */
 void ng_attach_init(void);
 /* Privileges, BTF, bpffs, table size; returns the lock fd or -1. */
 int ng_attach_prepare(const struct ng_paths *paths, __u32 max_sources);
@@ -26,9 +27,5 @@ void ng_remove_pins_if_unused(const struct ng_paths *paths);
 /* Records of this namespace whose interface no longer exists (ifindex, or 0:
  * any): mark them detached, counters kept. Returns how many; caller locks. */
 int ng_forget_vanished(const struct ng_paths *paths, __u32 ifindex);
-__u32 ng_pinned_max_entries(const struct ng_paths *paths, const char *name);
-bool ng_rec_live(const struct ng_ifrec *r);
-/* "attached", "detached" or "gone", checked against the kernel. */
-const char *ng_live_state(const struct ng_ifrec *r);
 
 #endif

@@ -94,6 +94,12 @@ unsigned ng_cidr_bits(const struct ng_cidr *c)
 	return c->family == AF_INET ? 32 : 128;
 }
 
+bool ng_cidr_eq(const struct ng_cidr *a, const struct ng_cidr *b)
+{
+	return a->family == b->family && a->prefixlen == b->prefixlen &&
+	       !memcmp(a->addr, b->addr, ng_cidr_bits(a) / 8);
+}
+
 void ng_cidr_format(const struct ng_cidr *c, char *buf, size_t len)
 {
 	char a[INET6_ADDRSTRLEN];

@@ -53,6 +53,7 @@ enum ng_cidr_err ng_parse_cidr(const char *s, struct ng_cidr *c);
 /* "198.51.100.0/24", "2001:db8::/48" */
 void ng_cidr_format(const struct ng_cidr *c, char *buf, size_t len);
 unsigned ng_cidr_bits(const struct ng_cidr *c);     /* 32 or 128 */
+bool ng_cidr_eq(const struct ng_cidr *a, const struct ng_cidr *b);
 
 /* An interface name of this namespace: 0 and its ifindex, or -ENODEV
  * (no such interface, also for a name longer than the kernel allows). */

@@ -11,7 +11,6 @@
  * applies everywhere at once, without detaching anything.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,17 +153,16 @@ int ng_policy_assign(const char *arg, struct ng_policy *p)
 	return set_value(p, k, val);
 }
 
-/* The live policy (defaults when none was ever written). */
+/* The live policy (defaults when none was ever written); 0 or -errno. */
 int ng_policy_read(int pol_fd, int sel_fd, struct ng_policy *p, __u32 *live_idx)
 {
 	static const struct ng_policy def = NG_DEFAULT_POLICY;
 	__u32 zero = 0, sel = 0;
 
+	errno = 0;
 	if (bpf_map_lookup_elem(sel_fd, &zero, &sel) || sel >= NG_POLICY_SLOTS ||
-	    bpf_map_lookup_elem(pol_fd, &sel, p)) {
-		ng_err("cannot read the policy: %s", strerror(errno ? errno : EINVAL));
-		return -1;
-	}
+	    bpf_map_lookup_elem(pol_fd, &sel, p))
+		return -(errno ? errno : EINVAL);
 	if (p->magic != NG_POLICY_MAGIC)
 		*p = def;
 	if (live_idx)
@@ -172,16 +170,14 @@ int ng_policy_read(int pol_fd, int sel_fd, struct ng_policy *p, __u32 *live_idx)
 	return 0;
 }
 
-/* Write p to the inactive slot, then flip the selector. */
+/* Write p to the inactive slot, then flip the selector; 0 or -errno. */
 int ng_policy_commit(int pol_fd, int sel_fd, __u32 live, const struct ng_policy *p)
 {
 	__u32 zero = 0, next = (live + 1) % NG_POLICY_SLOTS;
 
 	if (bpf_map_update_elem(pol_fd, &next, p, BPF_ANY) ||
-	    bpf_map_update_elem(sel_fd, &zero, &next, BPF_ANY)) {
-		ng_err("cannot write the policy: %s (nothing changed)", strerror(errno));
-		return -1;
-	}
+	    bpf_map_update_elem(sel_fd, &zero, &next, BPF_ANY))
+		return -errno;
 	return 0;
 }
 

@@ -9,13 +9,17 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "common.h"
+#include "ntpguard.h"
 
 /* Parse "KEY=VALUE" into *p; print why not and return -1. */
 int ng_policy_assign(const char *arg, struct ng_policy *p);
-/* The live policy (defaults if none written); live_idx may be NULL. */
+/*
+ * The double-buffered policy maps, by fd; silent, 0 or -errno (state.h
+ * wraps them for the commands). Read: the live policy (defaults if none
+ * was written), live_idx may be NULL. Commit: p to the inactive slot, then
+ * the selector flipped in one 4-byte store.
+ */
 int ng_policy_read(int pol_fd, int sel_fd, struct ng_policy *p, __u32 *live_idx);
-/* Write p to the inactive slot, then flip the selector. */
 int ng_policy_commit(int pol_fd, int sel_fd, __u32 live, const struct ng_policy *p);
 void ng_policy_print(FILE *f, const struct ng_policy *p, bool json);
 /* The keys with their defaults (set --help). */

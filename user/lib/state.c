@@ -1,0 +1,411 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* ntpguard's pinned maps (see state.h). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "common.h"
+#include "policy.h"
+#include "state.h"
+
+/* The maps by NG_MAPS_* bit: pin name and where its fd goes. */
+static const struct {
+	unsigned bit;
+	const char *name;
+	size_t off;
+} maps[] = {
+	{ NG_MAPS_IFACES, NG_STR(NG_MAP_IFACES), offsetof(struct ng_state, ifaces) },
+	{ NG_MAPS_COUNTERS, NG_STR(NG_MAP_COUNTERS), offsetof(struct ng_state, counters) },
+	{ NG_MAPS_POLICY, NG_STR(NG_MAP_POLICY), offsetof(struct ng_state, policy) },
+	{ NG_MAPS_POLICY, NG_STR(NG_MAP_POLICY_SEL), offsetof(struct ng_state, policy_sel) },
+	{ NG_MAPS_ALLOW, NG_STR(NG_MAP_ALLOW_V4), offsetof(struct ng_state, allow_v4) },
+	{ NG_MAPS_ALLOW, NG_STR(NG_MAP_ALLOW_V6), offsetof(struct ng_state, allow_v6) },
+	{ NG_MAPS_ALLOW, NG_STR(NG_MAP_ALLOW_USED), offsetof(struct ng_state, allow_used) },
+	{ NG_MAPS_BUCKETS, NG_STR(NG_MAP_BUCKETS), offsetof(struct ng_state, buckets) },
+	{ NG_MAPS_EVENTS, NG_STR(NG_MAP_EVENTS), offsetof(struct ng_state, events) },
+};
+#define NMAPS (sizeof(maps) / sizeof(maps[0]))
+
+static int *fd_of(struct ng_state *st, size_t i)
+{
+	return (int *)((char *)st + maps[i].off);
+}
+
+static int fail(struct ng_state *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(struct ng_state *st, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(st->err, sizeof(st->err), fmt, ap);
+	va_end(ap);
+	if (!st->quiet)
+		ng_err("%s", st->err);
+	return -1;
+}
+
+int ng_state_open(struct ng_state *st, const struct ng_paths *p, unsigned which,
+		  bool quiet)
+{
+	char path[PATH_MAX];
+
+	memset(st, 0, sizeof(*st));
+	st->quiet = quiet;
+	for (size_t i = 0; i < NMAPS; i++)
+		*fd_of(st, i) = -1;
+	for (size_t i = 0; i < NMAPS; i++) {
+		int fd, err;
+
+		if (!(which & maps[i].bit))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", p->pin_dir, maps[i].name);
+		fd = bpf_obj_get(path);
+		if (fd < 0) {
+			err = errno;
+			fail(st, "cannot open pinned map %s: %s", path, strerror(err));
+			ng_state_close(st);
+			return -err;
+		}
+		*fd_of(st, i) = fd;
+	}
+	return 0;
+}
+
+void ng_state_close(struct ng_state *st)
+{
+	for (size_t i = 0; i < NMAPS; i++) {
+		int *fd = fd_of(st, i);
+
+		if (*fd >= 0)
+			close(*fd);
+		*fd = -1;
+	}
+}
+
+/* ---- records and counters ------------------------------------------------ */
+
+int ng_state_records(struct ng_state *st, struct ng_ifrec recs[NG_MAX_IFSLOTS])
+{
+	for (__u32 i = 0; i < NG_MAX_IFSLOTS; i++)
+		if (bpf_map_lookup_elem(st->ifaces, &i, &recs[i]))
+			return fail(st, "cannot read attachment record %u: %s", i,
+				    strerror(errno));
+	return 0;
+}
+
+int ng_state_record_write(struct ng_state *st, __u32 slot, const struct ng_ifrec *r)
+{
+	if (bpf_map_update_elem(st->ifaces, &slot, r, BPF_ANY))
+		return fail(st, "cannot write attachment record %u: %s", slot,
+			    strerror(errno));
+	return 0;
+}
+
+static int ncpus(void)
+{
+	static int n;
+
+	if (!n)
+		n = libbpf_num_possible_cpus();
+	return n;
+}
+
+/* Sum of a per-CPU counter; -1 if unreadable. */
+static int percpu_sum(int fd, __u32 key, struct ng_counter *v, struct ng_counter *out)
+{
+	out->packets = out->bytes = 0;
+	if (bpf_map_lookup_elem(fd, &key, v))
+		return -1;
+	for (int c = 0; c < ncpus(); c++) {
+		out->packets += v[c].packets;
+		out->bytes += v[c].bytes;
+	}
+	return 0;
+}
+
+int ng_state_counters(struct ng_state *st, __u32 slot, struct ng_counter real[NG_R__COUNT],
+		      struct ng_counter would[NG_R__COUNT])
+{
+	struct ng_counter *v = ncpus() > 0 ? calloc((size_t)ncpus(), sizeof(*v)) : NULL;
+	int ret = 0;
+
+	if (!v)
+		return fail(st, "cannot read counters: out of memory");
+	for (__u32 r = 0; r < NG_R__COUNT && !ret; r++)
+		ret = percpu_sum(st->counters, NG_COUNTER_KEY(slot, r), v, &real[r]) ||
+		      percpu_sum(st->counters, NG_COUNTER_WOULD_KEY(slot, r), v, &would[r]);
+	free(v);
+	return ret ? fail(st, "cannot read counters: %s", strerror(errno)) : 0;
+}
+
+int ng_state_counters_clear(struct ng_state *st, __u32 slot)
+{
+	struct ng_counter *v = ncpus() > 0 ? calloc((size_t)ncpus(), sizeof(*v)) : NULL;
+	int ret = 0;
+
+	if (!v)
+		return fail(st, "cannot clear counters: out of memory");
+	for (__u32 i = 0; i < NG_SLOT_STRIDE && !ret; i++) {
+		__u32 key = slot * NG_SLOT_STRIDE + i;
+
+		ret = bpf_map_update_elem(st->counters, &key, v, BPF_ANY);
+	}
+	free(v);
+	return ret ? fail(st, "cannot clear counters: %s", strerror(errno)) : 0;
+}
+
+/* ---- policy ----------------------------------------------------------------- */
+
+int ng_state_policy(struct ng_state *st, struct ng_policy *p, __u32 *live)
+{
+	int err = ng_policy_read(st->policy, st->policy_sel, p, live);
+
+	return err ? fail(st, "cannot read the policy: %s", strerror(-err)) : 0;
+}
+
+int ng_state_policy_commit(struct ng_state *st, __u32 live, const struct ng_policy *p)
+{
+	int err = ng_policy_commit(st->policy, st->policy_sel, live, p);
+
+	return err ? fail(st, "cannot write the policy: %s (nothing changed)",
+			  strerror(-err)) : 0;
+}
+
+/* ---- allow-list sizes, the per-key table, events ---------------------------- */
+
+/* Keys of a map that only userspace changes (the allow-lists). Bounded:
+ * get_next_key restarts from the start when its key vanishes, which on a
+ * table the data plane churns (the per-key LRU) could go on for ever; that
+ * one is read in batches (ng_state_buckets). */
+long ng_state_allow_count(struct ng_state *st, int fam)
+{
+	unsigned char cur[sizeof(struct ng_lpm_v6)], next[sizeof(struct ng_lpm_v6)];
+	size_t ksz = fam ? sizeof(struct ng_lpm_v6) : sizeof(struct ng_lpm_v4);
+	int fd = fam ? st->allow_v6 : st->allow_v4;
+	void *prev = NULL;
+	long n = 0;
+
+	while (n < (1L << 26) && !bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(cur, next, ksz);
+		prev = cur;
+		n++;
+	}
+	return n;
+}
+
+__u32 ng_state_capacity(struct ng_state *st)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(st->buckets, &info, &len) ? 0 : info.max_entries;
+}
+
+__u64 ng_state_keys_inserted(struct ng_state *st)
+{
+	int n = ncpus();
+	__u32 key = NG_EV_KEYS_INSERTED;
+	__u64 *v = n > 0 ? calloc((size_t)n, sizeof(*v)) : NULL, sum = 0;
+
+	if (v && !bpf_map_lookup_elem(st->events, &key, v))
+		for (int c = 0; c < n; c++)
+			sum += v[c];
+	free(v);
+	return sum;
+}
+
+struct table {
+	struct ng_bkey *keys;
+	struct ng_bucket *vals;
+	size_t n, cap;
+};
+
+static int table_grow(struct table *t, size_t cap)
+{
+	struct ng_bkey *k = realloc(t->keys, cap * sizeof(*k));
+	struct ng_bucket *v;
+
+	if (k)
+		t->keys = k;
+	v = realloc(t->vals, cap * sizeof(*v));
+	if (v)
+		t->vals = v;
+	if (!k || !v)
+		return -1;
+	t->cap = cap;
+	return 0;
+}
+
+/* Kernels without batch ops: a get_next_key walk bounded by the capacity. */
+static void buckets_walk(int fd, struct table *t, __u32 max)
+{
+	struct ng_bkey cur, next;
+	void *prev = NULL;
+
+	t->n = 0;
+	while (t->n < max && !bpf_map_get_next_key(fd, prev, &next)) {
+		cur = next;
+		prev = &cur;
+		if (bpf_map_lookup_elem(fd, &cur, &t->vals[t->n]))
+			continue;       /* evicted meanwhile */
+		t->keys[t->n++] = cur;
+	}
+}
+
+/*
+ * Batch reads walk the hash table bucket by bucket, so entries that LRU
+ * eviction removes meanwhile cannot send the walk back to the start (as
+ * get_next_key would on a vanished key). 0, or -1 with errno; 1: no batch
+ * ops on this kernel.
+ */
+static int buckets_batch(int fd, struct table *t, __u32 max)
+{
+	__u32 chunk = 1024, count;
+	__u64 token = 0;
+	bool first = true;
+	int r;
+
+	for (;;) {
+		count = chunk;
+		r = bpf_map_lookup_batch(fd, first ? NULL : &token, &token, t->keys + t->n,
+					 t->vals + t->n, &count, NULL);
+		if (r && errno == ENOSPC && chunk < (1u << 20)) {
+			/* one hash bucket holds more than chunk entries */
+			t->n += count;
+			chunk *= 4;
+			if (table_grow(t, t->n + chunk + max)) {
+				errno = ENOMEM;
+				return -1;
+			}
+			continue;
+		}
+		/* 524: the kernel's ENOTSUPP, no batch ops for this map */
+		if (r && first && (errno == EINVAL || errno == 524 || errno == EOPNOTSUPP))
+			return 1;
+		first = false;
+		t->n += count;
+		if (r)
+			return errno == ENOENT ? 0 : -1;        /* ENOENT: the end */
+		if (t->n + chunk > t->cap)
+			return 0;       /* more than it can hold: churned while reading */
+	}
+}
+
+long ng_state_buckets(struct ng_state *st, struct ng_bkey **keys, struct ng_bucket **vals)
+{
+	__u32 max = ng_state_capacity(st);
+	struct table t = { 0 };
+	int r;
+
+	*keys = NULL;
+	*vals = NULL;
+	if (!max)
+		return fail(st, "cannot inspect the per-key table: %s", strerror(errno));
+	if (table_grow(&t, (size_t)max + 1024)) {
+		free(t.keys);
+		free(t.vals);
+		return fail(st, "out of memory");
+	}
+	r = buckets_batch(st->buckets, &t, max);
+	if (r == 1)
+		buckets_walk(st->buckets, &t, max);
+	if (r < 0) {
+		free(t.keys);
+		free(t.vals);
+		return fail(st, "cannot read the per-key table: %s", strerror(errno));
+	}
+	*keys = t.keys;
+	*vals = t.vals;
+	return (long)t.n;
+}
+
+__u32 ng_pinned_max_entries(const struct ng_paths *paths, const char *name)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	char path[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", paths->pin_dir, name);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return 0;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		info.max_entries = 0;
+	close(fd);
+	return info.max_entries;
+}
+
+/* ---- attachment records (pure) ---------------------------------------------- */
+
+int ng_ifrec_find(const struct ng_ifrec *recs, __u64 ns, const char *ifname, __u8 dir)
+{
+	for (int i = 0; i < NG_MAX_IFSLOTS; i++) {
+		if (recs[i].state != NG_IF_FREE && recs[i].netns_ino == ns &&
+		    recs[i].direction == dir &&
+		    strncmp(recs[i].ifname, ifname, sizeof(recs[i].ifname)) == 0)
+			return i;
+	}
+	return -1;
+}
+
+int ng_group_ifaces(const struct ng_ifrec *recs, struct ng_iface_slots *out)
+{
+	__u64 ns = ng_netns_ino();
+	int n = 0;
+
+	for (int s = 0; s < NG_MAX_IFSLOTS; s++) {
+		const struct ng_ifrec *r = &recs[s];
+		int other, k;
+
+		if (r->state == NG_IF_FREE || r->netns_ino != ns)
+			continue;
+		other = ng_ifrec_find(recs, ns, r->ifname,
+				      r->direction == NG_DIR_EGRESS ? NG_DIR_INGRESS :
+								      NG_DIR_EGRESS);
+		/* One entry per name: at the first of its records. */
+		if (other >= 0 && other < s)
+			continue;
+		k = n++;
+		out[k].ingress = r->direction == NG_DIR_INGRESS ? s : other;
+		out[k].egress = r->direction == NG_DIR_EGRESS ? s : other;
+	}
+	return n;
+}
+
+const char *ng_mode_name(__u8 mode)
+{
+	return mode == NG_MODE_NATIVE ? "native" : mode == NG_MODE_SKB ? "skb" :
+	       mode == NG_MODE_TC ? "tc" : "none";
+}
+
+const char *ng_path_name(__u8 path)
+{
+	return path == NG_PATH_DISPATCHER ? "dispatcher" :
+	       path == NG_PATH_LEGACY ? "legacy" : path == NG_PATH_TC ? "tc" : "none";
+}
+
+const char *ng_state_name(__u8 state)
+{
+	return state == NG_IF_ATTACHED ? "attached" :
+	       state == NG_IF_DETACHED ? "detached" : "free";
+}
+
+const char *ng_dir_name(__u8 dir)
+{
+	return dir == NG_DIR_EGRESS ? "egress" : "ingress";
+}
+
+const char *ng_pclass_name(int pclass)
+{
+	switch (pclass) {
+	case NG_PC_M7_REQUEST: return "mode7_request";
+	case NG_PC_M7_RESPONSE: return "mode7_response";
+	case NG_PC_M6_REQUEST: return "mode6_request";
+	default: return "unknown";
+	}
+}
