@@ -57,8 +57,10 @@ void probe_init(struct probe *p, enum probe_id id, const __u8 nonce[8])
 	}
 }
 
-bool probe_matches(const struct probe *p, enum probe_id id,
-		   const __u8 *buf, size_t len)
+/* Does datagram buf/len answer probe id as sent in p? (Address and port
+ * are the caller's business: the socket is connected to TARGET:123.) */
+static bool probe_matches(const struct probe *p, enum probe_id id,
+			  const __u8 *buf, size_t len)
 {
 	const struct probe_def *d = &probe_defs[id];
 
@@ -172,7 +174,8 @@ static void m6_account(struct probe *p, const __u8 *buf, size_t len)
 		p->complete = true;
 }
 
-void probe_account(struct probe *p, enum probe_id id, const __u8 *buf, size_t len)
+/* Account one matching datagram. */
+static void probe_account(struct probe *p, enum probe_id id, const __u8 *buf, size_t len)
 {
 	p->pkts++;
 	p->bytes += len;
@@ -188,6 +191,19 @@ void probe_account(struct probe *p, enum probe_id id, const __u8 *buf, size_t le
 		p->complete = true;
 		break;
 	}
+}
+
+int probe_reply(const uint8_t *buf, size_t len, struct probe p[PR__COUNT])
+{
+	for (int i = 0; i < PR__COUNT; i++) {
+		if (p[i].state != PS_SENT && p[i].state != PS_DONE)
+			continue;
+		if (!probe_matches(&p[i], (enum probe_id)i, buf, len))
+			continue;
+		probe_account(&p[i], (enum probe_id)i, buf, len);
+		return i;
+	}
+	return -1;
 }
 
 bool probe_find_version(const char *text, size_t len, char *out, size_t outlen)

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * probe.h - the NTP probes of `ntpguard check`: what is sent, and how the
- * replies of one probe are matched, bounded and accounted. No sockets here:
- * check.c owns the network, this file only builds requests and judges
- * datagrams, so a hostile server can only ever reach the bounds-checked
- * code below.
+ * replies of one host are matched, bounded and accounted. No sockets here:
+ * check_scan.c owns the network, this file only builds requests and judges
+ * datagrams (probe_reply), so a hostile server can only ever reach the
+ * bounds-checked code below.
  *
  * Doc: shared/docs/ntp-protocol.md sections 1 (mode 7), 3 (mode 6) and 5
  * (what ntpdc and nmap send).
@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <linux/types.h>
 
 enum probe_id {
@@ -105,14 +106,17 @@ struct probe {
 void probe_init(struct probe *p, enum probe_id id, const __u8 nonce[8]);
 
 /*
- * Does datagram buf/len answer probe id as sent in p? (Address and port
- * are the caller's business: the socket is connected to TARGET:123.)
+ * The reply parser: one datagram the target sent (buf[0..len), what fitted
+ * of it), judged against the probes of one host as they were sent (p[],
+ * each PS_SENT or PS_DONE counts). Returns the probe it answers, with the
+ * datagram accounted there (packets, octets, items or text, errors,
+ * completeness), or -1 if it answers none (the caller counts it as
+ * "other"). Pure and bounds-checked against hostile input: it reads only
+ * buf[0..len) and changes only p[] (a mode 6 probe allocates its bounded
+ * text buffer on first use; probe_free() releases it). No sockets, no
+ * clock: the entry point of the reply parser's fuzz target.
  */
-bool probe_matches(const struct probe *p, enum probe_id id,
-		   const __u8 *buf, size_t len);
-
-/* Account one matching datagram; bounds-checked against hostile input. */
-void probe_account(struct probe *p, enum probe_id id, const __u8 *buf, size_t len);
+int probe_reply(const uint8_t *buf, size_t len, struct probe p[PR__COUNT]);
 
 /* Finish a probe (complete or timed out): extract the version string. */
 void probe_finish(struct probe *p, enum probe_id id);

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * check_scan.h - `ntpguard check` is three parts around one model, a scan
+ * of hosts, each with what its probes got (declared here):
+ *   check_targets.h  arguments to hosts: names, addresses, CIDRs, bounded
+ *   check_scan.h     the probe engine: sockets, pacing, deadlines; replies
+ *                    are judged by probe.h's pure parser
+ *   check_report.h   verdicts as text or JSON
+ */
+#ifndef NG_CHECK_SCAN_H
+#define NG_CHECK_SCAN_H
+
+#include <stdbool.h>
+#include <netinet/in.h>
+#include <linux/types.h>
+
+#include "probe.h"
+
+#define CHECK_DEF_TIMEOUT    2          /* seconds */
+#define CHECK_DEF_RATE       20         /* requests per second */
+#define CHECK_DEF_MAX_HOSTS  1024       /* a /22 or a /118 */
+#define CHECK_MAX_MAX_HOSTS  65536      /* a /16 or a /112 */
+#define CHECK_MAX_ACTIVE     128        /* hosts in flight */
+
+enum verdict {
+	V_VULNERABLE,   /* mode 7 answered with data */
+	V_M7_NODATA,    /* mode 7 answered, errors only */
+	V_M6_ONLY,      /* no mode 7 reply, mode 6 answered */
+	V_SILENT,       /* nothing answered */
+	V_ERROR,        /* we could not probe it (local error) */
+	V__COUNT
+};
+
+/* What stays of a probe once it is finished. */
+struct probe_sum {
+	__u8 outcome;           /* enum probe_outcome */
+	bool sent, complete;
+	short err;
+	unsigned pkts, items, bad, dups;
+	unsigned long bytes;
+	const char *skip;
+};
+
+struct host {
+	int family;
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+	} a;
+	__u32 scope;
+	const char *target;     /* the argument it came from */
+	enum verdict v;
+	bool unreachable;
+	int uerr, lerr;         /* ICMP / local errno */
+	const char *lerr_what;
+	unsigned other_pkts;
+	unsigned long other_bytes;
+	char *version;
+	struct probe_sum s[PR__COUNT];
+};
+
+/* The command line (cmd/check.c fills it from its option table). */
+struct check_opts {
+	double timeout, rate;
+	__u32 max_hosts;
+	bool json, all, only4, only6, want4, want6;
+	int progress;           /* -1 auto, 0 off, 1 on */
+};
+
+struct live;                    /* a host being probed (check_scan.c) */
+
+struct scan {
+	struct check_opts o;
+	struct host *h;
+	size_t n, cap;
+	size_t done, next;
+	unsigned long sent, vuln;
+	struct live *act[CHECK_MAX_ACTIVE];
+	int nact;
+	double t0, last_progress;
+	bool progress;
+};
+
+
+/* Probe every host; 0, or -1 (printed) on a local error that ends it. */
+int check_scan_run(struct scan *s);
+/* Everything a scan holds: hosts in flight, hosts. */
+void check_free(struct scan *s);
+
+
+#endif
