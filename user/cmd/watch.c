@@ -583,17 +583,89 @@ static const struct ng_opt watch_opts[] = {
 	NG_OPT_END
 };
 
+/* A signal arrived: SIGHUP rescans; 1 when it is time to exit. */
+static int on_signal(int sfd)
+{
+	struct signalfd_siginfo si;
+	size_t n = 0;
+
+	if (read(sfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+		return 0;
+	if (si.ssi_signo == SIGHUP) {
+		wlog(stdout, "SIGHUP: rescanning");
+		resync("rescan");
+		return 0;
+	}
+	for (size_t i = 0; i < g.n; i++)
+		n += g.w[i].state == WS_OK;
+	wlog(stdout, "SIG%s: exiting; %zu interface(s) %s", sigabbrev_np((int)si.ssi_signo),
+	     n, g.cfg.unload_on_exit ? "to unload" :
+	     "stay protected (attachments left in place)");
+	if (g.cfg.unload_on_exit)
+		unload_on_exit();
+	return 1;
+}
+
+/* Link events and signals until SIGTERM/SIGINT (0) or a fatal error (-1). */
+static int event_loop(int nl, int sfd)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = nl, .events = POLLIN }, { .fd = sfd, .events = POLLIN },
+	};
+
+	for (;;) {
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			wlog(stderr, "poll: %s", strerror(errno));
+			return -1;
+		}
+		if (pfd[1].revents && on_signal(sfd))
+			return 0;
+		if (pfd[0].revents && nl_drain(nl))
+			return -1;
+	}
+}
+
+/* SIGTERM, SIGINT and SIGHUP as a file descriptor; -1 (said) on error. */
+static int signals_open(void)
+{
+	sigset_t sigs;
+	int sfd;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &sigs, NULL) ||
+	    (sfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK)) < 0) {
+		ng_err("watch: cannot set up signal handling: %s", strerror(errno));
+		return -1;
+	}
+	return sfd;
+}
+
+static void log_start(void)
+{
+	char pats[512] = "";
+	size_t len = 0;
+
+	for (int i = 0; i < g.cfg.match.n && len < sizeof(pats) - 1; i++)
+		len += (size_t)snprintf(pats + len, sizeof(pats) - len, "%s%s",
+					i ? " " : "", g.cfg.match.v[i]);
+	wlog(stdout, "watching interfaces matching %s (ingress XDP%s, pins in %s)",
+	     pats, g.cfg.egress ? " + TC egress" : "", g.paths.pin_dir);
+}
+
 static int cmd_watch(int argc, char **argv)
 {
-	struct pollfd pfd[2];
-	sigset_t sigs;
 	int first, nl = -1, sfd = -1, lock, ret;
 
 	g.cfg = (struct watch_cfg){ .mode = XDP_MODE_UNSPEC, .rcvbuf = WATCH_RCVBUF_DEFAULT };
 	ret = ng_parse(&watch_cmd, &g.cfg, argc, argv, &first);
 	if (ret != NG_CONTINUE)
 		return ret;
-	ret = NG_EXIT_FAIL;
 	for (int i = 0; i < g.cfg.match.n; i++)
 		if (!*g.cfg.match.v[i])
 			return ng_cmd_usage_err(&watch_cmd, "--match: empty pattern");
@@ -605,70 +677,18 @@ static int cmd_watch(int argc, char **argv)
 		return NG_EXIT_FAIL;
 	ng_unlock(lock);
 
+	ret = NG_EXIT_FAIL;
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &sigs, NULL) ||
-	    (sfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK)) < 0) {
-		ng_err("watch: cannot set up signal handling: %s", strerror(errno));
-		goto out;
-	}
+	sfd = signals_open();
 	/* Subscribe before scanning: nothing created meanwhile is missed. */
-	nl = nl_open((int)g.cfg.rcvbuf);
-	if (nl < 0)
-		goto out;
-
-	{
-		char pats[512] = "";
-		size_t len = 0;
-
-		for (int i = 0; i < g.cfg.match.n && len < sizeof(pats) - 1; i++)
-			len += (size_t)snprintf(pats + len, sizeof(pats) - len, "%s%s",
-						i ? " " : "", g.cfg.match.v[i]);
-		wlog(stdout, "watching interfaces matching %s (ingress XDP%s, pins in %s)",
-		     pats, g.cfg.egress ? " + TC egress" : "", g.paths.pin_dir);
+	if (sfd >= 0)
+		nl = nl_open((int)g.cfg.rcvbuf);
+	if (nl >= 0) {
+		log_start();
+		resync("present");
+		if (!event_loop(nl, sfd))
+			ret = NG_EXIT_OK;
 	}
-	resync("present");
-
-	pfd[0] = (struct pollfd){ .fd = nl, .events = POLLIN };
-	pfd[1] = (struct pollfd){ .fd = sfd, .events = POLLIN };
-	for (;;) {
-		if (poll(pfd, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			wlog(stderr, "poll: %s", strerror(errno));
-			goto out;
-		}
-		if (pfd[1].revents) {
-			struct signalfd_siginfo si;
-
-			if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-				if (si.ssi_signo == SIGHUP) {
-					wlog(stdout, "SIGHUP: rescanning");
-					resync("rescan");
-				} else {
-					size_t n = 0;
-
-					for (size_t i = 0; i < g.n; i++)
-						n += g.w[i].state == WS_OK;
-					wlog(stdout, "SIG%s: exiting; %zu interface(s) %s",
-					     sigabbrev_np((int)si.ssi_signo), n,
-					     g.cfg.unload_on_exit ? "to unload" :
-					     "stay protected (attachments left in place)");
-					if (g.cfg.unload_on_exit)
-						unload_on_exit();
-					ret = NG_EXIT_OK;
-					goto out;
-				}
-			}
-		}
-		if (pfd[0].revents && nl_drain(nl))
-			goto out;
-	}
-out:
 	if (nl >= 0)
 		close(nl);
 	if (sfd >= 0)
