@@ -162,25 +162,18 @@ static int cmd_allow(int argc, char **argv)
 		return NG_EXIT_USAGE;
 
 	ret = NG_EXIT_FAIL;
-	ng_paths_init(&paths);
-	if (ng_require_privs(false) || ng_require_loaded(&paths))
-		goto out;
-	lock = ng_lock(&paths);
-	if (lock < 0)
-		goto out;
-	if (!ng_state_open(&st, &paths, NG_MAPS_ALLOW, false)) {
+	lock = ng_lock_loaded(&paths, false);
+	if (lock >= 0 && !ng_state_open(&st, &paths, NG_MAPS_ALLOW, false)) {
 		ret = !strcmp(sub, "list") ? do_list(&st, cfg.json) :
 					     do_change(&st, c, n, !strcmp(sub, "add"));
 		ng_state_close(&st);
 	}
 	ng_unlock(lock);
-out:
 	free(c);
 	return ret;
 }
 
-const struct ng_cmd allow_cmd = {
-	.name = "allow",
+NG_COMMAND(allow,
 	.summary = "manage the allow-list (hosts that may use ntpdc/ntpq)",
 	.args = "add CIDR... | allow del CIDR... | allow list [--json]",
 	.doc = "Hosts on the allow-list may send NTP mode 7 requests (as source)\n"
@@ -189,7 +182,4 @@ const struct ng_cmd allow_cmd = {
 	       "to the running filter at once.\n\n"
 	       "CIDR is an IPv4 or IPv6 prefix (198.51.100.0/24, 2001:db8::/48) or a\n"
 	       "single address. A prefix with host bits set, a duplicate, or\n"
-	       "deleting an absent entry is an error, and then nothing is changed.\n",
-	.opts = allow_opts,
-	.run = cmd_allow,
-};
+	       "deleting an absent entry is an error, and then nothing is changed.\n");

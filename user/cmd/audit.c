@@ -2587,8 +2587,7 @@ int audit_buffer(const char *buf, size_t len, const char *version, bool json, FI
 	return verdict;
 }
 
-const struct ng_cmd audit_cmd = {
-	.name = "audit",
+NG_COMMAND(audit,
 	.summary = "audit an ntpd/ntpsec/chrony config for mode 6/7 exposure",
 	.args = "[FILE...]",
 	.doc = "Reads an ntpd, ntpsec or chrony configuration (includes too) and says\n"
@@ -2608,7 +2607,4 @@ const struct ng_cmd audit_cmd = {
 	       "/usr/local/sbin/ntpd, /usr/bin/ntpd, /sbin/ntpd) unless given.\n",
 	.epilog = "Exit: 0 safe, 3 at risk, 4 could not tell (unreadable file, or the\n"
 		  "answer depends on an unknown version), 1 runtime error, 2 bad arguments.\n"
-		  "With several files: 3 if any is at risk, else 4 if any could not tell.\n",
-	.opts = audit_opts,
-	.run = cmd_audit,
-};
+		  "With several files: 3 if any is at risk, else 4 if any could not tell.\n");

@@ -100,8 +100,7 @@ out:
 	return ret;
 }
 
-const struct ng_cmd check_cmd = {
-	.name = "check",
+NG_COMMAND(check,
 	.summary = "probe NTP servers for monlist (mode 7) and mode 6 exposure",
 	.args = "TARGET...",
 	.doc = "Probes NTP servers the way ntpdc and nmap do and reports which ones\n"
@@ -126,7 +125,4 @@ const struct ng_cmd check_cmd = {
 		  "requests per host.\n"
 		  "Exit: 0 no host vulnerable, 3 at least one host vulnerable, 1 runtime\n"
 		  "error (name resolution, sockets; also when no host was vulnerable but\n"
-		  "some could not be probed), 2 bad arguments.\n",
-	.opts = check_opts,
-	.run = cmd_check,
-};
+		  "some could not be probed), 2 bad arguments.\n");

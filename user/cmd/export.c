@@ -198,8 +198,7 @@ static int cmd_export(int argc, char **argv)
 	return NG_EXIT_OK;
 }
 
-const struct ng_cmd export_cmd = {
-	.name = "export",
+NG_COMMAND(export,
 	.summary = "write metrics for node_exporter's textfile collector",
 	.doc = "Write ntpguard's metrics in the Prometheus text format to\n"
 	       "DIR/" NG_EXPORT_FILE " for node_exporter's textfile collector\n"
@@ -215,7 +214,4 @@ const struct ng_cmd export_cmd = {
 	       "never affects the filter. When ntpguard is not loaded the file says\n"
 	       "ntpguard_loaded 0.\n",
 	.epilog = "`ntpguard stats --prom` prints the same metrics (without the\n"
-		  "exporter's own ntpguard_export_*) to stdout.\n",
-	.opts = export_opts,
-	.run = cmd_export,
-};
+		  "exporter's own ntpguard_export_*) to stdout.\n");

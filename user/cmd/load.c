@@ -58,8 +58,7 @@ static int cmd_load(int argc, char **argv)
 	return ret;
 }
 
-const struct ng_cmd load_cmd = {
-	.name = "load",
+NG_COMMAND(load,
 	.summary = "attach the filter to interfaces",
 	.args = "IFACE...",
 	.doc = "Attach the ntpguard XDP filter to each interface's ingress.\n"
@@ -68,7 +67,4 @@ const struct ng_cmd load_cmd = {
 	       "the kernel allows it, otherwise a legacy single-program attach, and\n"
 	       "says which. Maps are pinned under $NTPGUARD_BPFFS/ntpguard\n"
 	       "(default /sys/fs/bpf/ntpguard). Loading an interface that is already\n"
-	       "protected changes nothing.\n",
-	.opts = load_opts,
-	.run = cmd_load,
-};
+	       "protected changes nothing.\n");

@@ -73,10 +73,7 @@ static int cmd_set(int argc, char **argv)
 		if (ng_policy_assign(argv[i], &scratch))
 			return NG_EXIT_USAGE;
 
-	ng_paths_init(&paths);
-	if (ng_require_privs(false) || ng_require_loaded(&paths))
-		return NG_EXIT_FAIL;
-	lock = ng_lock(&paths);
+	lock = ng_lock_loaded(&paths, false);
 	if (lock < 0)
 		return NG_EXIT_FAIL;
 	ret = apply(&paths, &cfg, argv + first, argc - first);
@@ -84,16 +81,12 @@ static int cmd_set(int argc, char **argv)
 	return ret;
 }
 
-const struct ng_cmd set_cmd = {
-	.name = "set",
+NG_COMMAND(set,
 	.summary = "change the live policy (drop/ratecap/pass, monitor mode)",
 	.args = "KEY=VALUE... | set --defaults",
 	.doc = "Change the live policy on every loaded interface at once, without\n"
 	       "reloading: all KEY=VALUE pairs are validated, then applied in one\n"
 	       "atomic step (or, on any error, not at all). Allow-listed hosts\n"
 	       "bypass every cap.\n",
-	.opts = set_opts,
 	.help_more = ng_policy_help,
-	.run = cmd_set,
-	.flags = NG_CMD_IN_ORDER,       /* KEY=VALUE words are data */
-};
+	.flags = NG_CMD_IN_ORDER);      /* KEY=VALUE words are data */

@@ -40,7 +40,6 @@ static int cmd_stats(int argc, char **argv)
 	struct stats_cfg cfg = { 0 };
 	struct ng_paths paths = { 0 };
 	struct ng_snapshot s;
-	char err[256];
 	int first, ret;
 
 	ret = ng_parse(&stats_cmd, &cfg, argc, argv, &first);
@@ -50,18 +49,12 @@ static int cmd_stats(int argc, char **argv)
 		return ng_stats_watch(cfg.watch);
 	ng_paths_init(&paths);
 	/* --prom says ntpguard_loaded 0 rather than failing */
-	if (ng_require_privs(false) || (!cfg.prom && ng_require_loaded(&paths)))
+	if (ng_require_privs(false) ||
+	    ng_snapshot_read(&paths, &s, cfg.prom ? NG_SNAP_PROM :
+					 NG_SNAP_COUNTERS | NG_SNAP_LOADED))
 		return NG_EXIT_FAIL;
-	if (ng_snapshot_take(&paths, &s, cfg.prom ? NG_SNAP_PROM : NG_SNAP_COUNTERS,
-			     err, sizeof(err))) {
-		ng_err("%s", err);
-		return NG_EXIT_FAIL;
-	}
 	ret = NG_EXIT_OK;
-	if (!cfg.prom && !s.loaded) {
-		ng_err("ntpguard was unloaded while its state was read");
-		ret = NG_EXIT_FAIL;
-	} else if (!cfg.prom) {
+	if (!cfg.prom) {
 		ng_show_stats(stdout, &s, cfg.json);
 	} else if (ng_prom_write(stdout, &s, NULL)) {
 		ng_err("cannot write to stdout: %s", strerror(errno));
@@ -71,13 +64,9 @@ static int cmd_stats(int argc, char **argv)
 	return ret;
 }
 
-const struct ng_cmd stats_cmd = {
-	.name = "stats",
+NG_COMMAND(stats,
 	.summary = "per-interface, per-reason packet and byte counters",
 	.doc = "Packets and bytes per interface and per reason (every\n"
 	       "reason, zeros included), summed over CPUs. Interfaces that\n"
 	       "were unloaded keep their counters while ntpguard stays\n"
-	       "loaded elsewhere.\n",
-	.opts = stats_opts,
-	.run = cmd_stats,
-};
+	       "loaded elsewhere.\n");

@@ -21,7 +21,6 @@ static int cmd_status(int argc, char **argv)
 	struct status_cfg cfg = { 0 };
 	struct ng_paths paths = { 0 };
 	struct ng_snapshot s;
-	char err[256];
 	int first, ret;
 
 	ret = ng_parse(&status_cmd, &cfg, argc, argv, &first);
@@ -30,22 +29,15 @@ static int cmd_status(int argc, char **argv)
 	ng_paths_init(&paths);
 	if (ng_require_privs(false) || ng_require_bpffs(&paths))
 		return NG_EXIT_FAIL;
-	if (ng_snapshot_take(&paths, &s, NG_SNAP_IFACES | NG_SNAP_ALLOW | NG_SNAP_RATE,
-			     err, sizeof(err))) {
-		ng_err("%s", err);
+	if (ng_snapshot_read(&paths, &s, NG_SNAP_IFACES | NG_SNAP_ALLOW | NG_SNAP_RATE))
 		return NG_EXIT_FAIL;
-	}
 	ng_show_status(stdout, &s, paths.pin_dir, cfg.json);
 	ng_snapshot_free(&s);
 	return NG_EXIT_OK;
 }
 
-const struct ng_cmd status_cmd = {
-	.name = "status",
+NG_COMMAND(status,
 	.summary = "where it is attached, how, allow-list size",
 	.doc = "Show where ntpguard is attached in this network namespace\n"
 	       "(direction, mode, dispatcher or legacy attach, program id),\n"
-	       "the allow-list size, the rate-cap table and the policy.\n",
-	.opts = status_opts,
-	.run = cmd_status,
-};
+	       "the allow-list size, the rate-cap table and the policy.\n");

@@ -34,24 +34,17 @@ static int cmd_top(int argc, char **argv)
 	struct top_cfg cfg = { .n = 10 };
 	struct ng_paths paths = { 0 };
 	struct ng_snapshot s;
-	char err[256];
 	int first, ret;
 
 	ret = ng_parse(&top_cmd, &cfg, argc, argv, &first);
 	if (ret != NG_CONTINUE)
 		return ret;
 	ng_paths_init(&paths);
-	if (ng_require_privs(false) || ng_require_loaded(&paths))
+	if (ng_require_privs(false) ||
+	    ng_snapshot_read(&paths, &s, NG_SNAP_KEYS | NG_SNAP_LOADED))
 		return NG_EXIT_FAIL;
-	if (ng_snapshot_take(&paths, &s, NG_SNAP_KEYS, err, sizeof(err))) {
-		ng_err("%s", err);
-		return NG_EXIT_FAIL;
-	}
 	ret = NG_EXIT_OK;
-	if (!s.loaded) {
-		ng_err("ntpguard was unloaded while its state was read");
-		ret = NG_EXIT_FAIL;
-	} else if (ng_show_top(stdout, &s, cfg.n, cfg.json)) {
+	if (ng_show_top(stdout, &s, cfg.n, cfg.json)) {
 		ng_err("out of memory");
 		ret = NG_EXIT_FAIL;
 	}
@@ -59,8 +52,7 @@ static int cmd_top(int argc, char **argv)
 	return ret;
 }
 
-const struct ng_cmd top_cmd = {
-	.name = "top",
+NG_COMMAND(top,
 	.summary = "sources and victims with the most dropped packets",
 	.doc = "Who to contact during an incident: the sources sending the\n"
 	       "most dropped mode 7 and mode 6 requests (IPv4 address or\n"
@@ -74,7 +66,4 @@ const struct ng_cmd top_cmd = {
 	       "`ntpguard set track=on` (off by default: it costs a table\n"
 	       "update per dropped packet). When the table is full the least\n"
 	       "recently seen keys are evicted; the output says so.\n"
-	       "In monitor mode, dropped counts would-drops.\n",
-	.opts = top_opts,
-	.run = cmd_top,
-};
+	       "In monitor mode, dropped counts would-drops.\n");

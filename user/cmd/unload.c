@@ -61,11 +61,8 @@ static int cmd_unload(int argc, char **argv)
 			"unload: give interfaces or --all, not both" :
 			"unload: no interface given (or use --all)");
 
-	ng_paths_init(&paths);
-	if (ng_require_privs(true) || ng_require_loaded(&paths))
-		return NG_EXIT_FAIL;
 	ng_attach_init();
-	lock = ng_lock(&paths);
+	lock = ng_lock_loaded(&paths, true);
 	if (lock < 0)
 		return NG_EXIT_FAIL;
 	ret = NG_EXIT_FAIL;
@@ -84,8 +81,7 @@ out:
 	return ret;
 }
 
-const struct ng_cmd unload_cmd = {
-	.name = "unload",
+NG_COMMAND(unload,
 	.summary = "detach it",
 	.args = "IFACE... | --all",
 	.doc = "Detach ntpguard (ingress and egress) from interfaces of this\n"
@@ -94,7 +90,4 @@ const struct ng_cmd unload_cmd = {
 	       "ntpguard stays loaded elsewhere (and continue if it is\n"
 	       "loaded again); unloading an interface that is already\n"
 	       "detached (or vanished) forgets it and its counters. When\n"
-	       "nothing is attached any more, the pins are removed.\n",
-	.opts = unload_opts,
-	.run = cmd_unload,
-};
+	       "nothing is attached any more, the pins are removed.\n");

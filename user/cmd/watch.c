@@ -42,7 +42,6 @@
 
 #include "common.h"
 #include "attach.h"
-#include "policy.h"
 #include "params.h"
 #include "cmds.h"
 
@@ -698,8 +697,7 @@ static int cmd_watch(int argc, char **argv)
 	return ret;
 }
 
-const struct ng_cmd watch_cmd = {
-	.name = "watch",
+NG_COMMAND(watch,
 	.summary = "attach to matching interfaces as they appear (daemon)",
 	.hint = "patterns go after --match",
 	.doc = "Protect every interface whose name matches a PATTERN (shell glob,\n"
@@ -714,7 +712,4 @@ const struct ng_cmd watch_cmd = {
 	       "continues its counters. Only Ethernet devices are attached.\n\n"
 	       "SIGTERM/SIGINT: exit 0, leaving the attachments in place (the\n"
 	       "interfaces stay protected; `ntpguard unload --all` removes them).\n"
-	       "SIGHUP: rescan every interface.\n",
-	.opts = watch_opts,
-	.run = cmd_watch,
-};
+	       "SIGHUP: rescan every interface.\n");

@@ -94,6 +94,15 @@ struct ng_cmd {
 	unsigned flags;
 };
 
+/*
+ * The command object of cmd/NAME.c, NAME_cmd: its option table NAME_opts,
+ * its entry point cmd_NAME(), the rest (.summary, .args, .doc, ...) as
+ * designated initialisers.
+ */
+#define NG_COMMAND(_name, ...)                                                   \
+	const struct ng_cmd _name##_cmd = { .name = #_name, .opts = _name##_opts, \
+					    .run = cmd_##_name, __VA_ARGS__ }
+
 #define NG_CONTINUE (-1)
 
 /*

@@ -98,3 +98,11 @@ void ng_unlock(int fd)
 		close(fd);
 	}
 }
+
+int ng_lock_loaded(struct ng_paths *p, bool net_admin)
+{
+	ng_paths_init(p);
+	if (ng_require_privs(net_admin) || ng_require_loaded(p))
+		return -1;
+	return ng_lock(p);
+}

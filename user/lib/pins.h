@@ -29,4 +29,8 @@ int ng_require_loaded(const struct ng_paths *p);
 int ng_lock(const struct ng_paths *p);
 void ng_unlock(int fd);
 
+/* A command about to change the loaded state: paths, privileges (and
+ * CAP_NET_ADMIN), loaded, the lock. Its fd, or -1 (said why). */
+int ng_lock_loaded(struct ng_paths *p, bool net_admin);
+
 #endif

@@ -15,15 +15,9 @@
  *   ntpguard_export_last_success_timestamp_seconds.
  * No per-address labels: per-key data is `ntpguard top`'s.
  */
-#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
-#include <stdlib.h>
-#include <time.h>
 #include <string.h>
-#include <unistd.h>
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 
 #include "common.h"
 #include "prom.h"
@@ -86,76 +80,92 @@ static void traffic(FILE *f, const struct ng_snapshot *s, bool bytes)
 	}
 }
 
+/* A family of one sample without labels: HELP, TYPE and the value. */
+static void metric(FILE *f, const char *name, const char *type, const char *help,
+		   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void metric(FILE *f, const char *name, const char *type, const char *help,
+		   const char *fmt, ...)
+{
+	va_list ap;
+
+	family(f, name, type, help);
+	fprintf(f, "%s ", name);
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	fputc('\n', f);
+}
+
+static void attachments(FILE *f, const struct ng_snapshot *s)
+{
+	family(f, "ntpguard_attached", "gauge",
+	       "1 while the filter is attached to the interface in this direction, "
+	       "0 if it was detached or vanished (interface or program gone).");
+	for (int i = 0; i < s->n_if; i++) {
+		const struct ng_ifrec *r = &s->ifs[i].rec;
+
+		fputs("ntpguard_attached{", f);
+		if_labels(f, r);
+		fprintf(f, ",mode=\"%s\",dispatcher=\"%s\"} %d\n", ng_mode_name(r->mode),
+			r->path == NG_PATH_DISPATCHER ? "true" : "false", s->ifs[i].live ? 1 : 0);
+	}
+	family(f, "ntpguard_packets_total", "counter",
+	       "NTP packets seen by ntpguard, by reason; action is drop or pass, "
+	       "or would_drop for drops that monitor mode let pass.");
+	traffic(f, s, false);
+	family(f, "ntpguard_bytes_total", "counter",
+	       "Octets of those packets (whole frames), by reason and action.");
+	traffic(f, s, true);
+}
+
+static void tables(FILE *f, const struct ng_snapshot *s)
+{
+	family(f, "ntpguard_allow_entries", "gauge",
+	       "Prefixes on the allow-list, by address family.");
+	fprintf(f, "ntpguard_allow_entries{family=\"ipv4\"} %ld\n", s->allow_v4);
+	fprintf(f, "ntpguard_allow_entries{family=\"ipv6\"} %ld\n", s->allow_v6);
+	metric(f, "ntpguard_rate_table_entries", "gauge",
+	       "Keys (source or victim address and class) in the per-key rate-cap "
+	       "and top table.", "%ld", s->rate_entries);
+	metric(f, "ntpguard_rate_table_capacity", "gauge",
+	       "Capacity of the per-key table (load --max-sources).", "%u", s->rate_capacity);
+	metric(f, "ntpguard_rate_table_keys_inserted_total", "counter",
+	       "Keys ever inserted into the per-key table; above its capacity, "
+	       "least recently used keys were evicted.", "%" PRIu64,
+	       (uint64_t)s->keys_inserted);
+}
+
 int ng_prom_write(FILE *f, const struct ng_snapshot *s, const struct ng_prom_export *x)
 {
-	family(f, "ntpguard_loaded", "gauge",
-	       "1 if ntpguard's maps are pinned (the filter is loaded), 0 if not.");
-	fprintf(f, "ntpguard_loaded %d\n", s->loaded ? 1 : 0);
+	metric(f, "ntpguard_loaded", "gauge",
+	       "1 if ntpguard's maps are pinned (the filter is loaded), 0 if not.",
+	       "%d", s->loaded ? 1 : 0);
 	family(f, "ntpguard_build_info", "gauge",
 	       "Version of the ntpguard binary that produced these metrics.");
 	fputs("ntpguard_build_info{version=", f);
 	ng_prom_label(f, NG_VERSION);
 	fputs("} 1\n", f);
-
-	if (s->n_if) {
-		family(f, "ntpguard_attached", "gauge",
-		       "1 while the filter is attached to the interface in this direction, "
-		       "0 if it was detached or vanished (interface or program gone).");
-		for (int i = 0; i < s->n_if; i++) {
-			const struct ng_ifrec *r = &s->ifs[i].rec;
-
-			fputs("ntpguard_attached{", f);
-			if_labels(f, r);
-			fprintf(f, ",mode=\"%s\",dispatcher=\"%s\"} %d\n",
-				ng_mode_name(r->mode),
-				r->path == NG_PATH_DISPATCHER ? "true" : "false",
-				s->ifs[i].live ? 1 : 0);
-		}
-		family(f, "ntpguard_packets_total", "counter",
-		       "NTP packets seen by ntpguard, by reason; action is drop or pass, "
-		       "or would_drop for drops that monitor mode let pass.");
-		traffic(f, s, false);
-		family(f, "ntpguard_bytes_total", "counter",
-		       "Octets of those packets (whole frames), by reason and action.");
-		traffic(f, s, true);
-	}
+	if (s->n_if)
+		attachments(f, s);
 	if (s->loaded) {
-		family(f, "ntpguard_monitor_mode", "gauge",
+		metric(f, "ntpguard_monitor_mode", "gauge",
 		       "1 if monitor mode is on: drop verdicts are counted as would_drop "
-		       "and nothing is dropped.");
-		fprintf(f, "ntpguard_monitor_mode %d\n", s->policy.monitor ? 1 : 0);
-		family(f, "ntpguard_tracking_enabled", "gauge",
+		       "and nothing is dropped.", "%d", s->policy.monitor ? 1 : 0);
+		metric(f, "ntpguard_tracking_enabled", "gauge",
 		       "1 if per-key counters (ntpguard top) are kept for every policed "
-		       "class (policy track=on), 0 if only for rate-capped classes.");
-		fprintf(f, "ntpguard_tracking_enabled %d\n", s->policy.track ? 1 : 0);
+		       "class (policy track=on), 0 if only for rate-capped classes.",
+		       "%d", s->policy.track ? 1 : 0);
 	}
-	if (s->loaded && (s->what & NG_SNAP_ALLOW)) {
-		family(f, "ntpguard_allow_entries", "gauge",
-		       "Prefixes on the allow-list, by address family.");
-		fprintf(f, "ntpguard_allow_entries{family=\"ipv4\"} %ld\n", s->allow_v4);
-		fprintf(f, "ntpguard_allow_entries{family=\"ipv6\"} %ld\n", s->allow_v6);
-		family(f, "ntpguard_rate_table_entries", "gauge",
-		       "Keys (source or victim address and class) in the per-key rate-cap "
-		       "and top table.");
-		fprintf(f, "ntpguard_rate_table_entries %ld\n", s->rate_entries);
-		family(f, "ntpguard_rate_table_capacity", "gauge",
-		       "Capacity of the per-key table (load --max-sources).");
-		fprintf(f, "ntpguard_rate_table_capacity %u\n", s->rate_capacity);
-		family(f, "ntpguard_rate_table_keys_inserted_total", "counter",
-		       "Keys ever inserted into the per-key table; above its capacity, "
-		       "least recently used keys were evicted.");
-		fprintf(f, "ntpguard_rate_table_keys_inserted_total %" PRIu64 "\n",
-			(uint64_t)s->keys_inserted);
-	}
+	if (s->loaded && (s->what & NG_SNAP_ALLOW))
+		tables(f, s);
 	if (x) {
-		family(f, "ntpguard_export_failures_total", "counter",
-		       "Export attempts that failed (state unreadable or file not written) since the exporter started.");
-		fprintf(f, "ntpguard_export_failures_total %llu\n", x->failures);
-		family(f, "ntpguard_export_last_success_timestamp_seconds", "gauge",
+		metric(f, "ntpguard_export_failures_total", "counter",
+		       "Export attempts that failed (state unreadable or file not written) "
+		       "since the exporter started.", "%llu", x->failures);
+		metric(f, "ntpguard_export_last_success_timestamp_seconds", "gauge",
 		       "Unix time at which this file's content was produced; the file is "
-		       "only replaced by complete writes, so this is the last successful export.");
-		fprintf(f, "ntpguard_export_last_success_timestamp_seconds %.3f\n",
-			x->timestamp);
+		       "only replaced by complete writes, so this is the last successful "
+		       "export.", "%.3f", x->timestamp);
 	}
 	fflush(f);
 	return ferror(f) ? -1 : 0;

@@ -121,3 +121,19 @@ out:
 		ng_snapshot_free(s);
 	return ret;
 }
+
+int ng_snapshot_read(const struct ng_paths *p, struct ng_snapshot *s, unsigned what)
+{
+	char err[256];
+
+	if (ng_snapshot_take(p, s, what, err, sizeof(err))) {
+		ng_err("%s", err);
+		return -1;
+	}
+	if (!(what & NG_SNAP_LOADED) || s->loaded)
+		return 0;
+	if (!ng_require_loaded(p))      /* says why, unless it is back */
+		ng_err("ntpguard was unloaded while its state was read");
+	ng_snapshot_free(s);
+	return -1;
+}

@@ -21,6 +21,7 @@
 #define NG_SNAP_RATE     0x08   /* per-key table: entries, capacity, keys inserted */
 #define NG_SNAP_KEYS     0x10   /* and every entry (implies RATE) */
 #define NG_SNAP_PROM     (NG_SNAP_COUNTERS | NG_SNAP_ALLOW | NG_SNAP_RATE)
+#define NG_SNAP_LOADED   0x100  /* ng_snapshot_read: not loaded is an error */
 
 /* One attachment record of this network namespace, with its counters. */
 struct ng_snap_if {
@@ -54,6 +55,8 @@ struct ng_snapshot {
  */
 int ng_snapshot_take(const struct ng_paths *p, struct ng_snapshot *s, unsigned what,
 		     char *err, size_t errlen);
+/* The same for a command: the reason printed ("ntpguard: ..."). */
+int ng_snapshot_read(const struct ng_paths *p, struct ng_snapshot *s, unsigned what);
 void ng_snapshot_free(struct ng_snapshot *s);
 
 #endif
