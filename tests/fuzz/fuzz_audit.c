@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * fuzz_audit.c - libFuzzer target over `ntpguard audit`'s configuration
- * parser: audit_buffer() (user/audit.c) reads an ntp.conf / chrony.conf
+ * parser: audit_buffer() (user/cmd/audit.c) reads an ntp.conf / chrony.conf
  * held in memory, evaluates it and prints the report, without opening a
  * file or running a program. The first byte picks the daemon (ntpd
  * 4.2.4p8, 4.2.6p1, 4.2.6p5, 4.2.8p15, ntpsec 1.1.8, ntpsec 1.2.2, any,
@@ -9,8 +9,9 @@
  *
  * Build and run (from the top of the tree, after `make`):
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
- *     -D_GNU_SOURCE -std=gnu11 -Iheaders -Ibuild -Iuser \
- *     tests/fuzz/fuzz_audit.c user/audit.c user/common.c -lbpf -o build/fuzz_audit
+ *     -D_GNU_SOURCE -std=gnu11 -Iheaders -Ibuild -Iuser/lib -Iuser/cmd \
+ *     tests/fuzz/fuzz_audit.c user/cmd/audit.c user/lib/common.c user/lib/params.c \
+ *     user/lib/parse.c -o build/fuzz_audit
  *   mkdir -p build/fuzz-audit-corpus
  *   build/fuzz_audit -max_total_time=600 -max_len=4096 build/fuzz-audit-corpus tests/audit
  * (tests/audit/ and tests/audit/interface/ are the seed corpus.)
