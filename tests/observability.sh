@@ -369,7 +369,7 @@ check_eq "4x build_info{version} = ntpguard --version" 1 \
 	"$(pq "$P1" ntpguard_build_info version="$VERSION")"
 check_eq "4y no exporter metrics in stats --prom" 0 "$(grep -c '^ntpguard_export_' "$P1")"
 check_eq "4z no per-address labels" 0 "$(grep -Ec '203\.0\.113|198\.51\.100|2001:db8' "$P1")"
-check_eq "4A every series of the counters per attachment (3 x 2 x 22)" 132 \
+check_eq "4A every series of the counters per attachment (3 x 2 x 25: 17 reasons + 8 would-drop)" 150 \
 	"$(grep -Ec '^ntpguard_(packets|bytes)_total\{' "$P1")"
 
 # =============================================================================
@@ -645,7 +645,7 @@ ns srv ip link del "$QIF"
 prom_snap "$NG_TMP/p7.prom"
 check_eq "10k a vanished interface exports ntpguard_attached 0" 0 \
 	"$(pq "$NG_TMP/p7.prom" ntpguard_attached interface="$QIF")"
-check_eq "10l ... and keeps its counter series" 44 \
+check_eq "10l ... and keeps its counter series (2 x 25)" 50 \
 	"$(grep -c "^ntpguard_[a-z]*_total{interface=\"q" "$NG_TMP/p7.prom")"
 
 # =============================================================================
