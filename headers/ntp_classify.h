@@ -78,6 +78,46 @@ static __always_inline __u16 ng_be16(const __u8 *p)
 	return (__u16)((__u16)p[0] << 8 | p[1]);
 }
 
+/*
+ * Verifier idioms (kernels 5.4 .. 6.1 and later; tested on Debian's 6.1 and
+ * 6.12 and the development kernel: tests/kernel-matrix.sh).
+ *
+ * A packet field that is added to a packet pointer must reach the verifier
+ * with known bounds. Verifiers before 6.10 (Debian 12's 6.1, Ubuntu 22.04's
+ * 5.15, RHEL 9's 5.14) track bounds through ALU ops with a register source
+ * only for ADD, SUB and AND; OR, XOR, shifts and MUL by a register turn the
+ * result into an unbounded scalar. So:
+ *
+ *   rejected:  ip + 40 + ng_be16(ip + 4)  (the IPv6 payload's end; 6.1
+ *              refused exactly this). clang emits r5 = p[0] << 8; r5 |= p[1]
+ *              and the OR loses
+ *              the range ("math between pkt pointer and register with
+ *              unbounded min value is not allowed"). Writing `+` instead of
+ *              `|` does not help (clang turns a disjoint add into an or), nor
+ *              does `& 0xffff` (clang knows the value fits and drops it), nor
+ *              a 16-bit load with bpf_ntohs() (older verifiers make the
+ *              register unknown after a byte swap).
+ *   used:      ng_len16(): hide the value from clang with an empty asm, then
+ *              mask it. The AND with a constant survives compilation and
+ *              gives the verifier 0..0xffff on every kernel.
+ *
+ * Other rules this file follows for old verifiers: loops have constant trip
+ * counts and are unrolled (#pragma unroll; no reliance on 5.3's bounded
+ * loops); every read is bounds-checked against `end` itself, never only
+ * against a derived limit; an offset added to a packet pointer is masked
+ * with a constant first (ng_len16(), off & NG_V6_CHAIN_MASK), so the
+ * verifier knows it stays below its 64 KiB packet-offset limit.
+ */
+static __always_inline __u32 ng_len16(const __u8 *p)
+{
+	__u32 v = ng_be16(p);
+
+#ifdef __bpf__
+	asm volatile("" : "+r"(v));
+#endif
+	return v & 0xffff;
+}
+
 static __always_inline void ng_copy_addrs(struct ng_pkt *pkt)
 {
 #ifndef __bpf__
@@ -214,7 +254,7 @@ static __always_inline int ng_classify_ipv4(const __u8 *ip, const __u8 *end,
 	pkt->family = 4;
 	pkt->l3 = ip;
 	ihl = (__u32)(ip[NG_IP4_VIHL_OFF] & NG_IP4_IHL_MASK) * NG_IP4_IHL_UNIT;
-	tot_len = ng_be16(ip + NG_IP4_TOTLEN_OFF);
+	tot_len = ng_len16(ip + NG_IP4_TOTLEN_OFF);   /* added to ip below */
 	if ((ip[NG_IP4_VIHL_OFF] >> NG_IP_VERSION_SHIFT) != NG_IP4_VERSION ||
 	    ihl < NG_IP4_HLEN || tot_len < ihl || tot_len > wire)
 		return pkt->cls = NG_CLS_MALFORMED;      /* ip_rcv_core drops it */
@@ -244,7 +284,7 @@ static __always_inline int ng_classify_ipv6(const __u8 *ip, const __u8 *end,
 	pkt->l3 = ip;
 	if ((ip[0] >> NG_IP_VERSION_SHIFT) != NG_IP6_VERSION || wire < NG_IP6_HLEN)
 		return pkt->cls = NG_CLS_MALFORMED;
-	plen = (__u32)ng_be16(ip + NG_IP6_PLEN_OFF) & NG_IP6_PLEN_MASK;
+	plen = ng_len16(ip + NG_IP6_PLEN_OFF);   /* ip + lim below */
 	if (plen == 0 && nh == NG_IPPROTO_HOPOPTS) {
 		/* A jumbogram, says RFC 2675: the length is in an option. */
 		pkt->jumbo = 1;
