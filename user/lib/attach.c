@@ -24,6 +24,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/utsname.h>
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
 
@@ -33,9 +34,90 @@
 #include "attach.h"
 #include "ntpguard.skel.h"
 
+/* ---- the verifier's verdict on a rejected program ------------------------ */
+
+/* libbpf prints a rejected program's verifier log as one warning,
+ * "prog 'NAME': -- BEGIN PROG LOAD LOG --\n...-- END PROG LOAD LOG --";
+ * the last one is kept here (reset before each attach). */
+static char *verifier_log;
+static libbpf_print_fn_t next_libbpf_print;
+
+static int capture_libbpf_log(enum libbpf_print_level level, const char *fmt,
+			      va_list ap)
+{
+	va_list cp;
+	char *msg;
+
+	if (strstr(fmt, "BEGIN PROG LOAD LOG")) {
+		va_copy(cp, ap);
+		if (vasprintf(&msg, fmt, cp) >= 0) {
+			free(verifier_log);
+			verifier_log = msg;
+		}
+		va_end(cp);
+	}
+	return next_libbpf_print ? next_libbpf_print(level, fmt, ap) : 0;
+}
+
+/*
+ * If the kernel's verifier refused the program, say so in one line: the
+ * kernel release, the program, the log's last meaningful line (the error;
+ * statistics lines skipped) and where the whole log is. Returns false when
+ * no verifier log was captured (the failure was something else).
+ */
+static bool report_rejected(const char *ifname, const char *what)
+{
+	static const char *const stats[] = { "processed ", "verification time",
+					     "stack depth", "-- END PROG LOAD LOG" };
+	char prog[64] = "the program", last[512] = "", path[] = "/tmp/ntpguard-verifier.XXXXXX";
+	const char *body, *l, *nl;
+	struct utsname u;
+	bool saved = false;
+	int fd;
+
+	if (!verifier_log || !(body = strstr(verifier_log, "-- BEGIN PROG LOAD LOG --\n")))
+		return false;
+	if ((l = strstr(verifier_log, "prog '")))
+		sscanf(l, "prog '%63[^']'", prog);
+	body += strlen("-- BEGIN PROG LOAD LOG --\n");
+	for (l = body; *l; l = nl + 1) {
+		bool skip = false;
+		size_t len;
+
+		nl = strchrnul(l, '\n');
+		len = (size_t)(nl - l);
+		for (size_t i = 0; i < sizeof(stats) / sizeof(stats[0]); i++)
+			skip |= !strncmp(l, stats[i], strlen(stats[i]));
+		if (len && !skip)
+			snprintf(last, sizeof(last), "%.*s", (int)len, l);
+		if (!*nl)
+			break;
+	}
+	fd = mkstemp(path);
+	if (fd >= 0) {
+		size_t n = strlen(body);
+
+		saved = write(fd, body, n) == (ssize_t)n;
+		close(fd);
+		if (!saved)
+			unlink(path);
+	}
+	if (uname(&u))
+		snprintf(u.release, sizeof(u.release), "?");
+	ng_err("%s%s: the kernel's verifier (Linux %s) rejected %s: %s (whole log: %s%s'ntpguard -v load %s')",
+	       ifname, what, u.release, prog, last[0] ? last : "(no message)",
+	       saved ? path : "", saved ? ", or " : "", ifname);
+	return true;
+}
+
 void ng_attach_init(void)
 {
+	static bool done;
+
 	ng_hook_init();
+	if (!done)
+		next_libbpf_print = libbpf_set_print(capture_libbpf_log);
+	done = true;
 }
 
 /* ---- instances of the BPF object -------------------------------------- */
@@ -257,6 +339,8 @@ static int attach_prog(const struct ng_paths *paths, const char *ifname, int ifi
 
 static void attach_failed(const char *ifname, __u8 dir, enum xdp_attach_mode want, int err)
 {
+	if (report_rejected(ifname, dir_text(dir)))
+		return;
 	if (dir == NG_DIR_EGRESS && err == -EEXIST)
 		ng_err("%s: another TC filter holds ntpguard's handle/priority "
 		       "(0x%x/0x%x) on egress", ifname, NG_TC_HANDLE, NG_TC_PRIO);
@@ -288,6 +372,8 @@ static int attach_hook(const struct ng_paths *paths, const char *ifname, int ifi
 		return -1;
 	}
 	ng_hook_log_reset();
+	free(verifier_log);
+	verifier_log = NULL;
 	err = attach_prog(paths, ifname, ifindex, slot, dir, want, res);
 	if (err)
 		attach_failed(ifname, dir, want, err);
@@ -363,6 +449,7 @@ int ng_load_iface(const struct ng_paths *paths, const char *ifname,
 		return -1;
 	}
 	bool existed = ng_pins_exist(paths);
+	bool dir_existed = access(paths->pin_dir, F_OK) == 0;
 	int ret = 0;
 
 	if (attach_dir(paths, ifname, ifindex, NG_DIR_INGRESS, mode) ||
@@ -373,6 +460,9 @@ int ng_load_iface(const struct ng_paths *paths, const char *ifname,
 	 * unloaded. */
 	if (ret && !existed && ng_pins_exist(paths))
 		remove_pins_if_unused(paths, true);
+	/* libbpf created the pin directory for maps it unpinned again. */
+	if (ret && !dir_existed)
+		rmdir(paths->pin_dir);
 	return ret;
 }
 
