@@ -105,12 +105,21 @@ $(OUTPUT)/tests/diff_run: tests/diff/diff_run.c $(OUTPUT)/ntpguard.skel.h $(HEAD
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< $(LDLIBS) -o $@
 
+$(OUTPUT)/tests/verifier_stats: tests/verifier_stats.c $(OUTPUT)/ntpguard.skel.h | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< $(LDLIBS) -o $@
+
+# Test-only LD_PRELOAD shim: makes the kernel reject ntpguard_xdp (tests/verifier.sh).
+$(OUTPUT)/tests/reject_preload.so: tests/reject_preload.c | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -shared -fPIC $< -ldl -o $@
+
 $(OUTPUT)/tests/ntpresponder: tests/ntpresponder.c $(HEADERS) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@
 
 test-bins: $(OUTPUT)/ntpguard $(OUTPUT)/tests/bpf_unit $(OUTPUT)/tests/bpf_policy $(OUTPUT)/tests/bench $(TEST_BPF) \
-	   $(OUTPUT)/tests/diff_run
+	   $(OUTPUT)/tests/diff_run $(OUTPUT)/tests/verifier_stats $(OUTPUT)/tests/reject_preload.so
 
 deps:
 	scripts/deps.sh
