@@ -14,6 +14,9 @@
 # cap_sys_time, so they never touch the clock.
 # prometheus (for promtool) and prometheus-node-exporter are unpacked the
 # same way: installing them would start their services.
+# The kernel matrix (tests/kernel-matrix.sh) boots Debian's kernel images
+# under qemu: scripts/vm/kernels.sh downloads and unpacks them into
+# build/kernels (never installed on this host).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -25,6 +28,8 @@ DEBDIR=build/debs
 PKGS=(clang llvm make gcc pkg-config libbpf-dev libxdp-dev xdp-tools bpftool
       libelf-dev zlib1g-dev iproute2 libcap2-bin nftables python3-scapy nmap
       tshark tcpdump ntpsec-ntpdig python3-ntp
+      # the kernel matrix: qemu, the initramfs's busybox, depmod/modprobe
+      qemu-system-x86 busybox-static kmod xz-utils
       # libraries chrony and ntpsec need (their packages are not installed)
       libedit2 libgnutls30 libnettle8 libseccomp2 libbsd0 libssl3)
 # Packages only unpacked into build/sysroot.
@@ -35,7 +40,9 @@ CMDS=(clang:clang llc:llvm llvm-objdump:llvm make:make gcc:gcc
       pkg-config:pkg-config bpftool:bpftool xdp-loader:xdp-tools
       ip:iproute2 capsh:libcap2-bin nft:nftables nmap:nmap tshark:tshark
       tcpdump:tcpdump ntpdig:ntpsec-ntpdig nsenter:util-linux
-      unshare:util-linux setpriv:util-linux)
+      unshare:util-linux setpriv:util-linux
+      qemu-system-x86_64:qemu-system-x86 busybox:busybox-static
+      depmod:kmod modprobe:kmod xz:xz-utils)
 # Files inside the sysroot.
 SYSROOT_FILES=(usr/sbin/chronyd usr/sbin/ntpd usr/bin/ntpq usr/bin/promtool
                usr/bin/prometheus-node-exporter)
@@ -95,6 +102,7 @@ check() {
 			missing=1
 		fi
 	done
+	scripts/vm/kernels.sh check || missing=1
 	return $missing
 }
 
@@ -175,6 +183,9 @@ for p in "${SYSROOT_PKGS[@]}"; do
 		dpkg-deb -x "$deb" "$SYSROOT"
 	done
 done
+
+log "kernel images for the kernel matrix"
+scripts/vm/kernels.sh fetch || die "fetching the kernel images failed"
 
 log "verifying"
 verify_sysroot
