@@ -50,6 +50,9 @@ suite "egress: host ntpd, VM behind a bridge, TC hook hygiene (namespaces)" test
 suite "watch: interfaces that come and go (namespaces)" tests/watch.sh
 suite "evasion: fragments, extension chains, lengths, VLAN stacks end to end (namespaces)" tests/evasion.sh
 suite "reflection scenarios: attack, ntpguard on either side, real NTP software (namespaces)" tests/scenarios.sh
+suite "verifier on this kernel: acceptance, budget, rejected-load message" tests/verifier.sh
+suite "CLI over a veth pair on this kernel: counters and arrival" tests/vm-cli.sh
+suite "kernel matrix: Debian 6.1 and 6.12 under qemu (tests, dispatcher, xdp-filter)" tests/kernel-matrix.sh
 
 echo
 echo "$passed passed, $failed failed"

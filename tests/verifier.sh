@@ -59,6 +59,7 @@ ng_log "verifier budget on $REL (series $SERIES)"
 check "both programs accepted by the $REL verifier" "$STATS"
 cp "$NG_OUT" "$NG_TMP/stats"
 [ -s "$NG_ERR" ] && sed 's/^/    /' "$NG_ERR" | tail -n 20
+grep -v '^#' "$NG_TMP/stats" | sed 's/^/# measured: /'
 if ! [ -f "$BUDGET" ]; then
 	skip "budget of $SERIES" "no tests/verifier/$SERIES.txt; record it with tests/verifier.sh --update"
 else

@@ -1,0 +1,128 @@
+#!/bin/bash
+# tests/kernel-matrix.sh - ntpguard on the kernels hosting providers run:
+# boots Debian 12's stock 6.1 and Debian's 6.12 (bookworm updates) under qemu
+# (scripts/vm/run-kernel.sh; images from scripts/vm/kernels.sh, fetched by
+# scripts/deps.sh) and runs inside each freshly booted VM:
+#
+#   build/tests/bpf_unit     the BPF unit fixtures (tests/fixtures.py)
+#   build/tests/bpf_policy   rate caps, monitor mode, live policy
+#   tests/verifier.sh        program accepted; verifier budget against
+#                            tests/verifier/SERIES.txt; rejected-load message
+#   tests/vm-cli.sh          load/set/allow/--egress/unload over a veth pair,
+#                            counters and arrival at a socket
+#   tests/vm-dispatcher.sh   libxdp's dispatcher with xdp-filter, both orders
+#
+# Any failure, a kernel that rejects the program, a VM that does not boot or
+# times out, fails the matrix.
+#
+#   tests/kernel-matrix.sh                  every kernel; "N passed, N failed"
+#   tests/kernel-matrix.sh --kernel META    one (linux-image-amd64, ...)
+#   tests/kernel-matrix.sh --update-budget  rewrite tests/verifier/SERIES.txt
+#                                           of each matrix kernel
+#   tests/kernel-matrix.sh --in-vm          (run by the matrix inside the VM)
+# Logs of the last run: build/kernel-matrix/META.log (and .console).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+VM_TIMEOUT=${NG_VM_TIMEOUT:-900}
+
+# ---- inside the VM ---------------------------------------------------------
+in_vm() {
+	local passed=0 failed=0
+	# suite NAME CMD...: run, show, add its "N passed, N failed"
+	suite() {
+		local name=$1 out rc line p f
+		shift
+		echo "=== $name"
+		out=$("$@" 2>&1); rc=$?
+		printf '%s\n' "$out"
+		line=$(printf '%s\n' "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed' | tail -n 1)
+		if [ -z "$line" ]; then
+			echo "--- $name: no summary line (exit $rc): counted as 1 failure"
+			failed=$((failed + 1))
+			return
+		fi
+		p=${line%% passed*}; f=${line#*, }; f=${f%% failed*}
+		[ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+		passed=$((passed + p)); failed=$((failed + f))
+	}
+	echo "# kernel $(uname -r), booted $(cut -d' ' -f1 /proc/uptime) s ago"
+	suite "BPF unit tests" build/tests/bpf_unit build/tests/fixtures.txt
+	suite "BPF policy tests" build/tests/bpf_policy
+	suite "verifier: acceptance, budget, rejected-load message" tests/verifier.sh
+	suite "CLI over a veth pair" tests/vm-cli.sh
+	suite "libxdp dispatcher with xdp-filter" tests/vm-dispatcher.sh
+	echo
+	echo "$passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+}
+
+case "${1:-}" in
+--in-vm) in_vm; exit ;;
+esac
+
+# ---- on the host -----------------------------------------------------------
+[ "$(id -u)" = 0 ] || { echo "kernel-matrix: run as root" >&2; exit 1; }
+mode=run only=
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--update-budget) mode=budget; shift ;;
+	--kernel) only=$2; shift 2 ;;
+	*) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+	esac
+done
+
+if ! out=$(scripts/vm/kernels.sh check); then
+	printf '%s\n' "$out"
+	echo "kernel-matrix: kernels missing (scripts/deps.sh fetches them)"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+make -s all test-bins || { echo "0 passed, 1 failed"; exit 1; }
+/usr/bin/python3 tests/fixtures.py >build/tests/fixtures.txt ||
+	{ echo "kernel-matrix: fixture generation failed"; echo "0 passed, 1 failed"; exit 1; }
+mkdir -p build/kernel-matrix
+
+total_p=0 total_f=0
+summary=()
+while read -r meta kdir rel; do
+	[ -n "$only" ] && [ "$only" != "$meta" ] && continue
+	series=$(echo "$rel" | sed -E 's/^([0-9]+\.[0-9]+).*/\1/')
+	if [ "$mode" = budget ]; then
+		echo "=== $meta ($rel): verifier budget"
+		if scripts/vm/run-kernel.sh --timeout 300 "$kdir" -- tests/verifier.sh --print \
+			>"build/kernel-matrix/$series.txt"; then
+			mv "build/kernel-matrix/$series.txt" "tests/verifier/$series.txt"
+			cat "tests/verifier/$series.txt"
+		else
+			cat "build/kernel-matrix/$series.txt"
+			echo "kernel-matrix: $rel: could not measure" >&2
+			exit 1
+		fi
+		continue
+	fi
+	echo "=== kernel $rel ($meta), qemu TCG"
+	t0=$(date +%s)
+	log=build/kernel-matrix/$meta.log
+	scripts/vm/run-kernel.sh --timeout "$VM_TIMEOUT" --console "build/kernel-matrix/$meta.console" \
+		"$kdir" -- tests/kernel-matrix.sh --in-vm 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+	if [ -z "$line" ]; then
+		p=0 f=1
+		echo "--- $rel: no result (exit $rc): counted as 1 failure"
+	else
+		p=${line%% passed*}; f=${line#*, }; f=${f%% failed*}
+		[ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+	fi
+	path=$(sed -n 's/^# attach path on [^:]*: //p' "$log" | head -n 1)
+	summary+=("$rel: $p passed, $f failed, XDP attach ${path:-?}, $(( $(date +%s) - t0 )) s")
+	total_p=$((total_p + p)) total_f=$((total_f + f))
+done < <(scripts/vm/kernels.sh list)
+
+[ "$mode" = budget ] && { echo "commit tests/verifier/*.txt"; exit 0; }
+echo
+echo "kernel matrix:"
+printf '  %s\n' "${summary[@]}"
+echo "$total_p passed, $total_f failed"
+[ "$total_f" -eq 0 ]
