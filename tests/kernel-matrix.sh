@@ -26,25 +26,35 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 VM_TIMEOUT=${NG_VM_TIMEOUT:-900}
 
+passed=0 failed=0
+# tally NAME LOG RC: add the last "N passed, N failed" line of LOG; a
+# missing line or a failed exit with "0 failed" counts as one failure.
+tally() {
+	local line p f
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$2" | tail -n 1)
+	if [ -z "$line" ]; then
+		echo "--- $1: no summary line (exit $3): counted as 1 failure"
+		p=0 f=1
+	else
+		p=${line%% passed*}; f=${line#*, }; f=${f%% failed*}
+		[ "$3" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+	fi
+	passed=$((passed + p)) failed=$((failed + f))
+	TALLY="$p passed, $f failed"
+}
+
 # ---- inside the VM ---------------------------------------------------------
 in_vm() {
-	local passed=0 failed=0
-	# suite NAME CMD...: run, show, add its "N passed, N failed"
-	suite() {
-		local name=$1 out rc line p f
+	local log
+	log=$(mktemp /tmp/ngvm-suite.XXXXXX)
+	suite() { # suite NAME CMD...
+		local name=$1
 		shift
 		echo "=== $name"
-		out=$("$@" 2>&1); rc=$?
-		printf '%s\n' "$out"
-		line=$(printf '%s\n' "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed' | tail -n 1)
-		if [ -z "$line" ]; then
-			echo "--- $name: no summary line (exit $rc): counted as 1 failure"
-			failed=$((failed + 1))
-			return
-		fi
-		p=${line%% passed*}; f=${line#*, }; f=${f%% failed*}
-		[ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
-		passed=$((passed + p)); failed=$((failed + f))
+		"$@" >"$log" 2>&1
+		local rc=$?
+		cat "$log"
+		tally "$name" "$log" "$rc"
 	}
 	echo "# kernel $(uname -r), booted $(cut -d' ' -f1 /proc/uptime) s ago"
 	suite "BPF unit tests" build/tests/bpf_unit build/tests/fixtures.txt
@@ -83,7 +93,6 @@ make -s all test-bins || { echo "0 passed, 1 failed"; exit 1; }
 	{ echo "kernel-matrix: fixture generation failed"; echo "0 passed, 1 failed"; exit 1; }
 mkdir -p build/kernel-matrix
 
-total_p=0 total_f=0
 summary=()
 while read -r meta kdir rel; do
 	[ -n "$only" ] && [ "$only" != "$meta" ] && continue
@@ -106,23 +115,14 @@ while read -r meta kdir rel; do
 	log=build/kernel-matrix/$meta.log
 	scripts/vm/run-kernel.sh --timeout "$VM_TIMEOUT" --console "build/kernel-matrix/$meta.console" \
 		"$kdir" -- tests/kernel-matrix.sh --in-vm 2>&1 | tee "$log"
-	rc=${PIPESTATUS[0]}
-	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
-	if [ -z "$line" ]; then
-		p=0 f=1
-		echo "--- $rel: no result (exit $rc): counted as 1 failure"
-	else
-		p=${line%% passed*}; f=${line#*, }; f=${f%% failed*}
-		[ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
-	fi
+	tally "$rel" "$log" "${PIPESTATUS[0]}"
 	path=$(sed -n 's/^# attach path on [^:]*: //p' "$log" | head -n 1)
-	summary+=("$rel: $p passed, $f failed, XDP attach ${path:-?}, $(( $(date +%s) - t0 )) s")
-	total_p=$((total_p + p)) total_f=$((total_f + f))
+	summary+=("$rel: $TALLY, XDP attach ${path:-?}, $(( $(date +%s) - t0 )) s")
 done < <(scripts/vm/kernels.sh list)
 
 [ "$mode" = budget ] && { echo "commit tests/verifier/*.txt"; exit 0; }
 echo
 echo "kernel matrix:"
 printf '  %s\n' "${summary[@]}"
-echo "$total_p passed, $total_f failed"
-[ "$total_f" -eq 0 ]
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
