@@ -11,6 +11,8 @@
 #   tests/vm-cli.sh          load/set/allow/--egress/unload over a veth pair,
 #                            counters and arrival at a socket
 #   tests/vm-dispatcher.sh   libxdp's dispatcher with xdp-filter, both orders
+#   tests/evasion.sh         every evasion class end to end (with 8021q, so
+#                            the VLAN stacks run too; the host kernel has none)
 #
 # Any failure, a kernel that rejects the program, a VM that does not boot or
 # times out, fails the matrix.
@@ -62,6 +64,7 @@ in_vm() {
 	suite "verifier: acceptance, budget, rejected-load message" tests/verifier.sh
 	suite "CLI over a veth pair" tests/vm-cli.sh
 	suite "libxdp dispatcher with xdp-filter" tests/vm-dispatcher.sh
+	suite "evasion classes end to end" tests/evasion.sh
 	echo
 	echo "$passed passed, $failed failed"
 	[ "$failed" -eq 0 ]
@@ -113,7 +116,7 @@ while read -r meta kdir rel; do
 	echo "=== kernel $rel ($meta), qemu TCG"
 	t0=$(date +%s)
 	log=build/kernel-matrix/$meta.log
-	scripts/vm/run-kernel.sh --timeout "$VM_TIMEOUT" --console "build/kernel-matrix/$meta.console" \
+	scripts/vm/run-kernel.sh --timeout "$VM_TIMEOUT" --modules 8021q --console "build/kernel-matrix/$meta.console" \
 		"$kdir" -- tests/kernel-matrix.sh --in-vm 2>&1 | tee "$log"
 	tally "$rel" "$log" "${PIPESTATUS[0]}"
 	path=$(sed -n 's/^# attach path on [^:]*: //p' "$log" | head -n 1)
