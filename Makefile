@@ -97,6 +97,10 @@ $(OUTPUT)/tests/bpf_policy: tests/bpf_policy.c $(OUTPUT)/ntpguard.skel.h $(HEADE
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< $(LDLIBS) -o $@
 
+$(OUTPUT)/tests/bpf_reflectors: tests/bpf_reflectors.c $(OUTPUT)/ntpguard.skel.h $(HEADERS) | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< $(LDLIBS) -lm -o $@
+
 $(OUTPUT)/tests/bench: tests/bench.c $(OUTPUT)/ntpguard.skel.h $(OUTPUT)/version.h $(HEADERS) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< $(LDLIBS) -o $@
@@ -118,8 +122,9 @@ $(OUTPUT)/tests/ntpresponder: tests/ntpresponder.c $(HEADERS) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@
 
-test-bins: $(OUTPUT)/ntpguard $(OUTPUT)/tests/bpf_unit $(OUTPUT)/tests/bpf_policy $(OUTPUT)/tests/bench $(TEST_BPF) \
-	   $(OUTPUT)/tests/diff_run $(OUTPUT)/tests/verifier_stats $(OUTPUT)/tests/reject_preload.so
+test-bins: $(OUTPUT)/ntpguard $(OUTPUT)/tests/bpf_unit $(OUTPUT)/tests/bpf_policy $(OUTPUT)/tests/bpf_reflectors \
+	   $(OUTPUT)/tests/bench $(TEST_BPF) $(OUTPUT)/tests/diff_run $(OUTPUT)/tests/verifier_stats \
+	   $(OUTPUT)/tests/reject_preload.so
 
 deps:
 	scripts/deps.sh

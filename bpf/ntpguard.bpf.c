@@ -15,9 +15,13 @@
 #include "ntpguard.h"
 #include "ntp_classify.h"
 #include "ng_ratelimit.h"
+#include "ng_reflect.h"
 
 /* Set by the loader before load: which attachment record this instance is. */
 const volatile __u32 ng_slot = 0;
+/* 1: the kernel has bpf_ktime_get_coarse_ns() (5.11); the loader clears it
+ * on older kernels, and the verifier then never sees the call. */
+const volatile __u32 ng_coarse_clock = 1;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -94,6 +98,15 @@ struct {
 	__type(value, __u64);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } NG_MAP_EVENTS SEC(".maps");
+
+/* Reflectors (ntpguard.h); max_entries set by the loader (--max-reflectors). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(max_entries, NG_DEFAULT_MAX_REFLECTORS);
+	__type(key, struct ng_rkey);
+	__type(value, struct ng_refl);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} NG_MAP_REFLECTORS SEC(".maps");
 
 /* Attachment records: written and read by userspace only. */
 struct {
@@ -218,6 +231,120 @@ static __always_inline int ng_within_budget(struct ng_bucket *b, int pclass,
 	return ok;
 }
 
+/*
+ * Reflectors: an oversized mode 7 response with a drop verdict is counted
+ * against its source (the reflecting server) on this attachment, and its
+ * destination sets a bit in the victim sketch. Only this path pays; the
+ * clock is the coarse one (first/last seen need no better than a jiffy).
+ *
+ * `src` is the source's 16 octets (IPv4: the first 4, rest zero), `dst`
+ * the destination's octets for the sketch (IPv4 address or IPv6 /64).
+ */
+static __always_inline void ng_note_reflector(const __u8 *src, __u64 dst,
+					      __u8 family, __u32 len)
+{
+	struct ng_rkey key = { .slot = (__u16)ng_slot, .family = family };
+	__u32 ev = NG_EV_REFLECTORS_INSERTED, bit;
+	struct ng_refl *r;
+	__u64 now, *n;
+
+	__builtin_memcpy(key.addr, src, sizeof(key.addr));
+	bit = ng_refl_victim_bit(dst, family);
+	now = ng_coarse_clock ? bpf_ktime_get_coarse_ns() : bpf_ktime_get_ns();
+
+	r = bpf_map_lookup_elem(&NG_MAP_REFLECTORS, &key);
+	if (!r) {
+		struct ng_refl fresh = { .first_ns = now };
+
+		if (bpf_map_update_elem(&NG_MAP_REFLECTORS, &key, &fresh,
+					BPF_NOEXIST) == 0) {
+			n = bpf_map_lookup_elem(&NG_MAP_EVENTS, &ev);
+			if (n)
+				(*n)++;
+		}
+		r = bpf_map_lookup_elem(&NG_MAP_REFLECTORS, &key);
+		if (!r)
+			return;
+	}
+	/* Another CPU may have made the record: this CPU's copy starts at 0. */
+	if (!r->first_ns)
+		r->first_ns = now;
+	r->last_ns = now;
+	r->packets++;
+	r->bytes += len;
+	r->victims[(bit >> 6) & (NG_REFL_VICTIM_WORDS - 1)] |= 1ull << (bit & 63);
+}
+
+/*
+ * The record for the frame [data, end) of `len` octets, which the classifier
+ * judged an oversized mode 7 response: find its IP header again (past up to
+ * NG_VLAN_MAX tags, as ng_classify_wire did) and read the two addresses.
+ */
+static __always_inline void ng_reflector_frame(const __u8 *data, const __u8 *end,
+					       __u32 len)
+{
+	const __u8 *ip = data + NG_ETH_HLEN;
+	__u8 src[NG_IP6_ADDR_LEN] = {}, family;
+	__u64 dst = 0;
+	__u16 proto;
+
+	if (ip > end)
+		return;
+	proto = ng_be16(data + NG_ETH_TYPE_OFF);
+#pragma unroll
+	for (int i = 0; i < NG_VLAN_MAX; i++) {
+		if (!ng_is_vlan(proto))
+			break;
+		if (ip + NG_VLAN_HLEN > end)
+			return;
+		proto = ng_be16(ip + NG_VLAN_TYPE_OFF);
+		ip += NG_VLAN_HLEN;
+	}
+	if (proto == NG_ETH_P_IP) {
+		if (ip + NG_IP4_HLEN > end)
+			return;
+		__builtin_memcpy(src, ip + NG_IP4_SADDR_OFF, NG_IP4_ADDR_LEN);
+		__builtin_memcpy(&dst, ip + NG_IP4_DADDR_OFF, NG_IP4_ADDR_LEN);
+		family = 4;
+	} else if (proto == NG_ETH_P_IPV6) {
+		if (ip + NG_IP6_HLEN > end)
+			return;
+		__builtin_memcpy(src, ip + NG_IP6_SADDR_OFF, NG_IP6_ADDR_LEN);
+		__builtin_memcpy(&dst, ip + NG_IP6_DADDR_OFF, NG_IP6_KEY_LEN);
+		family = 6;
+	} else {
+		return;
+	}
+	ng_note_reflector(src, dst, family, len);
+}
+
+/*
+ * Global functions, one per context type: the verifier checks each once,
+ * on its own. Inlined, or fed the IP header's offset or pointer from the
+ * decision, the record cost a third more instructions processed for the
+ * whole program: whatever stays live from the parse to the verdict keeps
+ * the verifier from merging the parse paths' states. Taking only the
+ * context, they find the addresses themselves; the frame is one the
+ * classifier has just walked, so this is a handful of loads.
+ */
+__attribute__((noinline)) int ng_reflector_xdp(struct xdp_md *ctx)
+{
+	const __u8 *data = (const __u8 *)(long)ctx->data;
+	const __u8 *end = (const __u8 *)(long)ctx->data_end;
+
+	ng_reflector_frame(data, end, (__u32)(end - data));
+	return 0;
+}
+
+__attribute__((noinline)) int ng_reflector_tc(struct __sk_buff *skb)
+{
+	const __u8 *data = (const __u8 *)(long)skb->data;
+	const __u8 *end = (const __u8 *)(long)skb->data_end;
+
+	ng_reflector_frame(data, end, skb->len);
+	return 0;
+}
+
 static __always_inline void ng_count(__u32 key, __u64 bytes)
 {
 	struct ng_counter *c = bpf_map_lookup_elem(&NG_MAP_COUNTERS, &key);
@@ -230,10 +357,11 @@ static __always_inline void ng_count(__u32 key, __u64 bytes)
 
 /*
  * The verdict for one classified frame of `len` octets: 1 drop, 0 pass.
- * Shared by the XDP (ingress) and TC (egress) entry points.
+ * Shared by the XDP (ingress) and TC (egress) entry points; `ctx` is the
+ * entry point's context, `tc` a constant.
  */
 static __always_inline int ng_decide(const struct ng_pkt *pkt, const __u8 *end,
-				     __u64 len)
+				     __u64 len, void *ctx, int tc)
 {
 	const struct ng_policy *pol;
 	const struct ng_class_policy *cp;
@@ -286,6 +414,12 @@ static __always_inline int ng_decide(const struct ng_pkt *pkt, const __u8 *end,
 		ng_count(NG_COUNTER_KEY(ng_slot, (__u32)reason), len);
 		return 0;
 	}
+	if (pclass == NG_PC_M7_RESPONSE && !pol->no_reflectors) {
+		if (tc)
+			ng_reflector_tc(ctx);
+		else
+			ng_reflector_xdp(ctx);
+	}
 	if (pol->monitor) {
 		/* Trial mode: count what would have been dropped, pass it. */
 		ng_count(NG_COUNTER_WOULD_KEY(ng_slot, (__u32)reason), len);
@@ -304,7 +438,7 @@ int NG_PROG_XDP(struct xdp_md *ctx)
 	struct ng_pkt pkt;
 
 	ng_classify(data, end, &pkt);
-	return ng_decide(&pkt, end, (__u64)(end - data)) ? XDP_DROP : XDP_PASS;
+	return ng_decide(&pkt, end, (__u64)(end - data), ctx, 0) ? XDP_DROP : XDP_PASS;
 }
 
 /* Make the first `want` octets of the skb linear (at most its length). */
@@ -340,7 +474,7 @@ int NG_PROG_TC(struct __sk_buff *skb)
 		end = (const __u8 *)(long)skb->data_end;
 		ng_classify_wire(data, end, skb->len, &pkt);
 	}
-	return ng_decide(&pkt, end, skb->len) ? TC_ACT_SHOT : TC_ACT_OK;
+	return ng_decide(&pkt, end, skb->len, skb, 1) ? TC_ACT_SHOT : TC_ACT_OK;
 }
 
 /* libxdp: run early in the dispatcher chain, continue on XDP_PASS. */

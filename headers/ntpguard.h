@@ -170,7 +170,11 @@ struct ng_policy {
 					   (`unjudgeable_passed`); 0, also in a
 					   policy written before this key existed:
 					   drop them (`unjudgeable_dropped`) */
-	__u32 reserved[12];
+	__u32 no_reflectors;            /* 1: do not record reflectors (policy
+					   `reflectors=off`); 0, the default and
+					   in a policy written before this key
+					   existed: record them in NG_MAP_REFLECTORS */
+	__u32 reserved[11];
 };
 _Static_assert(sizeof(struct ng_policy) == 128, "policy ABI");
 
@@ -194,6 +198,7 @@ _Static_assert(sizeof(struct ng_policy) == 128, "policy ABI");
 	.monitor = 0,                                                     \
 	.track = 0,                                                       \
 	.pass_unjudgeable = 0,                                            \
+	.no_reflectors = 0,                                               \
 	.cls = {                                                          \
 		[NG_PC_M7_REQUEST] = { NG_ACT_DROP, {0}, 1, 5, 20, 40 },  \
 		[NG_PC_M7_RESPONSE] = { NG_ACT_DROP, {0}, 10, 20, 200, 400 }, \
@@ -209,6 +214,7 @@ _Static_assert(sizeof(struct ng_policy) == 128, "policy ABI");
 enum ng_event {
 	NG_EV_KEYS_INSERTED = 0,    /* new keys put in NG_MAP_BUCKETS; more than
 				       its capacity means keys were evicted */
+	NG_EV_REFLECTORS_INSERTED = 1, /* new records put in NG_MAP_REFLECTORS */
 	NG_EV__COUNT
 };
 #define NG_EV_SLOTS 16
@@ -243,6 +249,45 @@ struct ng_gbucket {
 	__u32 pad;
 	struct ng_bucket b;
 };
+
+/* ---- reflectors: who sends the oversized mode 7 responses -------------- */
+/*
+ * One record per (attachment slot, source address) for every oversized
+ * mode 7 response with a drop verdict (or a would-drop in monitor mode):
+ * the reflecting server, as seen on that interface and direction. IPv6
+ * sources are kept whole (/128): a reflector is one server, and the record
+ * must name the one to notify (a /64 is one subscriber's unit for rate caps,
+ * but on a shared hosting segment it holds many customers' servers).
+ *
+ * LRU_PERCPU_HASH: each CPU counts in its own copy, so a flood spread over
+ * RX queues needs no atomics and bounces no cache line; userspace sums the
+ * counters, takes the earliest first_ns and latest last_ns, and ORs the
+ * victim bitmaps (ng_reflect.h). Capacity set at load (--max-reflectors),
+ * insertions counted in NG_EV_REFLECTORS_INSERTED.
+ */
+#define NG_MAP_REFLECTORS ng_reflectors
+#define NG_DEFAULT_MAX_REFLECTORS 4096
+#define NG_REFL_VICTIM_BITS  512
+#define NG_REFL_VICTIM_WORDS (NG_REFL_VICTIM_BITS / 64)
+
+struct ng_rkey {
+	__u16 slot;             /* attachment record (NG_MAP_IFACES index) */
+	__u8 family;            /* 4 or 6 */
+	__u8 pad;
+	__u8 addr[16];          /* IPv4: first 4 octets, rest zero */
+};
+_Static_assert(sizeof(struct ng_rkey) == 20, "reflector key ABI");
+
+struct ng_refl {
+	__u64 packets;          /* dropped (or would-drop) responses */
+	__u64 bytes;            /* their frame octets */
+	__u64 first_ns;         /* CLOCK_MONOTONIC ns (coarse: a jiffy) */
+	__u64 last_ns;
+	__u64 victims[NG_REFL_VICTIM_WORDS]; /* linear-counting bitmap of
+						destinations (ng_reflect.h) */
+	__u64 reserved[2];
+};
+_Static_assert(sizeof(struct ng_refl) == 112, "reflector record ABI");
 
 /* ---- attachment records (written by userspace only) ------------------- */
 enum ng_if_state { NG_IF_FREE = 0, NG_IF_ATTACHED = 1, NG_IF_DETACHED = 2 };

@@ -36,6 +36,7 @@ suite "static analysis (cppcheck)" lint
 /usr/bin/python3 tests/fixtures.py > build/tests/fixtures.txt || { echo "tests: fixture generation failed" >&2; exit 1; }
 suite "BPF unit tests (BPF_PROG_TEST_RUN fixtures)" build/tests/bpf_unit build/tests/fixtures.txt
 suite "BPF policy tests (rate caps, monitor mode, live policy)" build/tests/bpf_policy
+suite "BPF reflector records and the victim estimator" build/tests/bpf_reflectors
 suite "differential: BPF program vs reference classifier (100,000 frames per policy)" tests/diff/run.sh 100000 11
 suite "fuzz: libFuzzer targets in tests/fuzz/, 20 s each (ASan, UBSan)" tests/fuzz/run.sh 20 1
 suite "CLI tests" tests/cli.sh
