@@ -99,6 +99,16 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } NG_MAP_EVENTS SEC(".maps");
 
+/* Flows of a running `ntpguard check` (ntpguard.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, NG_PROBES_MAX);
+	__type(key, struct ng_probe_key);
+	__type(value, struct ng_probe);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} NG_MAP_PROBES SEC(".maps");
+
 /* Reflectors (ntpguard.h); max_entries set by the loader (--max-reflectors). */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
@@ -133,34 +143,45 @@ static __always_inline const struct ng_policy *ng_live_policy(void)
 	return pol;
 }
 
-/* Is the source (dst=0) or destination (dst=1) address allow-listed? */
+/*
+ * Is the source (dst=0) or destination (dst=1) address allow-listed?
+ * 1 yes, 0 no, NG_MAYBE_PROBE: not listed, but a check is running
+ * (NG_USED_PROBES) and the flow may be one of its probes.
+ */
+#define NG_MAYBE_PROBE 2
 static __always_inline int ng_allowed(const struct ng_pkt *pkt, const __u8 *end,
 				      int dst)
 {
 	const __u8 *ip = pkt->l3;
-	__u32 fam = pkt->family == 4 ? 0 : 1, *used;
+	__u32 fam = pkt->family == 4 ? 0 : 1, *used, u;
 
-	/* Most hosts allow-list nobody: skip the trie walk then. */
+	/* Most hosts allow-list nobody and run no check: skip it all then. */
 	used = bpf_map_lookup_elem(&NG_MAP_ALLOW_USED, &fam);
 	if (!used || !*used)
 		return 0;
-	if (pkt->family == 4) {
-		struct ng_lpm_v4 k = { .prefixlen = NG_IP4_PREFIX_MAX };
+	u = *used;
+	if (u & NG_USED_ALLOW) {
+		if (pkt->family == 4) {
+			struct ng_lpm_v4 k = { .prefixlen = NG_IP4_PREFIX_MAX };
 
-		if (ip + NG_IP4_HLEN > end)
-			return 0;
-		__builtin_memcpy(k.addr, ip + (dst ? NG_IP4_DADDR_OFF : NG_IP4_SADDR_OFF),
-				 NG_IP4_ADDR_LEN);
-		return bpf_map_lookup_elem(&NG_MAP_ALLOW_V4, &k) != 0;
-	} else {
-		struct ng_lpm_v6 k = { .prefixlen = NG_IP6_PREFIX_MAX };
+			if (ip + NG_IP4_HLEN > end)
+				return 0;
+			__builtin_memcpy(k.addr, ip + (dst ? NG_IP4_DADDR_OFF : NG_IP4_SADDR_OFF),
+					 NG_IP4_ADDR_LEN);
+			if (bpf_map_lookup_elem(&NG_MAP_ALLOW_V4, &k))
+				return 1;
+		} else {
+			struct ng_lpm_v6 k = { .prefixlen = NG_IP6_PREFIX_MAX };
 
-		if (ip + NG_IP6_HLEN > end)
-			return 0;
-		__builtin_memcpy(k.addr, ip + (dst ? NG_IP6_DADDR_OFF : NG_IP6_SADDR_OFF),
-				 NG_IP6_ADDR_LEN);
-		return bpf_map_lookup_elem(&NG_MAP_ALLOW_V6, &k) != 0;
+			if (ip + NG_IP6_HLEN > end)
+				return 0;
+			__builtin_memcpy(k.addr, ip + (dst ? NG_IP6_DADDR_OFF : NG_IP6_SADDR_OFF),
+					 NG_IP6_ADDR_LEN);
+			if (bpf_map_lookup_elem(&NG_MAP_ALLOW_V6, &k))
+				return 1;
+		}
 	}
+	return u & NG_USED_PROBES ? NG_MAYBE_PROBE : 0;
 }
 
 /* The per-key state of a policed packet (IPv4 /32, IPv6 /64 of its source,
@@ -232,25 +253,80 @@ static __always_inline int ng_within_budget(struct ng_bucket *b, int pclass,
 }
 
 /*
+ * What runs after the classifier for a few frames only, in global
+ * functions: reflector records and check's probe flows. A global function
+ * is verified once, on its own. Inlined, or fed a packet pointer or offset
+ * from the decision, each cost the whole program a third more instructions
+ * processed: whatever stays live from the parse to the verdict keeps the
+ * verifier from merging the parse paths' states. So they take the context
+ * and scalars only, and find the addresses again in a frame the classifier
+ * has just walked: past up to NG_VLAN_MAX tags, like ng_classify_wire().
+ *
+ * ng_addrs: the source and destination addresses (16 octets each, IPv4 in
+ * the first 4, the rest zero) and the family; 0 if the frame is not IP or
+ * too short (which a classified frame is not).
+ */
+static __always_inline __u8 ng_addrs(const __u8 *data, const __u8 *end,
+				     __u8 *src, __u8 *dst)
+{
+	const __u8 *ip = data + NG_ETH_HLEN;
+	__u16 proto;
+
+	if (ip > end)
+		return 0;
+	proto = ng_be16(data + NG_ETH_TYPE_OFF);
+#pragma unroll
+	for (int i = 0; i < NG_VLAN_MAX; i++) {
+		if (!ng_is_vlan(proto))
+			break;
+		if (ip + NG_VLAN_HLEN > end)
+			return 0;
+		proto = ng_be16(ip + NG_VLAN_TYPE_OFF);
+		ip += NG_VLAN_HLEN;
+	}
+	if (proto == NG_ETH_P_IP) {
+		if (ip + NG_IP4_HLEN > end)
+			return 0;
+		__builtin_memcpy(src, ip + NG_IP4_SADDR_OFF, NG_IP4_ADDR_LEN);
+		__builtin_memcpy(dst, ip + NG_IP4_DADDR_OFF, NG_IP4_ADDR_LEN);
+		return 4;
+	}
+	if (proto == NG_ETH_P_IPV6) {
+		if (ip + NG_IP6_HLEN > end)
+			return 0;
+		__builtin_memcpy(src, ip + NG_IP6_SADDR_OFF, NG_IP6_ADDR_LEN);
+		__builtin_memcpy(dst, ip + NG_IP6_DADDR_OFF, NG_IP6_ADDR_LEN);
+		return 6;
+	}
+	return 0;
+}
+
+static __always_inline __u64 ng_now_coarse(void)
+{
+	return ng_coarse_clock ? bpf_ktime_get_coarse_ns() : bpf_ktime_get_ns();
+}
+
+/*
  * Reflectors: an oversized mode 7 response with a drop verdict is counted
  * against its source (the reflecting server) on this attachment, and its
- * destination sets a bit in the victim sketch. Only this path pays; the
- * clock is the coarse one (first/last seen need no better than a jiffy).
- *
- * `src` is the source's 16 octets (IPv4: the first 4, rest zero), `dst`
- * the destination's octets for the sketch (IPv4 address or IPv6 /64).
+ * destination sets a bit in the victim sketch (IPv4 address or IPv6 /64).
+ * The clock is the coarse one: first/last seen need no better than a jiffy.
  */
-static __always_inline void ng_note_reflector(const __u8 *src, __u64 dst,
-					      __u8 family, __u32 len)
+static __always_inline void ng_note_reflector(const __u8 *data, const __u8 *end,
+					      __u32 len)
 {
-	struct ng_rkey key = { .slot = (__u16)ng_slot, .family = family };
+	struct ng_rkey key = { .slot = (__u16)ng_slot };
 	__u32 ev = NG_EV_REFLECTORS_INSERTED, bit;
+	__u8 dst[NG_IP6_ADDR_LEN] = {};
 	struct ng_refl *r;
-	__u64 now, *n;
+	__u64 now, *n, d64 = 0;
 
-	__builtin_memcpy(key.addr, src, sizeof(key.addr));
-	bit = ng_refl_victim_bit(dst, family);
-	now = ng_coarse_clock ? bpf_ktime_get_coarse_ns() : bpf_ktime_get_ns();
+	key.family = ng_addrs(data, end, key.addr, dst);
+	if (!key.family)
+		return;
+	__builtin_memcpy(&d64, dst, NG_IP6_KEY_LEN);
+	bit = ng_refl_victim_bit(d64, key.family);
+	now = ng_now_coarse();
 
 	r = bpf_map_lookup_elem(&NG_MAP_REFLECTORS, &key);
 	if (!r) {
@@ -276,73 +352,64 @@ static __always_inline void ng_note_reflector(const __u8 *src, __u64 dst,
 }
 
 /*
- * The record for the frame [data, end) of `len` octets, which the classifier
- * judged an oversized mode 7 response: find its IP header again (past up to
- * NG_VLAN_MAX tags, as ng_classify_wire did) and read the two addresses.
+ * Is this frame on a flow of a running check (NG_MAP_PROBES)? `flow` is
+ * the local port (host order) in bits 0-15 and, in bit 16, whether this
+ * host is the destination (a response) rather than the source (a request).
  */
-static __always_inline void ng_reflector_frame(const __u8 *data, const __u8 *end,
-					       __u32 len)
+#define NG_FLOW_TO_LOCAL (1u << 16)
+static __always_inline int ng_on_probe_flow(const __u8 *data, const __u8 *end,
+					    __u32 flow, __u32 len)
 {
-	const __u8 *ip = data + NG_ETH_HLEN;
-	__u8 src[NG_IP6_ADDR_LEN] = {}, family;
-	__u64 dst = 0;
-	__u16 proto;
+	struct ng_probe_key key = { .lport = (__u16)flow };
+	__u8 src[NG_IP6_ADDR_LEN] = {}, dst[NG_IP6_ADDR_LEN] = {};
+	struct ng_probe *p;
 
-	if (ip > end)
-		return;
-	proto = ng_be16(data + NG_ETH_TYPE_OFF);
-#pragma unroll
-	for (int i = 0; i < NG_VLAN_MAX; i++) {
-		if (!ng_is_vlan(proto))
-			break;
-		if (ip + NG_VLAN_HLEN > end)
-			return;
-		proto = ng_be16(ip + NG_VLAN_TYPE_OFF);
-		ip += NG_VLAN_HLEN;
-	}
-	if (proto == NG_ETH_P_IP) {
-		if (ip + NG_IP4_HLEN > end)
-			return;
-		__builtin_memcpy(src, ip + NG_IP4_SADDR_OFF, NG_IP4_ADDR_LEN);
-		__builtin_memcpy(&dst, ip + NG_IP4_DADDR_OFF, NG_IP4_ADDR_LEN);
-		family = 4;
-	} else if (proto == NG_ETH_P_IPV6) {
-		if (ip + NG_IP6_HLEN > end)
-			return;
-		__builtin_memcpy(src, ip + NG_IP6_SADDR_OFF, NG_IP6_ADDR_LEN);
-		__builtin_memcpy(&dst, ip + NG_IP6_DADDR_OFF, NG_IP6_KEY_LEN);
-		family = 6;
+	key.family = ng_addrs(data, end, src, dst);
+	if (!key.family)
+		return 0;
+	if (flow & NG_FLOW_TO_LOCAL) {
+		__builtin_memcpy(key.local, dst, sizeof(key.local));
+		__builtin_memcpy(key.remote, src, sizeof(key.remote));
 	} else {
-		return;
+		__builtin_memcpy(key.local, src, sizeof(key.local));
+		__builtin_memcpy(key.remote, dst, sizeof(key.remote));
 	}
-	ng_note_reflector(src, dst, family, len);
+	p = bpf_map_lookup_elem(&NG_MAP_PROBES, &key);
+	if (!p || p->expires_ns < ng_now_coarse())
+		return 0;
+	__sync_fetch_and_add(&p->packets, 1);
+	__sync_fetch_and_add(&p->bytes, len);
+	return 1;
 }
 
-/*
- * Global functions, one per context type: the verifier checks each once,
- * on its own. Inlined, or fed the IP header's offset or pointer from the
- * decision, the record cost a third more instructions processed for the
- * whole program: whatever stays live from the parse to the verdict keeps
- * the verifier from merging the parse paths' states. Taking only the
- * context, they find the addresses themselves; the frame is one the
- * classifier has just walked, so this is a handful of loads.
- */
 __attribute__((noinline)) int ng_reflector_xdp(struct xdp_md *ctx)
 {
 	const __u8 *data = (const __u8 *)(long)ctx->data;
 	const __u8 *end = (const __u8 *)(long)ctx->data_end;
 
-	ng_reflector_frame(data, end, (__u32)(end - data));
+	ng_note_reflector(data, end, (__u32)(end - data));
 	return 0;
 }
 
 __attribute__((noinline)) int ng_reflector_tc(struct __sk_buff *skb)
 {
-	const __u8 *data = (const __u8 *)(long)skb->data;
-	const __u8 *end = (const __u8 *)(long)skb->data_end;
-
-	ng_reflector_frame(data, end, skb->len);
+	ng_note_reflector((const __u8 *)(long)skb->data,
+			  (const __u8 *)(long)skb->data_end, skb->len);
 	return 0;
+}
+
+__attribute__((noinline)) int ng_probe_xdp(struct xdp_md *ctx, __u32 flow)
+{
+	const __u8 *data = (const __u8 *)(long)ctx->data;
+	const __u8 *end = (const __u8 *)(long)ctx->data_end;
+
+	return ng_on_probe_flow(data, end, flow, (__u32)(end - data));
+}
+
+__attribute__((noinline)) int ng_probe_tc(struct __sk_buff *skb, __u32 flow)
+{
+	return ng_on_probe_flow((const __u8 *)(long)skb->data,
+				(const __u8 *)(long)skb->data_end, flow, skb->len);
 }
 
 static __always_inline void ng_count(__u32 key, __u64 bytes)
@@ -385,6 +452,12 @@ static __always_inline int ng_decide(const struct ng_pkt *pkt, const __u8 *end,
 	if (pclass >= 0 && pclass < NG_PC__COUNT) {
 		cp = &pol->cls[pclass];
 		allowed = ng_allowed(pkt, end, ng_pclass_by_dst(pclass));
+		if (allowed == NG_MAYBE_PROBE) {
+			__u32 flow = ng_pclass_by_dst(pclass) ?
+				     NG_FLOW_TO_LOCAL | pkt->dport : pkt->sport;
+
+			allowed = tc ? ng_probe_tc(ctx, flow) : ng_probe_xdp(ctx, flow);
+		}
 		if (!allowed && (cp->action == NG_ACT_RATECAP || pol->track)) {
 			/* Not the coarse clock, though it is cheaper: its
 			 * jiffy steps would clip refills to burst per tick. */

@@ -23,9 +23,9 @@
 #define NG_MAP_COUNTERS   ng_counters    /* per-CPU array: slot x reason */
 #define NG_MAP_ALLOW_V4   ng_allow_v4    /* LPM trie, IPv4 prefixes */
 #define NG_MAP_ALLOW_V6   ng_allow_v6    /* LPM trie, IPv6 prefixes */
-#define NG_MAP_ALLOW_USED ng_allow_used  /* array[2] (0 IPv4, 1 IPv6): 1 if that
-					    trie may hold entries; 0 lets the data
-					    plane skip the lookup */
+#define NG_MAP_ALLOW_USED ng_allow_used  /* array[2] (0 IPv4, 1 IPv6): NG_USED_*
+					    bits; 0 lets the data plane skip both
+					    lookups */
 #define NG_MAP_POLICY     ng_policy      /* array[2]: double-buffered policy */
 #define NG_MAP_POLICY_SEL ng_policy_sel  /* array[1]: index of the live policy */
 #define NG_MAP_IFACES     ng_ifaces      /* array: attachment records (userspace only) */
@@ -127,6 +127,41 @@ struct ng_lpm_v6 {
 
 /* Allow-list value: reserved for flags; 0 today. */
 typedef __u32 ng_allow_val;
+
+/* NG_MAP_ALLOW_USED bits per family (read-modify-write under the lock). */
+#define NG_USED_ALLOW  1u  /* the family's trie may hold entries */
+#define NG_USED_PROBES 2u  /* NG_MAP_PROBES may hold flows of this family */
+
+/* ---- probe flows: a running `ntpguard check` on this host ------------- */
+/*
+ * `check` probes NTP servers from this host; where ntpguard filters the
+ * same path, it would drop check's own monlist requests (egress) and the
+ * oversized replies (ingress), and check would understate what a server
+ * reflects. For the run, check puts each of its sockets' flows here: a
+ * mode 6/7 request from local:lport to remote:123, or a mode 7 response
+ * from remote:123 to local:lport, on a listed flow counts as allow-listed
+ * until expires_ns, which the data plane itself enforces, so a check killed
+ * with SIGKILL leaves nothing open. Nothing else is let through: not other
+ * ports of this host, not other servers' replies.
+ */
+#define NG_MAP_PROBES ng_probes
+#define NG_PROBES_MAX 65536        /* check --max-hosts' limit */
+
+struct ng_probe_key {
+	__u8 family;            /* 4 or 6 */
+	__u8 pad;
+	__u16 lport;            /* the local UDP port, host order */
+	__u8 local[16];         /* this host's address (IPv4: first 4 octets) */
+	__u8 remote[16];        /* the server probed */
+};
+_Static_assert(sizeof(struct ng_probe_key) == 36, "probe key ABI");
+
+struct ng_probe {
+	__u64 expires_ns;       /* CLOCK_MONOTONIC (coarse) */
+	__u64 packets;          /* let through on this flow */
+	__u64 bytes;
+	__u64 reserved;
+};
 
 /* ---- policy: runtime knobs, double-buffered --------------------------- */
 /*

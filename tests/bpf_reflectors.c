@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * bpf_reflectors - the reflector records of the data plane (ng_reflectors)
- * through BPF_PROG_TEST_RUN, and the victim estimator's error against known
- * counts.
+ * and the probe flows of a running `check` (ng_probes) through
+ * BPF_PROG_TEST_RUN, and the victim estimator's error against known counts.
  *
  *   build/tests/bpf_reflectors
  *
@@ -54,6 +54,7 @@
 static struct {
 	struct ntpguard_bpf *skel;
 	int prog_fd, refl_fd, events_fd, policy_fd, sel_fd, allow4_fd, used_fd, counters_fd;
+	int probes_fd;
 	int ncpus, cpu;
 	struct ng_refl *percpu;
 	int test_no, passed, failed;
@@ -167,6 +168,7 @@ static void load(__u32 size)
 	R.allow4_fd = bpf_map__fd(R.skel->maps.ng_allow_v4);
 	R.used_fd = bpf_map__fd(R.skel->maps.ng_allow_used);
 	R.counters_fd = bpf_map__fd(R.skel->maps.ng_counters);
+	R.probes_fd = bpf_map__fd(R.skel->maps.ng_probes);
 }
 
 /* ---- frames ------------------------------------------------------------------ */
@@ -191,6 +193,9 @@ static void addr(int family, const char *s, __u8 *out)
 	}
 }
 
+static struct frame udp_frame(int family, const __u8 *src, const __u8 *dst, unsigned sport,
+			      unsigned dport, __u8 b0, unsigned ntp_len, int vlans);
+
 /*
  * A mode 7 response (R=1, VN 2, impl 3, code 42) of `ntp_len` octets from
  * src:sport to dst:40000, behind `vlans` 802.1Q tags. Checksums are left 0:
@@ -198,6 +203,13 @@ static void addr(int family, const char *s, __u8 *out)
  */
 static struct frame resp_raw(int family, const __u8 *src, const __u8 *dst, unsigned sport,
 			     unsigned ntp_len, int vlans)
+{
+	return udp_frame(family, src, dst, sport, 40000, 0x97, ntp_len, vlans);
+}
+
+/* The NTP octets: first octet b0, then impl 3, code 42 (monlist). */
+static struct frame udp_frame(int family, const __u8 *src, const __u8 *dst, unsigned sport,
+			      unsigned dport, __u8 b0, unsigned ntp_len, int vlans)
 {
 	struct frame f;
 	__u8 *p = f.b + 12, *ip, *udp;
@@ -229,9 +241,9 @@ static struct frame resp_raw(int family, const __u8 *src, const __u8 *dst, unsig
 		memcpy(ip + 24, dst, 16);
 	}
 	put16(udp, sport);
-	put16(udp + 2, 40000);
+	put16(udp + 2, dport);
 	put16(udp + 4, 8 + ntp_len);
-	udp[8] = 0x97;          /* R=1, VN 2, mode 7 */
+	udp[8] = b0;            /* 0x97: R=1, VN 2, mode 7; 0x17 a request */
 	udp[10] = 3;
 	udp[11] = 42;
 	f.len = (__u32)(udp + 8 + ntp_len - f.b);
@@ -682,6 +694,173 @@ static void t_bitmap_1000(void)
 	end("1000 victims through the data plane: estimate within 4 standard errors");
 }
 
+/* ---- probe flows ------------------------------------------------------------- */
+
+static void set_used(__u32 fam, __u32 bits)
+{
+	if (bpf_map_update_elem(R.used_fd, &fam, &bits, BPF_ANY))
+		die("writing ng_allow_used");
+}
+
+static void add_flow(int family, const char *local, unsigned lport, const char *remote,
+		     __u64 expires)
+{
+	struct ng_probe_key k;
+	struct ng_probe v = { .expires_ns = expires };
+
+	memset(&k, 0, sizeof(k));
+	k.family = (__u8)family;
+	k.lport = (__u16)lport;
+	addr(family, local, k.local);
+	addr(family, remote, k.remote);
+	if (bpf_map_update_elem(R.probes_fd, &k, &v, BPF_ANY))
+		die("adding a probe flow");
+}
+
+static struct ng_probe flow_counts(int family, const char *local, unsigned lport,
+				   const char *remote)
+{
+	struct ng_probe_key k;
+	struct ng_probe v;
+
+	memset(&k, 0, sizeof(k));
+	memset(&v, 0, sizeof(v));
+	k.family = (__u8)family;
+	k.lport = (__u16)lport;
+	addr(family, local, k.local);
+	addr(family, remote, k.remote);
+	bpf_map_lookup_elem(R.probes_fd, &k, &v);
+	return v;
+}
+
+static void clear_flows(void)
+{
+	struct ng_probe_key k;
+
+	while (bpf_map_get_next_key(R.probes_fd, NULL, &k) == 0)
+		if (bpf_map_delete_elem(R.probes_fd, &k))
+			die("emptying ng_probes");
+}
+
+static struct ng_counter counter(int reason)
+{
+	struct ng_counter v[R.ncpus], s = { 0, 0 };
+	__u32 key = NG_COUNTER_KEY(TEST_SLOT, (__u32)reason);
+
+	if (bpf_map_lookup_elem(R.counters_fd, &key, v))
+		die("reading ng_counters");
+	for (int c = 0; c < R.ncpus; c++) {
+		s.packets += v[c].packets;
+		s.bytes += v[c].bytes;
+	}
+	return s;
+}
+
+static struct frame m7(int family, const char *src, unsigned sport, const char *dst,
+		       unsigned dport, int response)
+{
+	__u8 s[16], d[16];
+
+	addr(family, src, s);
+	addr(family, dst, d);
+	return udp_frame(family, s, d, sport, dport, response ? 0x97 : 0x17,
+			 response ? 440 : 8, 0);
+}
+
+/*
+ * The prober 192.0.2.1:45000 checks 192.0.2.123. Its monlist request and
+ * the replies on that flow pass; nothing else does: not another local port,
+ * not another server, not after the flow's expiry, not with the "probes"
+ * bit of ng_allow_used down.
+ */
+static void t_probe_flows(int family)
+{
+	const char *local = family == 4 ? "192.0.2.1" : "2001:db8::1";
+	const char *server = family == 4 ? "192.0.2.123" : "2001:db8::123";
+	const char *other = family == 4 ? "192.0.2.124" : "2001:db8::124";
+	__u32 fam = family == 4 ? 0 : 1;
+	struct frame req = m7(family, local, 45000, server, 123, 0);
+	struct frame rep = m7(family, server, 123, local, 45000, 1);
+	struct frame rep_port = m7(family, server, 123, local, 45001, 1);
+	struct frame rep_other = m7(family, other, 123, local, 45000, 1);
+	struct frame req_other = m7(family, local, 45000, other, 123, 0);
+	struct ng_counter passed0, allowed0, over0;
+	struct ng_probe fc;
+	struct ng_refl r;
+
+	begin();
+	reset();
+	clear_flows();
+	add_flow(family, local, 45000, server, coarse_now() + 60 * NG_NSEC);
+	/* the bit is down: the map is not even looked at */
+	EXPECT_EQ("bit down: request dropped", XDP_DROP, run(&req));
+	EXPECT_EQ("bit down: reply dropped", XDP_DROP, run(&rep));
+	set_used(fam, NG_USED_PROBES);
+	passed0 = counter(NG_R_MODE7_RESPONSE_PASSED);
+	allowed0 = counter(NG_R_MODE7_REQUEST_ALLOWED);
+	over0 = counter(NG_R_MODE7_RESPONSE_OVERSIZED);
+	EXPECT_EQ("the probe's request passes", XDP_PASS, run(&req));
+	for (int i = 0; i < 3; i++)
+		EXPECT_EQ("the probe's replies pass", XDP_PASS, run(&rep));
+	EXPECT_EQ("reply to another local port: dropped", XDP_DROP, run(&rep_port));
+	EXPECT_EQ("reply from another server: dropped", XDP_DROP, run(&rep_other));
+	EXPECT_EQ("request to another server: dropped", XDP_DROP, run(&req_other));
+	EXPECT_EQ("mode7_request_allowed", 1, counter(NG_R_MODE7_REQUEST_ALLOWED).packets -
+		  allowed0.packets);
+	EXPECT_EQ("mode7_response_passed", 3, counter(NG_R_MODE7_RESPONSE_PASSED).packets -
+		  passed0.packets);
+	EXPECT_EQ("mode7_response_oversized (the two others)", 2,
+		  counter(NG_R_MODE7_RESPONSE_OVERSIZED).packets - over0.packets);
+	fc = flow_counts(family, local, 45000, server);
+	EXPECT_EQ("flow packets (request + 3 replies)", 4, fc.packets);
+	EXPECT_EQ("flow bytes", req.len + 3 * rep.len, fc.bytes);
+	/* the probe's replies are no reflector's drops: the probed server's
+	 * record holds the two it dropped (bit down, other port) */
+	record(family, server, &r);
+	EXPECT_EQ("probed server's record: the two dropped replies only", 2, r.packets);
+	if (!record(family, other, &r) || r.packets != 1)
+		fail("the other server's dropped reply is not recorded");
+	/* expired: the data plane ignores the flow */
+	add_flow(family, local, 45000, server, coarse_now() - NG_NSEC);
+	EXPECT_EQ("expired flow: reply dropped", XDP_DROP, run(&rep));
+	EXPECT_EQ("expired flow: request dropped", XDP_DROP, run(&req));
+	clear_flows();
+	set_used(fam, 0);
+	end(family == 4 ? "IPv4 probe flow: the check's request and replies pass, nothing else, "
+			  "not after expiry" :
+			  "IPv6 probe flow: the same");
+}
+
+/* The allow-list keeps working with the probes bit up, and the other way. */
+static void t_probe_and_allow_bits(void)
+{
+	struct ng_lpm_v4 k = { .prefixlen = 32 };
+	ng_allow_val zero = 0;
+	struct frame mgmt = m7(4, "192.0.2.123", 123, "198.51.100.20", 40000, 1);
+	struct frame rep = m7(4, "192.0.2.123", 123, "192.0.2.1", 45000, 1);
+
+	begin();
+	reset();
+	clear_flows();
+	addr(4, "198.51.100.20", k.addr);
+	if (bpf_map_update_elem(R.allow4_fd, &k, &zero, BPF_ANY))
+		die("allow-listing");
+	add_flow(4, "192.0.2.1", 45000, "192.0.2.123", coarse_now() + 60 * NG_NSEC);
+	set_used(0, NG_USED_ALLOW | NG_USED_PROBES);
+	EXPECT_EQ("both bits: allow-listed destination passes", XDP_PASS, run(&mgmt));
+	EXPECT_EQ("both bits: probe flow passes", XDP_PASS, run(&rep));
+	set_used(0, NG_USED_ALLOW);
+	EXPECT_EQ("allow bit only: allow-listed destination passes", XDP_PASS, run(&mgmt));
+	EXPECT_EQ("allow bit only: probe flow dropped", XDP_DROP, run(&rep));
+	set_used(0, NG_USED_PROBES);
+	EXPECT_EQ("probes bit only: allow-list not consulted", XDP_DROP, run(&mgmt));
+	EXPECT_EQ("probes bit only: probe flow passes", XDP_PASS, run(&rep));
+	bpf_map_delete_elem(R.allow4_fd, &k);
+	clear_flows();
+	set_used(0, 0);
+	end("ng_allow_used bits: the allow-list and the probe flows are consulted independently");
+}
+
 /* splitmix64: the seeded generator of the estimator trials. */
 static __u64 rng_state = 0x6e7470677561726dull;
 static __u64 rng(void)
@@ -773,6 +952,9 @@ int main(void)
 	t_switch_off();
 	t_monitor_and_ratecap();
 	t_overflow();
+	t_probe_flows(4);
+	t_probe_flows(6);
+	t_probe_and_allow_bits();
 	t_bitmap_1000();
 	t_estimator();
 
