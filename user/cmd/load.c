@@ -9,6 +9,7 @@ struct load_cfg {
 	int mode;               /* enum xdp_attach_mode */
 	bool egress;
 	__u32 max_sources;      /* 0: keep the pinned table's, or the default */
+	__u32 max_reflectors;   /* the same for the reflector table */
 };
 
 static const struct ng_opt load_opts[] = {
@@ -23,6 +24,12 @@ static const struct ng_opt load_opts[] = {
 	       .help = "size of the rate-cap table (LRU, default "
 		       NG_STR(NG_DEFAULT_MAX_SOURCES) ");\n"
 		       "fixed while any interface stays loaded"),
+	NG_OPT(NG_OPT_UINT, struct load_cfg, max_reflectors, "max-reflectors", 'r',
+	       .metavar = "N", .min = 16, .max = 1u << 20,
+	       .help = "size of the reflector table (LRU, default "
+		       NG_STR(NG_DEFAULT_MAX_REFLECTORS) ";\n"
+		       "112 octets a record per CPU); fixed while any\n"
+		       "interface stays loaded"),
 	NG_OPT_END
 };
 
@@ -50,6 +57,10 @@ static int cmd_load(int argc, char **argv)
 	lock = ng_attach_prepare(&paths, cfg.max_sources);
 	if (lock < 0)
 		return NG_EXIT_FAIL;
+	if (ng_attach_max_reflectors(&paths, cfg.max_reflectors)) {
+		ng_unlock(lock);
+		return NG_EXIT_FAIL;
+	}
 	ret = NG_EXIT_OK;
 	for (int i = first; i < argc; i++)
 		if (ng_load_iface(&paths, argv[i], (enum xdp_attach_mode)cfg.mode, cfg.egress))

@@ -35,17 +35,15 @@ static int cidr_key(const struct ng_cidr *c, void *key)
 }
 
 /*
- * NG_MAP_ALLOW_USED tells the data plane whether a family's trie may hold
- * entries. It is raised before the first insert and lowered only after the
- * trie was seen empty, so it is never 0 while an entry exists.
+ * NG_MAP_ALLOW_USED's NG_USED_ALLOW bit tells the data plane whether a
+ * family's trie may hold entries. It is raised before the first insert and
+ * lowered only after the trie was seen empty, so it is never 0 while an
+ * entry exists. The NG_USED_PROBES bit (a running check) is kept.
  */
 static int set_used(struct ng_state *st, __u32 fam, __u32 val)
 {
-	if (bpf_map_update_elem(st->allow_used, &fam, &val, BPF_ANY)) {
-		ng_err("cannot update %s: %s", NG_STR(NG_MAP_ALLOW_USED), strerror(errno));
-		return -1;
-	}
-	return 0;
+	return ng_state_used_bits(st, (int)fam, val ? NG_USED_ALLOW : 0,
+				  val ? 0 : NG_USED_ALLOW);
 }
 
 static void lower_used_if_empty(struct ng_state *st)

@@ -122,8 +122,23 @@ void ng_attach_init(void)
 
 /* ---- instances of the BPF object -------------------------------------- */
 
-/* Size of the rate-cap table, fixed when the maps are first created. */
+/* Size of the rate-cap and reflector tables, fixed when the maps are
+ * first created. */
 static __u32 g_max_sources = NG_DEFAULT_MAX_SOURCES;
+static __u32 g_max_reflectors = NG_DEFAULT_MAX_REFLECTORS;
+
+/* bpf_ktime_get_coarse_ns() came with Linux 5.11; before, the program's
+ * reflector stamps use bpf_ktime_get_ns() (ng_coarse_clock = 0, so the
+ * verifier never sees the unknown helper). */
+static bool have_coarse_clock(void)
+{
+	static int have = -1;
+
+	if (have < 0)
+		have = libbpf_probe_bpf_helper(BPF_PROG_TYPE_XDP, BPF_FUNC_ktime_get_coarse_ns,
+					       NULL) == 1;
+	return have;
+}
 
 /* Open an instance for `slot`, sharing the pinned maps; only the program
  * for `dir` will be loaded. */
@@ -136,7 +151,9 @@ static struct ntpguard_bpf *open_instance(const struct ng_paths *paths,
 	if (!skel)
 		return NULL;
 	skel->rodata->ng_slot = slot;
+	skel->rodata->ng_coarse_clock = have_coarse_clock();
 	bpf_map__set_max_entries(skel->maps.NG_MAP_BUCKETS, g_max_sources);
+	bpf_map__set_max_entries(skel->maps.NG_MAP_REFLECTORS, g_max_reflectors);
 	bpf_program__set_autoload(skel->progs.NG_PROG_XDP, dir == NG_DIR_INGRESS);
 	bpf_program__set_autoload(skel->progs.NG_PROG_TC, dir == NG_DIR_EGRESS);
 	return skel;
@@ -243,7 +260,8 @@ static struct ng_records *records_load(const struct ng_paths *paths)
 		ng_err("out of memory");
 		return NULL;
 	}
-	if (ng_state_open(&r->st, paths, NG_MAPS_IFACES | NG_MAPS_COUNTERS, false) ||
+	if (ng_state_open(&r->st, paths, NG_MAPS_IFACES | NG_MAPS_COUNTERS | NG_MAPS_REFLECTORS,
+			  false) ||
 	    ng_state_records(&r->st, r->recs)) {
 		records_free(r);
 		return NULL;
@@ -492,7 +510,23 @@ int ng_attach_prepare(const struct ng_paths *paths, __u32 max_sources)
 		return -1;
 	}
 	g_max_sources = pinned ? pinned : max_sources ? max_sources : NG_DEFAULT_MAX_SOURCES;
+	pinned = ng_pinned_max_entries(paths, NG_STR(NG_MAP_REFLECTORS));
+	g_max_reflectors = pinned ? pinned : NG_DEFAULT_MAX_REFLECTORS;
 	return lock;
+}
+
+int ng_attach_max_reflectors(const struct ng_paths *paths, __u32 n)
+{
+	__u32 pinned = ng_pinned_max_entries(paths, NG_STR(NG_MAP_REFLECTORS));
+
+	if (pinned && n && pinned != n) {
+		ng_err("the reflector table already holds up to %u records; unload "
+		       "every interface to resize it", pinned);
+		return -1;
+	}
+	if (n)
+		g_max_reflectors = n;
+	return 0;
 }
 
 const struct ng_enum ng_xdp_modes[] = {

@@ -18,6 +18,9 @@
 void ng_attach_init(void);
 /* Privileges, BTF, bpffs, table size; returns the lock fd or -1. */
 int ng_attach_prepare(const struct ng_paths *paths, __u32 max_sources);
+/* After ng_attach_prepare: the reflector table's size for maps created now
+ * (0: keep the pinned one, or the default); -1 if pinned with another. */
+int ng_attach_max_reflectors(const struct ng_paths *paths, __u32 n);
 /* --mode: native or skb (an enum xdp_attach_mode) */
 extern const struct ng_enum ng_xdp_modes[];
 int ng_load_iface(const struct ng_paths *paths, const char *ifname,

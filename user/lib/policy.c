@@ -22,7 +22,9 @@
 #include "policy.h"
 #include "ng_ratelimit.h"
 
-enum key_type { K_ACTION, K_UINT, K_BOOL };
+/* K_NBOOL: on|off stored inverted, so that a zero field (a policy written
+ * before the key existed) means the default "on". */
+enum key_type { K_ACTION, K_UINT, K_BOOL, K_NBOOL };
 
 struct pkey {
 	const char *name;
@@ -51,6 +53,8 @@ static const struct pkey keys[] = {
 	  "on|off: per-source/victim counters for `top` (LRU table)" },
 	{ "pass_unjudgeable", K_BOOL, offsetof(struct ng_policy, pass_unjudgeable), 0, 1,
 	  "on|off: pass frames the parser cannot judge (README: Verdicts)" },
+	{ "reflectors", K_NBOOL, offsetof(struct ng_policy, no_reflectors), 0, 1,
+	  "on|off: record who sent dropped oversized mode 7 responses (reflectors)" },
 	CLASS_KEYS("mode7_request", NG_PC_M7_REQUEST,
 		   "mode 7 requests (bucket per source /32 or /64)"),
 	{ "mode7_response_max_bytes", K_UINT,
@@ -78,13 +82,15 @@ static __u32 get_val(const struct ng_policy *p, const struct pkey *k)
 	if (k->type == K_ACTION)
 		return *(const __u8 *)base;
 	memcpy(&v, base, sizeof(v));
-	return v;
+	return k->type == K_NBOOL ? !v : v;
 }
 
 static void set_val(struct ng_policy *p, const struct pkey *k, __u32 v)
 {
 	char *base = (char *)p + k->off;
 
+	if (k->type == K_NBOOL)
+		v = !v;
 	if (k->type == K_ACTION)
 		*(__u8 *)base = (__u8)v;
 	else

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common.h"
 #include "hook.h"
@@ -13,9 +14,13 @@ void ng_snapshot_free(struct ng_snapshot *s)
 	free(s->ifs);
 	free(s->keys);
 	free(s->vals);
+	free(s->rkeys);
+	free(s->rvals);
 	s->ifs = NULL;
 	s->keys = NULL;
 	s->vals = NULL;
+	s->rkeys = NULL;
+	s->rvals = NULL;
 	s->n_if = 0;
 }
 
@@ -76,9 +81,28 @@ static int read_rate(struct ng_state *st, struct ng_snapshot *s)
 	return 0;
 }
 
+static int read_refl(struct ng_state *st, struct ng_snapshot *s)
+{
+	s->refl_available = st->reflectors >= 0;
+	if (!s->refl_available)
+		return 0;
+	s->refl_capacity = ng_state_map_capacity(st->reflectors);
+	s->refl_inserted = ng_state_event(st, NG_EV_REFLECTORS_INSERTED);
+	s->refl_entries = ng_state_reflectors(st, &s->rkeys, &s->rvals);
+	return s->refl_entries < 0 ? -1 : 0;
+}
+
+const struct ng_snap_if *ng_snapshot_slot(const struct ng_snapshot *s, int slot)
+{
+	for (int i = 0; i < s->n_if; i++)
+		if (s->ifs[i].slot == slot)
+			return &s->ifs[i];
+	return NULL;
+}
+
 static unsigned maps_for(unsigned what)
 {
-	return NG_MAPS_POLICY |
+	return NG_MAPS_POLICY | (what & NG_SNAP_REFL ? NG_MAPS_REFLECTORS | NG_MAPS_EVENTS : 0) |
 	       (what & NG_SNAP_IFACES ? NG_MAPS_IFACES : 0) |
 	       (what & NG_SNAP_COUNTERS ? NG_MAPS_COUNTERS : 0) |
 	       (what & NG_SNAP_ALLOW ? NG_MAPS_ALLOW : 0) |
@@ -94,6 +118,7 @@ int ng_snapshot_take(const struct ng_paths *p, struct ng_snapshot *s, unsigned w
 	memset(s, 0, sizeof(*s));
 	what |= what & NG_SNAP_COUNTERS ? NG_SNAP_IFACES : 0;
 	what |= what & NG_SNAP_KEYS ? NG_SNAP_RATE : 0;
+	what |= what & NG_SNAP_REFL ? NG_SNAP_IFACES : 0;
 	s->what = what;
 	if (!ng_is_bpffs(p->bpffs) || !ng_pins_exist(p))
 		return 0;
@@ -106,8 +131,17 @@ int ng_snapshot_take(const struct ng_paths *p, struct ng_snapshot *s, unsigned w
 		goto out;
 	if (ng_state_policy(&st, &s->policy, NULL) ||
 	    ((what & NG_SNAP_IFACES) && read_ifaces(&st, s)) ||
-	    ((what & NG_SNAP_RATE) && read_rate(&st, s)))
+	    ((what & NG_SNAP_RATE) && read_rate(&st, s)) ||
+	    ((what & NG_SNAP_REFL) && read_refl(&st, s)))
 		goto out;
+	{
+		struct timespec m, r;
+
+		clock_gettime(CLOCK_MONOTONIC, &m);
+		clock_gettime(CLOCK_REALTIME, &r);
+		s->mono_ns = (__u64)m.tv_sec * 1000000000ull + (__u64)m.tv_nsec;
+		s->real_s = (double)r.tv_sec + r.tv_nsec / 1e9;
+	}
 	if (what & NG_SNAP_ALLOW) {
 		s->allow_v4 = ng_state_allow_count(&st, 0);
 		s->allow_v6 = ng_state_allow_count(&st, 1);

@@ -20,7 +20,8 @@
 #define NG_SNAP_ALLOW    0x04   /* allow-list sizes */
 #define NG_SNAP_RATE     0x08   /* per-key table: entries, capacity, keys inserted */
 #define NG_SNAP_KEYS     0x10   /* and every entry (implies RATE) */
-#define NG_SNAP_PROM     (NG_SNAP_COUNTERS | NG_SNAP_ALLOW | NG_SNAP_RATE)
+#define NG_SNAP_REFL     0x20   /* reflector records (implies IFACES) */
+#define NG_SNAP_PROM     (NG_SNAP_COUNTERS | NG_SNAP_ALLOW | NG_SNAP_RATE | NG_SNAP_REFL)
 #define NG_SNAP_LOADED   0x100  /* ng_snapshot_read: not loaded is an error */
 
 /* One attachment record of this network namespace, with its counters. */
@@ -46,7 +47,20 @@ struct ng_snapshot {
 	__u64 keys_inserted;
 	struct ng_bkey *keys;   /* NG_SNAP_KEYS: rate_entries of each */
 	struct ng_bucket *vals;
+	/* NG_SNAP_REFL: the reflector records (per-CPU copies merged) */
+	bool refl_available;    /* false: pins older than the reflector table */
+	long refl_entries;
+	__u32 refl_capacity;
+	__u64 refl_inserted;
+	struct ng_rkey *rkeys;
+	struct ng_refl *rvals;
+	__u64 mono_ns;          /* CLOCK_MONOTONIC when read: the records' clock */
+	double real_s;          /* CLOCK_REALTIME at the same moment */
 };
+
+/* The snapshot's interface of a reflector record's slot, or NULL when the
+ * slot is another network namespace's. */
+const struct ng_snap_if *ng_snapshot_slot(const struct ng_snapshot *s, int slot);
 
 /*
  * Read a snapshot. Not loaded (no bpffs or no pins) is not an error:

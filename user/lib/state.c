@@ -9,6 +9,7 @@
 #include <bpf/libbpf.h>
 
 #include "common.h"
+#include "ng_reflect.h"
 #include "policy.h"
 #include "state.h"
 
@@ -17,16 +18,20 @@ static const struct {
 	unsigned bit;
 	const char *name;
 	size_t off;
+	bool optional;          /* absent pin: fd -1, no error */
 } maps[] = {
-	{ NG_MAPS_IFACES, NG_STR(NG_MAP_IFACES), offsetof(struct ng_state, ifaces) },
-	{ NG_MAPS_COUNTERS, NG_STR(NG_MAP_COUNTERS), offsetof(struct ng_state, counters) },
-	{ NG_MAPS_POLICY, NG_STR(NG_MAP_POLICY), offsetof(struct ng_state, policy) },
-	{ NG_MAPS_POLICY, NG_STR(NG_MAP_POLICY_SEL), offsetof(struct ng_state, policy_sel) },
-	{ NG_MAPS_ALLOW, NG_STR(NG_MAP_ALLOW_V4), offsetof(struct ng_state, allow_v4) },
-	{ NG_MAPS_ALLOW, NG_STR(NG_MAP_ALLOW_V6), offsetof(struct ng_state, allow_v6) },
-	{ NG_MAPS_ALLOW, NG_STR(NG_MAP_ALLOW_USED), offsetof(struct ng_state, allow_used) },
-	{ NG_MAPS_BUCKETS, NG_STR(NG_MAP_BUCKETS), offsetof(struct ng_state, buckets) },
-	{ NG_MAPS_EVENTS, NG_STR(NG_MAP_EVENTS), offsetof(struct ng_state, events) },
+	{ NG_MAPS_IFACES, NG_STR(NG_MAP_IFACES), offsetof(struct ng_state, ifaces), false },
+	{ NG_MAPS_COUNTERS, NG_STR(NG_MAP_COUNTERS), offsetof(struct ng_state, counters), false },
+	{ NG_MAPS_POLICY, NG_STR(NG_MAP_POLICY), offsetof(struct ng_state, policy), false },
+	{ NG_MAPS_POLICY, NG_STR(NG_MAP_POLICY_SEL), offsetof(struct ng_state, policy_sel), false },
+	{ NG_MAPS_ALLOW, NG_STR(NG_MAP_ALLOW_V4), offsetof(struct ng_state, allow_v4), false },
+	{ NG_MAPS_ALLOW, NG_STR(NG_MAP_ALLOW_V6), offsetof(struct ng_state, allow_v6), false },
+	{ NG_MAPS_ALLOW, NG_STR(NG_MAP_ALLOW_USED), offsetof(struct ng_state, allow_used), false },
+	{ NG_MAPS_BUCKETS, NG_STR(NG_MAP_BUCKETS), offsetof(struct ng_state, buckets), false },
+	{ NG_MAPS_EVENTS, NG_STR(NG_MAP_EVENTS), offsetof(struct ng_state, events), false },
+	{ NG_MAPS_REFLECTORS, NG_STR(NG_MAP_REFLECTORS), offsetof(struct ng_state, reflectors),
+	  true },
+	{ NG_MAPS_PROBES, NG_STR(NG_MAP_PROBES), offsetof(struct ng_state, probes), true },
 };
 #define NMAPS (sizeof(maps) / sizeof(maps[0]))
 
@@ -64,6 +69,8 @@ int ng_state_open(struct ng_state *st, const struct ng_paths *p, unsigned which,
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", p->pin_dir, maps[i].name);
 		fd = bpf_obj_get(path);
+		if (fd < 0 && errno == ENOENT && maps[i].optional)
+			continue;
 		if (fd < 0) {
 			err = errno;
 			fail(st, "cannot open pinned map %s: %s", path, strerror(err));
@@ -142,6 +149,8 @@ int ng_state_counters(struct ng_state *st, __u32 slot, struct ng_counter real[NG
 	return ret ? fail(st, "cannot read counters: %s", strerror(errno)) : 0;
 }
 
+static int reflectors_clear(struct ng_state *st, __u32 slot);
+
 int ng_state_counters_clear(struct ng_state *st, __u32 slot)
 {
 	struct ng_counter *v = ncpus() > 0 ? calloc((size_t)ncpus(), sizeof(*v)) : NULL;
@@ -155,7 +164,9 @@ int ng_state_counters_clear(struct ng_state *st, __u32 slot)
 		ret = bpf_map_update_elem(st->counters, &key, v, BPF_ANY);
 	}
 	free(v);
-	return ret ? fail(st, "cannot clear counters: %s", strerror(errno)) : 0;
+	if (ret)
+		return fail(st, "cannot clear counters: %s", strerror(errno));
+	return reflectors_clear(st, slot);
 }
 
 /* ---- policy ----------------------------------------------------------------- */
@@ -197,41 +208,52 @@ long ng_state_allow_count(struct ng_state *st, int fam)
 	return n;
 }
 
-__u32 ng_state_capacity(struct ng_state *st)
+__u32 ng_state_map_capacity(int fd)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
 
-	return bpf_obj_get_info_by_fd(st->buckets, &info, &len) ? 0 : info.max_entries;
+	return fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.max_entries;
 }
 
-__u64 ng_state_keys_inserted(struct ng_state *st)
+__u32 ng_state_capacity(struct ng_state *st)
+{
+	return ng_state_map_capacity(st->buckets);
+}
+
+__u64 ng_state_event(struct ng_state *st, __u32 ev)
 {
 	int n = ncpus();
-	__u32 key = NG_EV_KEYS_INSERTED;
 	__u64 *v = n > 0 ? calloc((size_t)n, sizeof(*v)) : NULL, sum = 0;
 
-	if (v && !bpf_map_lookup_elem(st->events, &key, v))
+	if (v && !bpf_map_lookup_elem(st->events, &ev, v))
 		for (int c = 0; c < n; c++)
 			sum += v[c];
 	free(v);
 	return sum;
 }
 
+__u64 ng_state_keys_inserted(struct ng_state *st)
+{
+	return ng_state_event(st, NG_EV_KEYS_INSERTED);
+}
+
+/* A hash map read whole: keys and values (per-CPU maps: a value per
+ * possible CPU, each rounded to 8 octets, as the kernel hands them out). */
 struct table {
-	struct ng_bkey *keys;
-	struct ng_bucket *vals;
+	char *keys, *vals;
+	size_t ksz, vsz;
 	size_t n, cap;
 };
 
 static int table_grow(struct table *t, size_t cap)
 {
-	struct ng_bkey *k = realloc(t->keys, cap * sizeof(*k));
-	struct ng_bucket *v;
+	char *k = realloc(t->keys, cap * t->ksz);
+	char *v;
 
 	if (k)
 		t->keys = k;
-	v = realloc(t->vals, cap * sizeof(*v));
+	v = realloc(t->vals, cap * t->vsz);
 	if (v)
 		t->vals = v;
 	if (!k || !v)
@@ -241,18 +263,18 @@ static int table_grow(struct table *t, size_t cap)
 }
 
 /* Kernels without batch ops: a get_next_key walk bounded by the capacity. */
-static void buckets_walk(int fd, struct table *t, __u32 max)
+static void table_walk(int fd, struct table *t, __u32 max)
 {
-	struct ng_bkey cur, next;
+	char cur[64], next[64];
 	void *prev = NULL;
 
 	t->n = 0;
-	while (t->n < max && !bpf_map_get_next_key(fd, prev, &next)) {
-		cur = next;
-		prev = &cur;
-		if (bpf_map_lookup_elem(fd, &cur, &t->vals[t->n]))
+	while (t->n < max && !bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(cur, next, t->ksz);
+		prev = cur;
+		if (bpf_map_lookup_elem(fd, cur, t->vals + t->n * t->vsz))
 			continue;       /* evicted meanwhile */
-		t->keys[t->n++] = cur;
+		memcpy(t->keys + t->n++ * t->ksz, cur, t->ksz);
 	}
 }
 
@@ -262,7 +284,7 @@ static void buckets_walk(int fd, struct table *t, __u32 max)
  * get_next_key would on a vanished key). 0, or -1 with errno; 1: no batch
  * ops on this kernel.
  */
-static int buckets_batch(int fd, struct table *t, __u32 max)
+static int table_batch(int fd, struct table *t, __u32 max)
 {
 	__u32 chunk = 1024, count;
 	__u64 token = 0;
@@ -271,8 +293,9 @@ static int buckets_batch(int fd, struct table *t, __u32 max)
 
 	for (;;) {
 		count = chunk;
-		r = bpf_map_lookup_batch(fd, first ? NULL : &token, &token, t->keys + t->n,
-					 t->vals + t->n, &count, NULL);
+		r = bpf_map_lookup_batch(fd, first ? NULL : &token, &token,
+					 t->keys + t->n * t->ksz, t->vals + t->n * t->vsz,
+					 &count, NULL);
 		if (r && errno == ENOSPC && chunk < (1u << 20)) {
 			/* one hash bucket holds more than chunk entries */
 			t->n += count;
@@ -295,32 +318,129 @@ static int buckets_batch(int fd, struct table *t, __u32 max)
 	}
 }
 
+/* Every entry of the hash map fd into t (ksz, vsz set); -1 with errno. */
+static long table_read(int fd, struct table *t)
+{
+	__u32 max = ng_state_map_capacity(fd);
+	int r;
+
+	if (!max)
+		return -1;
+	if (table_grow(t, (size_t)max + 1024)) {
+		errno = ENOMEM;
+		return -1;
+	}
+	r = table_batch(fd, t, max);
+	if (r == 1)
+		table_walk(fd, t, max);
+	return r < 0 ? -1 : (long)t->n;
+}
+
 long ng_state_buckets(struct ng_state *st, struct ng_bkey **keys, struct ng_bucket **vals)
 {
-	__u32 max = ng_state_capacity(st);
-	struct table t = { 0 };
-	int r;
+	struct table t = { .ksz = sizeof(**keys), .vsz = sizeof(**vals) };
 
 	*keys = NULL;
 	*vals = NULL;
-	if (!max)
-		return fail(st, "cannot inspect the per-key table: %s", strerror(errno));
-	if (table_grow(&t, (size_t)max + 1024)) {
-		free(t.keys);
-		free(t.vals);
-		return fail(st, "out of memory");
-	}
-	r = buckets_batch(st->buckets, &t, max);
-	if (r == 1)
-		buckets_walk(st->buckets, &t, max);
-	if (r < 0) {
+	if (table_read(st->buckets, &t) < 0) {
 		free(t.keys);
 		free(t.vals);
 		return fail(st, "cannot read the per-key table: %s", strerror(errno));
 	}
-	*keys = t.keys;
-	*vals = t.vals;
+	*keys = (struct ng_bkey *)t.keys;
+	*vals = (struct ng_bucket *)t.vals;
 	return (long)t.n;
+}
+
+long ng_state_reflectors(struct ng_state *st, struct ng_rkey **keys, struct ng_refl **vals)
+{
+	size_t vsz = (sizeof(struct ng_refl) + 7) / 8 * 8;
+	struct table t = { .ksz = sizeof(**keys), .vsz = vsz * (size_t)ncpus() };
+	struct ng_refl *merged;
+
+	*keys = NULL;
+	*vals = NULL;
+	if (st->reflectors < 0)
+		return fail(st, "no reflector table: the pins were made by an older ntpguard; "
+			    "unload every interface and load again");
+	if (ncpus() <= 0 || table_read(st->reflectors, &t) < 0) {
+		free(t.keys);
+		free(t.vals);
+		return fail(st, "cannot read the reflector table: %s", strerror(errno));
+	}
+	merged = calloc(t.n + 1, sizeof(*merged));
+	if (!merged) {
+		free(t.keys);
+		free(t.vals);
+		return fail(st, "out of memory");
+	}
+	for (size_t i = 0; i < t.n; i++)
+		for (int c = 0; c < ncpus(); c++)
+			ng_refl_merge(&merged[i], (const struct ng_refl *)(t.vals + i * t.vsz +
+									   (size_t)c * vsz));
+	free(t.vals);
+	*keys = (struct ng_rkey *)t.keys;
+	*vals = merged;
+	return (long)t.n;
+}
+
+/* Delete the reflector records of a slot (its interface is forgotten or
+ * its slot recycled): they must not be shown under the next interface. */
+static int reflectors_clear(struct ng_state *st, __u32 slot)
+{
+	struct ng_rkey *keys;
+	struct ng_refl *vals;
+	long n;
+
+	if (st->reflectors < 0)
+		return 0;
+	n = ng_state_reflectors(st, &keys, &vals);
+	if (n < 0)
+		return -1;
+	for (long i = 0; i < n; i++)
+		if (keys[i].slot == slot)
+			bpf_map_delete_elem(st->reflectors, &keys[i]);
+	free(keys);
+	free(vals);
+	return 0;
+}
+
+/* ---- probe flows ---------------------------------------------------------------- */
+
+int ng_state_probe_add(struct ng_state *st, const struct ng_probe_key *k, __u64 expires_ns)
+{
+	struct ng_probe v = { .expires_ns = expires_ns };
+
+	if (st->probes < 0)
+		return fail(st, "no probe flow table: the pins were made by an older ntpguard");
+	if (bpf_map_update_elem(st->probes, k, &v, BPF_ANY))
+		return fail(st, "cannot add a probe flow: %s", strerror(errno));
+	return 0;
+}
+
+int ng_state_probe_del(struct ng_state *st, const struct ng_probe_key *k,
+		       struct ng_probe *last)
+{
+	memset(last, 0, sizeof(*last));
+	if (st->probes < 0)
+		return 0;
+	bpf_map_lookup_elem(st->probes, k, last);
+	if (bpf_map_delete_elem(st->probes, k) && errno != ENOENT)
+		return fail(st, "cannot delete a probe flow: %s", strerror(errno));
+	return 0;
+}
+
+int ng_state_used_bits(struct ng_state *st, int fam, __u32 set, __u32 clear)
+{
+	__u32 key = (__u32)fam, v = 0;
+
+	if (bpf_map_lookup_elem(st->allow_used, &key, &v))
+		v = 0;
+	v = (v & ~clear) | set;
+	if (bpf_map_update_elem(st->allow_used, &key, &v, BPF_ANY))
+		return fail(st, "cannot update %s: %s", NG_STR(NG_MAP_ALLOW_USED),
+			    strerror(errno));
+	return 0;
 }
 
 __u32 ng_pinned_max_entries(const struct ng_paths *paths, const char *name)

@@ -25,11 +25,16 @@
 #define NG_MAPS_ALLOW     0x08  /* both tries and their "used" flags */
 #define NG_MAPS_BUCKETS   0x10  /* the per-key table */
 #define NG_MAPS_EVENTS    0x20
+/* Maps added after the first release: pins made by an older ntpguard lack
+ * them until every interface is unloaded and loaded again. Their fd stays
+ * -1 if absent, without an error. */
+#define NG_MAPS_REFLECTORS 0x40 /* reflector records */
+#define NG_MAPS_PROBES    0x80  /* probe flows of a running check */
 
 struct ng_state {
 	/* -1: not open */
 	int ifaces, counters, policy, policy_sel, allow_v4, allow_v6, allow_used,
-	    buckets, events;
+	    buckets, events, reflectors, probes;
 	bool quiet;
 	char err[256];
 };
@@ -45,7 +50,8 @@ int ng_state_records(struct ng_state *st, struct ng_ifrec recs[NG_MAX_IFSLOTS]);
 int ng_state_record_write(struct ng_state *st, __u32 slot, const struct ng_ifrec *r);
 
 /* Counters of one slot, summed over CPUs: what happened (real) and the
- * drops monitor mode turned into passes (would); clear: all zero. */
+ * drops monitor mode turned into passes (would); clear: all zero, and the
+ * slot's reflector records deleted (when that map is open). */
 int ng_state_counters(struct ng_state *st, __u32 slot, struct ng_counter real[NG_R__COUNT],
 		      struct ng_counter would[NG_R__COUNT]);
 int ng_state_counters_clear(struct ng_state *st, __u32 slot);
@@ -64,6 +70,22 @@ long ng_state_buckets(struct ng_state *st, struct ng_bkey **keys, struct ng_buck
 __u32 ng_state_capacity(struct ng_state *st);
 /* NG_EV_KEYS_INSERTED summed over CPUs; 0 if unreadable. */
 __u64 ng_state_keys_inserted(struct ng_state *st);
+/* An ng_events slot summed over CPUs; 0 if unreadable. */
+__u64 ng_state_event(struct ng_state *st, __u32 ev);
+
+/* Every reflector record, its per-CPU copies merged (ng_refl_merge), in
+ * arrays the caller frees; the number of records, or -1. */
+long ng_state_reflectors(struct ng_state *st, struct ng_rkey **keys, struct ng_refl **vals);
+/* max_entries of an open map; 0 if unknown. */
+__u32 ng_state_map_capacity(int fd);
+
+/* Probe flows (NG_MAP_PROBES) and the NG_USED_PROBES bits: add or delete
+ * one flow; raise or lower the bit of a family (0 IPv4, 1 IPv6), keeping
+ * the allow-list's bit. Callers hold the lock. */
+int ng_state_probe_add(struct ng_state *st, const struct ng_probe_key *k, __u64 expires_ns);
+int ng_state_probe_del(struct ng_state *st, const struct ng_probe_key *k,
+		       struct ng_probe *last);
+int ng_state_used_bits(struct ng_state *st, int fam, __u32 set, __u32 clear);
 
 /* max_entries of a pinned map, 0 if there is none. */
 __u32 ng_pinned_max_entries(const struct ng_paths *paths, const char *name);
