@@ -12,6 +12,7 @@
 
 #include "common.h"
 #include "ntp_wire.h"
+#include "check_local.h"
 #include "check_report.h"
 
 #define SHOW_SILENT 32          /* list silent hosts up to this many */
@@ -186,6 +187,8 @@ static void text_report(FILE *f, const struct scan *s, double elapsed)
 	if (cnt[V_ERROR])
 		fprintf(f, ", %lu not probed (local error)", cnt[V_ERROR]);
 	fprintf(f, "\n");
+	if (s->local)
+		check_local_text(f, s->local);
 }
 
 static void json_num(FILE *f, double v)
@@ -291,6 +294,11 @@ static void json_host(FILE *f, const struct host *h)
 	} else {
 		fprintf(f, "0, \"max_baf_probe\": null");
 	}
+	fprintf(f, ", \"local_ntpguard_passed\": ");
+	if (h->local_flow)
+		fprintf(f, "{\"packets\": %lu, \"bytes\": %lu}", h->local_pkts, h->local_bytes);
+	else
+		fprintf(f, "null");
 	fprintf(f, ", \"probes\": {");
 	for (int i = 0; i < PR__COUNT; i++)
 		json_probe(f, h, i, hl);
@@ -317,7 +325,12 @@ static void json_report(FILE *f, const struct scan *s, double elapsed)
 		fprintf(f, ", \"%s\": %lu", verdict_key[v], cnt[v]);
 	fprintf(f, ", \"requests_sent\": %lu, \"elapsed_s\": ", s->sent);
 	json_num(f, elapsed);
-	fprintf(f, "}}\n");
+	fprintf(f, "}, \"local_ntpguard\": ");
+	if (s->local)
+		check_local_json(f, s->local);
+	else
+		fprintf(f, "{\"state\": \"not-loaded\"}");
+	fprintf(f, "}\n");
 }
 
 void check_report(FILE *f, const struct scan *s, double elapsed)

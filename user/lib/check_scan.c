@@ -26,6 +26,7 @@
 
 #include "common.h"
 #include "ntp_wire.h"
+#include "check_local.h"
 #include "check_scan.h"
 
 #define RX_BUF 2048
@@ -153,7 +154,7 @@ static socklen_t host_sockaddr(const struct host *h, struct sockaddr_storage *ss
 	}
 }
 
-static struct live *live_open(struct host *h)
+static struct live *live_open(struct scan *s, struct host *h)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = host_sockaddr(h, &ss);
@@ -184,6 +185,8 @@ static struct live *live_open(struct host *h)
 			live_unreachable(l, errno);
 		else
 			live_local_error(l, errno, "connect");
+	} else if (s->local) {
+		check_local_open(s->local, s, h, l->fd);
 	}
 	return l;
 }
@@ -216,8 +219,11 @@ static void live_close(struct scan *s, struct live *l)
 			h->version = strdup(p->version);
 		probe_free(p);
 	}
-	if (l->fd >= 0)
+	if (l->fd >= 0) {
+		if (s->local)
+			check_local_close(s->local, h);
 		close(l->fd);
+	}
 	host_verdict(h);
 	if (h->v == V_VULNERABLE)
 		s->vuln++;
@@ -330,7 +336,7 @@ static int pick(struct scan *s, struct live **pl, int *pi)
 		*pi = first_ready(*pl);
 	}
 	while (*pi < 0 && s->nact < CHECK_MAX_ACTIVE && s->next < s->n) {
-		*pl = live_open(&s->h[s->next++]);
+		*pl = live_open(s, &s->h[s->next++]);
 		if (!*pl) {
 			ng_err("out of memory");
 			return -1;
@@ -411,8 +417,11 @@ int check_scan_run(struct scan *s)
 void check_free(struct scan *s)
 {
 	for (int k = 0; k < s->nact; k++) {
-		if (s->act[k]->fd >= 0)
+		if (s->act[k]->fd >= 0) {
+			if (s->local)
+				check_local_close(s->local, s->act[k]->h);
 			close(s->act[k]->fd);
+		}
 		for (int i = 0; i < PR__COUNT; i++)
 			probe_free(&s->act[k]->p[i]);
 		free(s->act[k]);

@@ -14,6 +14,7 @@
 #include <netinet/in.h>
 #include <linux/types.h>
 
+#include "params.h"
 #include "probe.h"
 
 #define CHECK_DEF_TIMEOUT    2          /* seconds */
@@ -57,6 +58,9 @@ struct host {
 	unsigned long other_bytes;
 	char *version;
 	struct probe_sum s[PR__COUNT];
+	/* what the local ntpguard let through on this host's flow (check_local.h) */
+	bool local_flow;
+	unsigned long local_pkts, local_bytes;
 };
 
 /* The command line (cmd/check.c fills it from its option table). */
@@ -65,9 +69,13 @@ struct check_opts {
 	__u32 max_hosts;
 	bool json, all, only4, only6, want4, want6;
 	int progress;           /* -1 auto, 0 off, 1 on */
+	bool from_reflectors;   /* targets: ntpguard's reflector table */
+	const char *since;      /* ... seen within this duration */
+	struct ng_strv files;   /* targets: files of addresses or JSON */
 };
 
 struct live;                    /* a host being probed (check_scan.c) */
+struct check_local;             /* the local ntpguard (check_local.h) */
 
 struct scan {
 	struct check_opts o;
@@ -79,6 +87,8 @@ struct scan {
 	int nact;
 	double t0, last_progress;
 	bool progress;
+	/* optional: told each host's connected socket, and when it closes */
+	struct check_local *local;
 };
 
 

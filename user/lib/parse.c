@@ -57,6 +57,33 @@ int ng_parse_decimal(const char *s, double min, double max, double *out)
 	return 0;
 }
 
+int ng_parse_duration(const char *s, double min, double max, double *out)
+{
+	static const struct { char unit; double mult; } units[] = {
+		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 },
+	};
+	char num[64];
+	size_t n = s ? strlen(s) : 0;
+	double mult = 1, v;
+
+	if (!n || n >= sizeof(num))
+		return -1;
+	memcpy(num, s, n + 1);
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (num[n - 1] == units[i].unit) {
+			mult = units[i].mult;
+			num[--n] = 0;
+			break;
+		}
+	if (ng_parse_decimal(num, 0, 1e12, &v))
+		return -1;
+	v *= mult;
+	if (!(v >= min && v <= max))
+		return -1;
+	*out = v;
+	return 0;
+}
+
 int ng_parse_enum(const char *s, const struct ng_enum *vals, int *out)
 {
 	for (; vals->name; vals++)

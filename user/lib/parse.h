@@ -24,6 +24,10 @@ int ng_parse_uint(const char *s, unsigned long long min, unsigned long long max,
  * one digit ("0.5", ".5", "2", "2."). */
 int ng_parse_decimal(const char *s, double min, double max, double *out);
 
+/* A duration: a decimal number with an optional unit s, m, h or d
+ * ("90", "90s", "15m", "1.5h", "7d"), in seconds within [min, max]. */
+int ng_parse_duration(const char *s, double min, double max, double *out);
+
 /* One word out of a table that ends with { NULL }. */
 struct ng_enum {
 	const char *name;
