@@ -22,7 +22,7 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
 
 CFLAGS  ?= -O2 -g
 CFLAGS  += -Wall -Wextra -std=gnu11 -D_GNU_SOURCE -Iheaders -I$(OUTPUT)
-LDLIBS  := -lxdp -lbpf -lelf -lz
+LDLIBS  := -lxdp -lbpf -lelf -lz -lm
 
 # Clang's own system include dirs, so the BPF target finds asm/types.h.
 CLANG_BPF_SYS_INCLUDES ?= $(shell $(CLANG) -v -E - </dev/null 2>&1 \
@@ -74,6 +74,15 @@ $(OUTPUT)/version.h: FORCE | $(OUTPUT)
 	$(Q)v='#define NG_VERSION "$(VERSION)"'; \
 	[ "$$(cat $@ 2>/dev/null)" = "$$v" ] || echo "$$v" > $@
 FORCE:
+
+# The notice text (data/reflector-notice.txt) as a C string: built in, so
+# `reflectors --notice` needs no installed file.
+$(OUTPUT)/notice_template.h: data/reflector-notice.txt | $(OUTPUT)
+	$(call msg,GEN,$@)
+	$(Q){ echo '/* generated from $< */'; echo 'static const char ng_notice_builtin[] ='; \
+	  sed 's/\\/\\\\/g; s/"/\\"/g; s/^/\t"/; s/$$/\\n"/' $<; echo ';'; } > $@
+
+$(OUTPUT)/user/lib/notice.o: $(OUTPUT)/notice_template.h
 
 $(OUTPUT)/user/%.o: user/%.c $(OUTPUT)/ntpguard.skel.h $(OUTPUT)/version.h $(HEADERS) $(USER_HDRS) | $(OUTPUT)/user
 	$(call msg,CC,$@)

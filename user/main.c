@@ -13,7 +13,7 @@
 
 static const struct ng_cmd *const cmds[] = {
 	&load_cmd, &unload_cmd, &status_cmd, &allow_cmd, &stats_cmd, &top_cmd,
-	&export_cmd, &set_cmd, &watch_cmd, &check_cmd, &audit_cmd,
+	&export_cmd, &set_cmd, &watch_cmd, &check_cmd, &audit_cmd, &reflectors_cmd,
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 

@@ -61,6 +61,8 @@
 
 /* the parser alone, on a buffer: see the end of this file */
 int audit_buffer(const char *buf, size_t len, const char *version, bool json, FILE *out);
+int audit_fix_lines(const char *buf, size_t len, const char *version, char *out,
+		    size_t outlen);
 
 #define AUDIT_EXIT_RISK    3
 #define AUDIT_EXIT_UNKNOWN 4
@@ -2540,44 +2542,53 @@ static int cmd_audit(int argc, char **argv)
  * line counts as an include that cannot be read, chrony's include and
  * confdir are skipped) and nothing is run. Returns the verdict: 0, 3 or 4.
  */
-int audit_buffer(const char *buf, size_t len, const char *version, bool json, FILE *out)
+/* Evaluate a configuration held in memory (never the file system). */
+static void audit_mem(struct report *r, const char *buf, size_t len, const char *version)
 {
-	struct report r = { .path = "(buffer)", .no_fs = true };
 	char *stack[MAX_INCLUDE_DEPTH + 2] = { 0 };
 	struct ktext kt;
 	FILE *f = NULL;
-	int verdict;
 
-	r.chrony = version && !strcmp(version, "chrony");
-	if (!r.chrony) {
-		if (version && !version_parse(version, &r.ver, false)) {
-			snprintf(r.ver.text, sizeof(r.ver.text), "%s", version);
-			snprintf(r.ver.how, sizeof(r.ver.how), "given");
-			snprintf(r.vernote, sizeof(r.vernote), "%s (given)", version);
+	r->path = "(buffer)";
+	r->no_fs = true;
+	r->chrony = version && !strcmp(version, "chrony");
+	if (!r->chrony) {
+		if (version && !version_parse(version, &r->ver, false)) {
+			snprintf(r->ver.text, sizeof(r->ver.text), "%s", version);
+			snprintf(r->ver.how, sizeof(r->ver.how), "given");
+			snprintf(r->vernote, sizeof(r->vernote), "%s (given)", version);
 		} else {
-			memset(&r.ver, 0, sizeof(r.ver));
-			snprintf(r.vernote, sizeof(r.vernote), "version unknown; assuming any "
+			memset(&r->ver, 0, sizeof(r->ver));
+			snprintf(r->vernote, sizeof(r->vernote), "version unknown; assuming any "
 				 "of: %s", kinds_text(K_ALL, &kt));
 		}
-		r.kinds = version_kinds(&r.ver);
+		r->kinds = version_kinds(&r->ver);
 	}
-	r.type = xstrdup(r.chrony ? "chrony" : !(r.kinds & K_NTPSEC) ? "ntpd" :
-			 !(r.kinds & K_CLASSIC) ? "ntpsec" : "ntpd or ntpsec");
+	r->type = xstrdup(r->chrony ? "chrony" : !(r->kinds & K_NTPSEC) ? "ntpd" :
+			  !(r->kinds & K_CLASSIC) ? "ntpsec" : "ntpd or ntpsec");
 	if (len)
 		f = fmemopen((void *)buf, len, "r");
 	if (len && !f) {
 		ng_err("fmemopen: %s", strerror(errno));
-		r.unreadable = true;
+		r->unreadable = true;
 	}
 	if (f) {
-		read_stream(&r, f, keep_file(&r, r.path), r.chrony ? chrony_line : ntp_line, 0,
+		read_stream(r, f, keep_file(r, r->path), r->chrony ? chrony_line : ntp_line, 0,
 			    stack);
 		fclose(f);
 	}
-	if (r.chrony)
-		analyse_chrony(&r);
+	if (r->chrony)
+		analyse_chrony(r);
 	else
-		analyse_ntp(&r);
+		analyse_ntp(r);
+}
+
+int audit_buffer(const char *buf, size_t len, const char *version, bool json, FILE *out)
+{
+	struct report r = { 0 };
+	int verdict;
+
+	audit_mem(&r, buf, len, version);
 	if (json)
 		print_json(&r, out);
 	else
@@ -2585,6 +2596,22 @@ int audit_buffer(const char *buf, size_t len, const char *version, bool json, FI
 	verdict = r.verdict;
 	report_free(&r);
 	return verdict;
+}
+
+int audit_fix_lines(const char *buf, size_t len, const char *version, char *out,
+		    size_t outlen)
+{
+	struct report r = { 0 };
+	size_t n = 0;
+	int count;
+
+	audit_mem(&r, buf, len, version);
+	out[0] = 0;
+	for (size_t i = 0; i < r.nadd && n < outlen; i++)
+		n += (size_t)snprintf(out + n, outlen - n, "%s%s", i ? "\n" : "", r.add[i]);
+	count = (int)r.nadd;
+	report_free(&r);
+	return count;
 }
 
 NG_COMMAND(audit,
