@@ -87,10 +87,10 @@ fail:
 }
 
 /* One export: snapshot, text, file. */
-static int export_once(const struct ng_paths *paths, const char *dir,
+static int export_once(const struct ng_paths *paths, const char *dir, double interval,
 		       unsigned long long failures, char *err, size_t errlen)
 {
-	struct ng_prom_export x = { .failures = failures };
+	struct ng_prom_export x = { .failures = failures, .interval = interval };
 	struct ng_snapshot s;
 	struct timespec now;
 	char *buf = NULL;
@@ -162,7 +162,7 @@ static int cmd_export(int argc, char **argv)
 		return NG_EXIT_FAIL;
 
 	if (cfg.once) {
-		if (export_once(&paths, dir, 0, err, sizeof(err))) {
+		if (export_once(&paths, dir, interval, 0, err, sizeof(err))) {
 			ng_err("export: %s", err);
 			return NG_EXIT_FAIL;
 		}
@@ -176,7 +176,7 @@ static int cmd_export(int argc, char **argv)
 	for (;;) {
 		double t0 = ng_mono_now();
 
-		if (export_once(&paths, dir, failures, err, sizeof(err))) {
+		if (export_once(&paths, dir, interval, failures, err, sizeof(err))) {
 			failures++;
 			/* Log a failure when it starts or changes, not every time. */
 			if (strcmp(err, last)) {

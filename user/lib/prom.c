@@ -11,6 +11,11 @@
  *   ntpguard_allow_entries{family}, ntpguard_rate_table_entries,
  *   ntpguard_rate_table_capacity, ntpguard_rate_table_keys_inserted_total,
  *   ntpguard_monitor_mode, ntpguard_tracking_enabled,
+ *   ntpguard_reflectors{interface,direction} (distinct servers whose
+ *   oversized mode 7 responses were dropped there within the window),
+ *   ntpguard_reflectors_window_seconds, ntpguard_reflector_table_entries,
+ *   ntpguard_reflector_table_capacity,
+ *   ntpguard_reflector_records_inserted_total, ntpguard_reflectors_recording,
  *   and from the exporter only ntpguard_export_failures_total and
  *   ntpguard_export_last_success_timestamp_seconds.
  * No per-address labels: per-key data is `ntpguard top`'s.
@@ -135,6 +140,47 @@ static void tables(FILE *f, const struct ng_snapshot *s)
 	       (uint64_t)s->keys_inserted);
 }
 
+/*
+ * Per attachment, the distinct reflectors seen in the last `window`
+ * seconds: a gauge, no address labels (reflectors can be forged by the
+ * thousand; the addresses are `ntpguard reflectors`'). Records are per
+ * (slot, address), so counting records of a slot counts addresses.
+ */
+static void reflectors(FILE *f, const struct ng_snapshot *s, double window)
+{
+	family(f, "ntpguard_reflectors", "gauge",
+	       "Distinct servers whose oversized mode 7 (monlist) responses were dropped "
+	       "(or would-dropped) on the interface within the last "
+	       "ntpguard_reflectors_window_seconds; `ntpguard reflectors` lists them.");
+	for (int i = 0; i < s->n_if; i++) {
+		long n = 0;
+
+		for (long k = 0; k < s->refl_entries; k++)
+			if (s->rkeys[k].slot == s->ifs[i].slot && s->rvals[k].packets &&
+			    (double)(s->mono_ns - s->rvals[k].last_ns) / 1e9 <= window)
+				n++;
+		fputs("ntpguard_reflectors{", f);
+		if_labels(f, &s->ifs[i].rec);
+		fprintf(f, "} %ld\n", n);
+	}
+	metric(f, "ntpguard_reflectors_window_seconds", "gauge",
+	       "The window of ntpguard_reflectors: the export interval (60 for stats --prom).",
+	       "%g", window);
+	metric(f, "ntpguard_reflector_table_entries", "gauge",
+	       "Records (interface and server address) in the reflector table.", "%ld",
+	       s->refl_entries);
+	metric(f, "ntpguard_reflector_table_capacity", "gauge",
+	       "Capacity of the reflector table (load --max-reflectors).", "%u",
+	       s->refl_capacity);
+	metric(f, "ntpguard_reflector_records_inserted_total", "counter",
+	       "Records ever inserted into the reflector table; above its capacity, "
+	       "least recently seen records were evicted.", "%" PRIu64,
+	       (uint64_t)s->refl_inserted);
+	metric(f, "ntpguard_reflectors_recording", "gauge",
+	       "1 if reflectors are recorded (policy reflectors=on).", "%d",
+	       s->policy.no_reflectors ? 0 : 1);
+}
+
 int ng_prom_write(FILE *f, const struct ng_snapshot *s, const struct ng_prom_export *x)
 {
 	metric(f, "ntpguard_loaded", "gauge",
@@ -158,6 +204,8 @@ int ng_prom_write(FILE *f, const struct ng_snapshot *s, const struct ng_prom_exp
 	}
 	if (s->loaded && (s->what & NG_SNAP_ALLOW))
 		tables(f, s);
+	if (s->loaded && (s->what & NG_SNAP_REFL) && s->refl_available)
+		reflectors(f, s, x && x->interval > 0 ? x->interval : NG_PROM_REFL_WINDOW);
 	if (x) {
 		metric(f, "ntpguard_export_failures_total", "counter",
 		       "Export attempts that failed (state unreadable or file not written) "

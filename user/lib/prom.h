@@ -16,7 +16,12 @@
 struct ng_prom_export {
 	double timestamp;       /* Unix seconds this content is produced at */
 	unsigned long long failures;
+	double interval;        /* export --interval: the reflector gauge's window */
 };
+
+/* ntpguard_reflectors counts servers seen within this many seconds when
+ * there is no exporter interval (stats --prom). */
+#define NG_PROM_REFL_WINDOW 60
 
 /* The text exposition of s; returns 0, or -1 if f reports an error. */
 int ng_prom_write(FILE *f, const struct ng_snapshot *s,
