@@ -18,6 +18,12 @@ Run inside a network namespace (scripts/topology.sh does that). Debian's
       "packets payload_bytes ip_bytes" in FILE (replaced atomically), until
       SIGTERM or DURATION s (default 300).
 
+  replies --srcs A,B,... --dst D [--dport P] [--size N]
+      One oversized mode 7 response (a monlist data packet of N octets,
+      default 440) from each source A:123 to D:P (default 40123), forged
+      through a raw socket: many "reflectors" at once, for the reflector
+      table's overflow. Prints "packets payload_bytes ip_bytes".
+
   mode6  --dst D [--count N] [--wait S]
       N mode 6 READVAR requests (what "ntpq -c rv" sends; 12 octets, VN 2)
       from one socket, as fast as possible, then collects replies for WAIT s.
@@ -145,6 +151,25 @@ def mode6(a):
     print("sent %d answered %d" % (n, len(answered)))
 
 
+def replies(a):
+    from scapy.layers.inet import IP, UDP
+    from scapy.packet import Raw, raw
+
+    payload = bytes([0x97, 0x00, 0x03, 0x2a, 0x00, 0x06, 0x00, 0x48]) + \
+        bytes(max(a.size - 8, 0))
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    sent = 0
+    for src in a.srcs.split(",")[:4096]:
+        frame = raw(IP(src=src, dst=a.dst, ttl=64) / UDP(sport=123, dport=a.dport) /
+                    Raw(payload))
+        try:
+            s.sendto(frame, (a.dst, 0))
+            sent += 1
+        except OSError:
+            pass
+    print("%d %d %d" % (sent, sent * len(payload), sent * (len(payload) + 28)))
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -165,8 +190,13 @@ def main():
     m6.add_argument("--dst", required=True)
     m6.add_argument("--count", type=int, default=1)
     m6.add_argument("--wait", type=float, default=1.0)
+    rp = sub.add_parser("replies")
+    rp.add_argument("--srcs", required=True)
+    rp.add_argument("--dst", required=True)
+    rp.add_argument("--dport", type=int, default=40123)
+    rp.add_argument("--size", type=int, default=440)
     a = p.parse_args()
-    {"spoof": spoof, "sink": sink, "mode6": mode6}[a.cmd](a)
+    {"spoof": spoof, "sink": sink, "mode6": mode6, "replies": replies}[a.cmd](a)
 
 
 if __name__ == "__main__":
