@@ -46,6 +46,7 @@ suite "integration tests (network namespaces)" tests/integration.sh
 suite "observability (export, node_exporter, promtool, top, stats --watch)" tests/observability.sh
 suite "rate-cap tests (network namespaces)" tests/ratecap.sh
 suite "ntpguard check (namespaces, tshark)" tests/check.sh
+suite "reflectors: the abuse desk's list, check on it, notices (namespaces)" tests/reflectors.sh
 suite "ntpguard audit (config table, ntpsec ground truth)" tests/audit.sh
 suite "egress: host ntpd, VM behind a bridge, TC hook hygiene (namespaces)" tests/egress.sh
 suite "watch: interfaces that come and go (namespaces)" tests/watch.sh
