@@ -143,47 +143,6 @@ static __always_inline const struct ng_policy *ng_live_policy(void)
 	return pol;
 }
 
-/*
- * Is the source (dst=0) or destination (dst=1) address allow-listed?
- * 1 yes, 0 no, NG_MAYBE_PROBE: not listed, but a check is running
- * (NG_USED_PROBES) and the flow may be one of its probes.
- */
-#define NG_MAYBE_PROBE 2
-static __always_inline int ng_allowed(const struct ng_pkt *pkt, const __u8 *end,
-				      int dst)
-{
-	const __u8 *ip = pkt->l3;
-	__u32 fam = pkt->family == 4 ? 0 : 1, *used, u;
-
-	/* Most hosts allow-list nobody and run no check: skip it all then. */
-	used = bpf_map_lookup_elem(&NG_MAP_ALLOW_USED, &fam);
-	if (!used || !*used)
-		return 0;
-	u = *used;
-	if (u & NG_USED_ALLOW) {
-		if (pkt->family == 4) {
-			struct ng_lpm_v4 k = { .prefixlen = NG_IP4_PREFIX_MAX };
-
-			if (ip + NG_IP4_HLEN > end)
-				return 0;
-			__builtin_memcpy(k.addr, ip + (dst ? NG_IP4_DADDR_OFF : NG_IP4_SADDR_OFF),
-					 NG_IP4_ADDR_LEN);
-			if (bpf_map_lookup_elem(&NG_MAP_ALLOW_V4, &k))
-				return 1;
-		} else {
-			struct ng_lpm_v6 k = { .prefixlen = NG_IP6_PREFIX_MAX };
-
-			if (ip + NG_IP6_HLEN > end)
-				return 0;
-			__builtin_memcpy(k.addr, ip + (dst ? NG_IP6_DADDR_OFF : NG_IP6_SADDR_OFF),
-					 NG_IP6_ADDR_LEN);
-			if (bpf_map_lookup_elem(&NG_MAP_ALLOW_V6, &k))
-				return 1;
-		}
-	}
-	return u & NG_USED_PROBES ? NG_MAYBE_PROBE : 0;
-}
-
 /* The per-key state of a policed packet (IPv4 /32, IPv6 /64 of its source,
  * or of its destination for responses), created with a full bucket. */
 static __always_inline struct ng_bucket *ng_key_state(const struct ng_pkt *pkt,
@@ -253,21 +212,26 @@ static __always_inline int ng_within_budget(struct ng_bucket *b, int pclass,
 }
 
 /*
- * What runs after the classifier for a few frames only, in global
- * functions: reflector records and check's probe flows. A global function
- * is verified once, on its own. Inlined, or fed a packet pointer or offset
- * from the decision, each cost the whole program a third more instructions
- * processed: whatever stays live from the parse to the verdict keeps the
- * verifier from merging the parse paths' states. So they take the context
- * and scalars only, and find the addresses again in a frame the classifier
- * has just walked: past up to NG_VLAN_MAX tags, like ng_classify_wire().
+ * What runs for a few frames only lives in one global function per
+ * context type (ng_slow_xdp, ng_slow_tc): the allow-list and probe-flow
+ * lookups, taken only while `ntpguard allow` or a running `check` has put
+ * something there, and the reflector records, taken only for dropped
+ * oversized responses. A global function is verified once, on its own.
+ * Inlined, or fed a packet pointer or offset from the decision, this code
+ * cost the program a third more instructions processed: whatever stays
+ * live from the parse to the verdict keeps the verifier from merging the
+ * parse paths' states. So the decision passes the context and a scalar,
+ * and the function finds the addresses again in a frame the classifier has
+ * just walked: past up to NG_VLAN_MAX tags, like ng_classify_wire().
  *
  * ng_addrs: the source and destination addresses (16 octets each, IPv4 in
  * the first 4, the rest zero) and the family; 0 if the frame is not IP or
- * too short (which a classified frame is not).
+ * too short (which a classified frame is not). Addresses are read as
+ * 32-bit words, as Katran and Cilium read iphdr/ipv6hdr fields: the
+ * verifier allows unaligned packet loads where the CPU does (x86, arm64).
  */
 static __always_inline __u8 ng_addrs(const __u8 *data, const __u8 *end,
-				     __u8 *src, __u8 *dst)
+				     __u32 *src, __u32 *dst)
 {
 	const __u8 *ip = data + NG_ETH_HLEN;
 	__u16 proto;
@@ -287,15 +251,24 @@ static __always_inline __u8 ng_addrs(const __u8 *data, const __u8 *end,
 	if (proto == NG_ETH_P_IP) {
 		if (ip + NG_IP4_HLEN > end)
 			return 0;
-		__builtin_memcpy(src, ip + NG_IP4_SADDR_OFF, NG_IP4_ADDR_LEN);
-		__builtin_memcpy(dst, ip + NG_IP4_DADDR_OFF, NG_IP4_ADDR_LEN);
+		src[0] = *(const __u32 *)(ip + NG_IP4_SADDR_OFF);
+		dst[0] = *(const __u32 *)(ip + NG_IP4_DADDR_OFF);
 		return 4;
 	}
 	if (proto == NG_ETH_P_IPV6) {
+		const __u32 *a;
+
 		if (ip + NG_IP6_HLEN > end)
 			return 0;
-		__builtin_memcpy(src, ip + NG_IP6_SADDR_OFF, NG_IP6_ADDR_LEN);
-		__builtin_memcpy(dst, ip + NG_IP6_DADDR_OFF, NG_IP6_ADDR_LEN);
+		a = (const __u32 *)(ip + NG_IP6_SADDR_OFF);
+		src[0] = a[0];
+		src[1] = a[1];
+		src[2] = a[2];
+		src[3] = a[3];
+		dst[0] = a[4];
+		dst[1] = a[5];
+		dst[2] = a[6];
+		dst[3] = a[7];
 		return 6;
 	}
 	return 0;
@@ -312,20 +285,17 @@ static __always_inline __u64 ng_now_coarse(void)
  * destination sets a bit in the victim sketch (IPv4 address or IPv6 /64).
  * The clock is the coarse one: first/last seen need no better than a jiffy.
  */
-static __always_inline void ng_note_reflector(const __u8 *data, const __u8 *end,
-					      __u32 len)
+static __always_inline void ng_note_reflector(const __u32 *src, const __u32 *dst,
+					      __u8 family, __u32 len)
 {
-	struct ng_rkey key = { .slot = (__u16)ng_slot };
+	struct ng_rkey key = { .slot = (__u16)ng_slot, .family = family };
 	__u32 ev = NG_EV_REFLECTORS_INSERTED, bit;
-	__u8 dst[NG_IP6_ADDR_LEN] = {};
 	struct ng_refl *r;
 	__u64 now, *n, d64 = 0;
 
-	key.family = ng_addrs(data, end, key.addr, dst);
-	if (!key.family)
-		return;
+	__builtin_memcpy(key.addr, src, sizeof(key.addr));
 	__builtin_memcpy(&d64, dst, NG_IP6_KEY_LEN);
-	bit = ng_refl_victim_bit(d64, key.family);
+	bit = ng_refl_victim_bit(d64, family);
 	now = ng_now_coarse();
 
 	r = bpf_map_lookup_elem(&NG_MAP_REFLECTORS, &key);
@@ -352,28 +322,18 @@ static __always_inline void ng_note_reflector(const __u8 *data, const __u8 *end,
 }
 
 /*
- * Is this frame on a flow of a running check (NG_MAP_PROBES)? `flow` is
- * the local port (host order) in bits 0-15 and, in bit 16, whether this
- * host is the destination (a response) rather than the source (a request).
+ * Is this frame on a flow of a running check (NG_MAP_PROBES)? The local
+ * end is the source of a request, the destination of a response.
  */
-#define NG_FLOW_TO_LOCAL (1u << 16)
-static __always_inline int ng_on_probe_flow(const __u8 *data, const __u8 *end,
-					    __u32 flow, __u32 len)
+static __always_inline int ng_on_probe_flow(const __u32 *src, const __u32 *dst,
+					    __u8 family, __u16 lport, int to_local,
+					    __u32 len)
 {
-	struct ng_probe_key key = { .lport = (__u16)flow };
-	__u8 src[NG_IP6_ADDR_LEN] = {}, dst[NG_IP6_ADDR_LEN] = {};
+	struct ng_probe_key key = { .family = family, .lport = lport };
 	struct ng_probe *p;
 
-	key.family = ng_addrs(data, end, src, dst);
-	if (!key.family)
-		return 0;
-	if (flow & NG_FLOW_TO_LOCAL) {
-		__builtin_memcpy(key.local, dst, sizeof(key.local));
-		__builtin_memcpy(key.remote, src, sizeof(key.remote));
-	} else {
-		__builtin_memcpy(key.local, src, sizeof(key.local));
-		__builtin_memcpy(key.remote, dst, sizeof(key.remote));
-	}
+	__builtin_memcpy(key.local, to_local ? dst : src, sizeof(key.local));
+	__builtin_memcpy(key.remote, to_local ? src : dst, sizeof(key.remote));
 	p = bpf_map_lookup_elem(&NG_MAP_PROBES, &key);
 	if (!p || p->expires_ns < ng_now_coarse())
 		return 0;
@@ -382,34 +342,78 @@ static __always_inline int ng_on_probe_flow(const __u8 *data, const __u8 *end,
 	return 1;
 }
 
-__attribute__((noinline)) int ng_reflector_xdp(struct xdp_md *ctx)
+/* ng_slow's argument */
+#define NG_SLOW_REFLECTOR  (1u << 0)   /* note the reflector; returns 0 */
+#define NG_SLOW_ALLOW      (1u << 1)   /* NG_USED_ALLOW: consult the allow-list */
+#define NG_SLOW_PROBES     (1u << 2)   /* NG_USED_PROBES: consult the probe flows */
+#define NG_SLOW_BY_DST     (1u << 3)   /* the class is judged by its destination */
+#define NG_SLOW_PORT_SHIFT 16          /* the local UDP port, for probe flows */
+
+/* Allowed (1) or not (0) by the allow-list or a probe flow; or the record. */
+static __always_inline int ng_slow(const __u8 *data, const __u8 *end, __u32 len, __u32 arg)
+{
+	__u32 src[4] = {}, dst[4] = {};
+	__u8 family = ng_addrs(data, end, src, dst);
+	int by_dst = !!(arg & NG_SLOW_BY_DST);
+
+	if (!family)
+		return 0;
+	if (arg & NG_SLOW_REFLECTOR) {
+		ng_note_reflector(src, dst, family, len);
+		return 0;
+	}
+	if (arg & NG_SLOW_ALLOW) {
+		if (family == 4) {
+			struct ng_lpm_v4 k = { .prefixlen = NG_IP4_PREFIX_MAX };
+
+			__builtin_memcpy(k.addr, by_dst ? dst : src, NG_IP4_ADDR_LEN);
+			if (bpf_map_lookup_elem(&NG_MAP_ALLOW_V4, &k))
+				return 1;
+		} else {
+			struct ng_lpm_v6 k = { .prefixlen = NG_IP6_PREFIX_MAX };
+
+			__builtin_memcpy(k.addr, by_dst ? dst : src, NG_IP6_ADDR_LEN);
+			if (bpf_map_lookup_elem(&NG_MAP_ALLOW_V6, &k))
+				return 1;
+		}
+	}
+	if (arg & NG_SLOW_PROBES)
+		return ng_on_probe_flow(src, dst, family, (__u16)(arg >> NG_SLOW_PORT_SHIFT),
+					by_dst, len);
+	return 0;
+}
+
+__attribute__((noinline)) int ng_slow_xdp(struct xdp_md *ctx, __u32 arg)
 {
 	const __u8 *data = (const __u8 *)(long)ctx->data;
 	const __u8 *end = (const __u8 *)(long)ctx->data_end;
 
-	ng_note_reflector(data, end, (__u32)(end - data));
-	return 0;
+	return ng_slow(data, end, (__u32)(end - data), arg);
 }
 
-__attribute__((noinline)) int ng_reflector_tc(struct __sk_buff *skb)
+__attribute__((noinline)) int ng_slow_tc(struct __sk_buff *skb, __u32 arg)
 {
-	ng_note_reflector((const __u8 *)(long)skb->data,
-			  (const __u8 *)(long)skb->data_end, skb->len);
-	return 0;
+	return ng_slow((const __u8 *)(long)skb->data, (const __u8 *)(long)skb->data_end,
+		       skb->len, arg);
 }
 
-__attribute__((noinline)) int ng_probe_xdp(struct xdp_md *ctx, __u32 flow)
+/*
+ * Is the source (by_dst=0) or destination (by_dst=1) allow-listed, or the
+ * frame on a running check's flow? Most hosts allow-list nobody and run no
+ * check: one array lookup says so, and nothing else is read.
+ */
+static __always_inline int ng_allowed(const struct ng_pkt *pkt, int by_dst, void *ctx, int tc)
 {
-	const __u8 *data = (const __u8 *)(long)ctx->data;
-	const __u8 *end = (const __u8 *)(long)ctx->data_end;
+	__u32 fam = pkt->family == 4 ? 0 : 1, *used, arg;
 
-	return ng_on_probe_flow(data, end, flow, (__u32)(end - data));
-}
-
-__attribute__((noinline)) int ng_probe_tc(struct __sk_buff *skb, __u32 flow)
-{
-	return ng_on_probe_flow((const __u8 *)(long)skb->data,
-				(const __u8 *)(long)skb->data_end, flow, skb->len);
+	used = bpf_map_lookup_elem(&NG_MAP_ALLOW_USED, &fam);
+	if (!used || !*used)
+		return 0;
+	arg = (*used & NG_USED_ALLOW ? NG_SLOW_ALLOW : 0) |
+	      (*used & NG_USED_PROBES ? NG_SLOW_PROBES : 0) |
+	      (by_dst ? NG_SLOW_BY_DST : 0) |
+	      (__u32)(by_dst ? pkt->dport : pkt->sport) << NG_SLOW_PORT_SHIFT;
+	return tc ? ng_slow_tc(ctx, arg) : ng_slow_xdp(ctx, arg);
 }
 
 static __always_inline void ng_count(__u32 key, __u64 bytes)
@@ -451,13 +455,7 @@ static __always_inline int ng_decide(const struct ng_pkt *pkt, const __u8 *end,
 	pclass = ng_pclass_of(pkt, pol->mode7_response_max_bytes);
 	if (pclass >= 0 && pclass < NG_PC__COUNT) {
 		cp = &pol->cls[pclass];
-		allowed = ng_allowed(pkt, end, ng_pclass_by_dst(pclass));
-		if (allowed == NG_MAYBE_PROBE) {
-			__u32 flow = ng_pclass_by_dst(pclass) ?
-				     NG_FLOW_TO_LOCAL | pkt->dport : pkt->sport;
-
-			allowed = tc ? ng_probe_tc(ctx, flow) : ng_probe_xdp(ctx, flow);
-		}
+		allowed = ng_allowed(pkt, ng_pclass_by_dst(pclass), ctx, tc);
 		if (!allowed && (cp->action == NG_ACT_RATECAP || pol->track)) {
 			/* Not the coarse clock, though it is cheaper: its
 			 * jiffy steps would clip refills to burst per tick. */
@@ -489,9 +487,9 @@ static __always_inline int ng_decide(const struct ng_pkt *pkt, const __u8 *end,
 	}
 	if (pclass == NG_PC_M7_RESPONSE && !pol->no_reflectors) {
 		if (tc)
-			ng_reflector_tc(ctx);
+			ng_slow_tc(ctx, NG_SLOW_REFLECTOR);
 		else
-			ng_reflector_xdp(ctx);
+			ng_slow_xdp(ctx, NG_SLOW_REFLECTOR);
 	}
 	if (pol->monitor) {
 		/* Trial mode: count what would have been dropped, pass it. */
