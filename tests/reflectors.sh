@@ -159,6 +159,7 @@ print(e['first_seen_unix'], e['last_seen_unix'], lo, hi); sys.exit(0 if ok else 
 check_eq "1t behind r-ref: the veth's other end and its namespace" "veth eth0 $TOPO_PFX-ref" \
 	"$(jq_refl "[' '.join((e['behind']['kind'], e['behind']['peer'], e['behind']['peer_netns'])) for e in d['reflectors'] if e['address'] == '$REF_A'][0]")"
 check "1u text output" rtr "$NG" reflectors
+cp "$NG_OUT" "$NG_TMP/reflectors.txt"
 check_grep "1v ... A's row: address, interface, packets, bytes, victims" "$NG_OUT" \
 	"^$REF_A +r-ref +ingress +$DA +$DAB +3 "
 check_grep "1w ... where to find it" "$NG_OUT" "veth peer eth0 in netns $TOPO_PFX-ref"
@@ -223,6 +224,7 @@ print(" ".join(str(int.from_bytes(bytes(int(x, 16) for x in e["value"]), "little
 check_eq "2j no probe flow is left open" 0 "$(probes_left)"
 check_eq "2k the data plane's probe bits are down again" "0 0" "$(used_bits)"
 check_rc "2l text report" 3 rtr "$NG" check --from-reflectors --timeout 1
+cp "$NG_OUT" "$NG_TMP/check.txt"
 check_grep "2m ... says the flows were let through" "$NG_OUT" \
 	"^local ntpguard: let this check's 2 flows through"
 
