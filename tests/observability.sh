@@ -653,7 +653,7 @@ ng_log "case 11: alert rules and systemd units"
 RULES=$NG_ROOT/scripts/ntpguard-alerts.yml
 RTEST=$NG_ROOT/scripts/ntpguard-alerts.test.yml
 check "11a promtool check rules" "$PROMTOOL" check rules "$RULES"
-check_grep "11b ... 7 rules" "$NG_OUT" 'SUCCESS: 7 rules found'
+check_grep "11b ... 8 rules" "$NG_OUT" 'SUCCESS: 8 rules found'
 check "11c promtool test rules on the sample series" "$PROMTOOL" test rules "$RTEST"
 # Controls: the rule test and the metrics lint can fail.
 mkdir "$NG_TMP/rules"

@@ -120,16 +120,16 @@ check_rc "load again without --max-sources: exit 0" 0 ngc load ve1
 # Every key with its default, from status, must be in --help and back.
 DEF=$(policy_raw)
 KEYS=$(ng_json '" ".join(d["policy"].keys())' <<<"$S")
-check_eq "status --json: policy has 19 keys" 19 "$(wc -w <<<"$KEYS")"
+check_eq "status --json: policy has 20 keys" 20 "$(wc -w <<<"$KEYS")"
 missing=
 for k in $KEYS; do
 	grep -Eq "^  $k +" "$TMP/help" || missing="$missing $k"
 	grep -Eq "^  $k +" "$TMP/status.txt" || missing="$missing status:$k"
 done
 check_eq "set --help and status text list every policy key" "" "$missing"
-check_eq "defaults: mode7_request drop, max 200, mode6 ratecap, monitor off" \
-	"drop 200 ratecap off" \
-	"$(ng_json '" ".join(str(d["policy"][k]) for k in ("mode7_request", "mode7_response_max_bytes", "mode6_request", "monitor"))' <<<"$S")"
+check_eq "defaults: mode7_request drop, max 200, mode6 ratecap, monitor off, reflectors on" \
+	"drop 200 ratecap off on" \
+	"$(ng_json '" ".join(str(d["policy"][k]) for k in ("mode7_request", "mode7_response_max_bytes", "mode6_request", "monitor", "reflectors"))' <<<"$S")"
 
 # =============================================================================
 echo "# bad input to set: exit 2, nothing changed"
