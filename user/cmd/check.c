@@ -83,7 +83,10 @@ static int strs_add(struct strs *l, const char *s, size_t len)
 		l->v = v;
 	}
 	l->v[l->n] = strndup(s, len);
-	return l->v[l->n] ? (int)l->n++ * 0 : -1;
+	if (!l->v[l->n])
+		return -1;
+	l->n++;
+	return 0;
 }
 
 static void strs_free(struct strs *l)
