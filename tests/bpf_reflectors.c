@@ -702,17 +702,25 @@ static void set_used(__u32 fam, __u32 bits)
 		die("writing ng_allow_used");
 }
 
-static void add_flow(int family, const char *local, unsigned lport, const char *remote,
-		     __u64 expires)
+static struct ng_probe_key flow_key(int family, const char *local, unsigned lport,
+				    const char *remote)
 {
 	struct ng_probe_key k;
-	struct ng_probe v = { .expires_ns = expires };
 
 	memset(&k, 0, sizeof(k));
 	k.family = (__u8)family;
 	k.lport = (__u16)lport;
 	addr(family, local, k.local);
 	addr(family, remote, k.remote);
+	return k;
+}
+
+static void add_flow(int family, const char *local, unsigned lport, const char *remote,
+		     __u64 expires)
+{
+	struct ng_probe_key k = flow_key(family, local, lport, remote);
+	struct ng_probe v = { .expires_ns = expires };
+
 	if (bpf_map_update_elem(R.probes_fd, &k, &v, BPF_ANY))
 		die("adding a probe flow");
 }
@@ -720,15 +728,10 @@ static void add_flow(int family, const char *local, unsigned lport, const char *
 static struct ng_probe flow_counts(int family, const char *local, unsigned lport,
 				   const char *remote)
 {
-	struct ng_probe_key k;
+	struct ng_probe_key k = flow_key(family, local, lport, remote);
 	struct ng_probe v;
 
-	memset(&k, 0, sizeof(k));
 	memset(&v, 0, sizeof(v));
-	k.family = (__u8)family;
-	k.lport = (__u16)lport;
-	addr(family, local, k.local);
-	addr(family, remote, k.remote);
 	bpf_map_lookup_elem(R.probes_fd, &k, &v);
 	return v;
 }
