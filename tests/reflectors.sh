@@ -28,6 +28,9 @@
 #   5  Prometheus: ntpguard_reflectors per interface; promtool accepts it
 #   6  table overflow (load --max-reflectors 16, 24 forged sources): the
 #      records are bounded, every insertion counted, "overflowed" said
+#   7  a VM's tap: a process holds a tap (as qemu does) and writes monlist
+#      replies into it; the record names the tap and the process holding
+#      it, and with a libvirt runtime file for it, the domain
 #
 # Expectations come from the test's own sent counts and the responders'
 # logs, never from timing. Prints "N passed, N failed".
@@ -359,5 +362,63 @@ check "6h text" rtr "$NG" reflectors
 check_grep "6i ... says the table overflowed" "$NG_OUT" "table overflowed: yes \\(24 records inserted\\)"
 check_rc "6j load --max-reflectors 32 while loaded: refused" 1 rtr "$NG" load --max-reflectors 32 r-cli
 check_grep "6k ... says why" "$NG_ERR" "^ntpguard: the reflector table already holds up to 16 records"
+
+# =============================================================================
+ng_log "7: a VM's tap"
+TAP=ngrtap$$
+TAP=${TAP:0:15}
+cat >"$NG_TMP/tapvm.py" <<-'PY'
+	# A stand-in for qemu: holds a tap and, when told, "sends" N monlist
+	# replies from the guest (writes them into the tap: the host receives them).
+	import fcntl, os, struct, sys, time
+	name, n, go = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+	fd = os.open("/dev/net/tun", os.O_RDWR)
+	fcntl.ioctl(fd, 0x400454ca, struct.pack("16sH", name.encode(), 0x0002 | 0x1000))
+	def frame():
+	    ntp = bytes([0x97, 0, 3, 42, 0, 6, 0, 72]) + bytes(432)
+	    udp = struct.pack("!HHHH", 123, 40123, 8 + len(ntp), 0) + ntp
+	    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, 0, 64, 17, 0,
+	                     bytes([192, 0, 2, 200]), bytes([198, 51, 100, 7])) + udp
+	    return bytes.fromhex("026e67000202" "026e67000201" "0800") + ip
+	open(go + ".ready", "w").close()
+	while not os.path.exists(go):
+	    time.sleep(0.05)
+	for _ in range(n):
+	    os.write(fd, frame())
+	open(go + ".done", "w").close()
+	time.sleep(300)
+PY
+rm -f "$NG_TMP/go"*
+topo_bg rtr "$NG_TMP/tapvm.out" "$TOPO_PY" "$NG_TMP/tapvm.py" "$TAP" 5 "$NG_TMP/go"
+TAPPID=$TOPO_LAST_PID
+ng_wait_for 10 test -e "$NG_TMP/go.ready" || ng_fatal "the tap holder did not start: $(cat "$NG_TMP/tapvm.out")"
+rtr ip link set "$TAP" up
+check "7a ntpguard load on the tap" rtr "$NG" load "$TAP"
+touch "$NG_TMP/go"
+ng_wait_for 10 test -e "$NG_TMP/go.done" || true
+ng_wait_for 10 reached "$TAP" mode7_response_oversized 5 || true
+check "7b reflectors --json" refl_json
+check_eq "7c the guest's address on the tap, its 5 replies" "$TAP 5" \
+	"$(entry 192.0.2.200 interface) $(entry 192.0.2.200 packets)"
+check_eq "7d behind it: a tap held by the stand-in's process" "tap pid $TAPPID python3" \
+	"$(jq_refl "[e['behind']['kind'] + ' ' + ' '.join(e['behind']['tap_holder'].split()[:3]) for e in d['reflectors'] if e['address'] == '192.0.2.200'][0]")"
+mkdir -p "$NG_TMP/libvirt/qemu"
+cat >"$NG_TMP/libvirt/qemu/cust42.xml" <<-EOF
+	<domstatus state='running' reason='booted' pid='$TAPPID'>
+	  <domain type='kvm' id='7'>
+	    <name>cust42</name>
+	    <devices>
+	      <interface type='bridge'>
+	        <source bridge='br0'/>
+	        <target dev='$TAP'/>
+	      </interface>
+	    </devices>
+	  </domain>
+	</domstatus>
+EOF
+check "7e with libvirt's runtime state for it" rtr env NTPGUARD_LIBVIRT_RUN="$NG_TMP/libvirt" \
+	"$NG" reflectors
+check_grep "7f ... the row names the libvirt domain" "$NG_OUT" \
+	"^192\\.0\\.2\\.200 +$TAP +ingress +5 .*libvirt domain cust42\$"
 
 ng_summary

@@ -270,6 +270,8 @@ static void tap_holder(const char *ifname, char *out, size_t len)
 void ng_where(const char *ifname, struct ng_where *w)
 {
 	unsigned ifindex = if_nametoindex(ifname);
+	const char *run = getenv("NTPGUARD_LIBVIRT_RUN");   /* tests: a stand-in */
+	char qemu[256], lxc[256];
 	struct link l, peer;
 
 	memset(w, 0, sizeof(*w));
@@ -278,8 +280,10 @@ void ng_where(const char *ifname, struct ng_where *w)
 	snprintf(w->kind, sizeof(w->kind), "%s", l.kind);
 	if (l.master)
 		if_indextoname((unsigned)l.master, w->master);
-	if (!libvirt_domain("/run/libvirt/qemu", ifname, w->domain, sizeof(w->domain)))
-		libvirt_domain("/run/libvirt/lxc", ifname, w->domain, sizeof(w->domain));
+	snprintf(qemu, sizeof(qemu), "%.200s/qemu", run ? run : "/run/libvirt");
+	snprintf(lxc, sizeof(lxc), "%.200s/lxc", run ? run : "/run/libvirt");
+	if (!libvirt_domain(qemu, ifname, w->domain, sizeof(w->domain)))
+		libvirt_domain(lxc, ifname, w->domain, sizeof(w->domain));
 	if (!strcmp(l.kind, "tun"))
 		snprintf(w->kind, sizeof(w->kind), "tap");
 	if (!strcmp(w->kind, "tap") && !w->domain[0])

@@ -10,7 +10,8 @@
  * Sources: rtnetlink (RTM_GETLINK: kind, master, veth peer and its
  * namespace id; RTM_GETNSID: which /run/netns name that id is), libvirt's
  * runtime state (/run/libvirt/qemu/DOMAIN.xml and lxc/: <target dev=.../>
- * and <name>), and for taps /proc/PID/fdinfo ("iff:" of a tun file).
+ * and <name>; $NTPGUARD_LIBVIRT_RUN replaces /run/libvirt, for tests), and
+ * for taps /proc/PID/fdinfo ("iff:" of a tun file).
  */
 #ifndef NG_IFWHERE_H
 #define NG_IFWHERE_H
