@@ -25,8 +25,9 @@
 # Inside the guest: a busybox initramfs loads the modules (from KERNEL_DIR:
 # virtio, 9p, veth, dummy, ifb, clsact, cls_bpf, and --modules), mounts the
 # host's / read-only over virtio-9p, puts tmpfs on /tmp, /run, /var/tmp
-# and /root (the only writable places), mounts proc, sysfs, devtmpfs
-# and bpffs, and chroots into it. A second, writable 9p share carries the
+# and /root (the only writable places), mounts the current directory
+# read-only at its own path again (so a checkout under /tmp stays
+# visible), mounts proc, sysfs, devtmpfs and bpffs, and chroots into it. A second, writable 9p share carries the
 # command in and its output and status back. No network device exists: the
 # guest reaches nothing outside itself.
 #
@@ -142,6 +143,12 @@ for d in /tmp /run /var/tmp /root; do
 	mount -t tmpfs -o mode=1777 tmpfs $R$d || fail "cannot mount tmpfs on $d"
 done
 chmod 0700 $R/root
+# The command's directory, shared on its own: it may lie under one of the
+# tmpfs mounts above (a checkout in /tmp, say), which would hide it.
+CWD=$(cat /cwd)
+mkdir -p "$R$CWD" 2>/dev/null
+mount -t 9p -o ro,trans=virtio,version=9p2000.L,msize=262144,cache=loose ngcwd "$R$CWD" ||
+	fail "cannot mount the command's directory $CWD"
 mkdir -p $R/run/ngvm
 mount --bind /out $R/run/ngvm
 hostname ngvm
@@ -153,6 +160,7 @@ echo "ngvm: done, rc $(cat /out/rc)"
 poweroff -f
 EOF
 chmod 0755 "$WORK/initramfs/init"
+printf '%s\n' "$PWD" >"$WORK/initramfs/cwd"
 (cd "$WORK/initramfs" && find . | busybox cpio -o -H newc 2>/dev/null) >"$WORK/initramfs.cpio" ||
 	die "cpio failed"
 
@@ -177,6 +185,7 @@ timeout -k 5 "$TIMEOUT" qemu-system-x86_64 \
 	-append "console=ttyS0 panic=-1 loglevel=4 random.trust_cpu=on $APPEND" \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap,id=hostroot \
 	-virtfs "local,path=$WORK/share,mount_tag=ngout,security_model=none,id=ngout" \
+	-virtfs "local,path=$PWD,mount_tag=ngcwd,security_model=none,readonly=on,multidevs=remap,id=ngcwd" \
 	</dev/null >"$CONSOLE_LOG" 2>&1 &
 QPID=$!
 # Show the command's output while it runs.
