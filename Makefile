@@ -149,8 +149,9 @@ bench: test-bins
 
 # ---- fuzzing: one libFuzzer binary per tests/fuzz/fuzz_NAME.c ---------------
 # A target needing more sources or libraries lists them here.
-FUZZ_EXTRA_fuzz_audit := user/cmd/audit.c user/lib/common.c user/lib/params.c user/lib/parse.c
-FUZZ_LIBS_fuzz_audit  := -lbpf
+AUDIT_SRCS := $(addprefix user/lib/,audit.c audit_model.c audit_version.c audit_ntp_scan.c \
+	      audit_ntp.c audit_restrict.c audit_chrony.c audit_reach.c audit_eval.c audit_report.c)
+FUZZ_EXTRA_fuzz_audit := $(AUDIT_SRCS) user/lib/common.c
 
 FUZZ_SECONDS ?= 60
 FUZZ_SEED    ?= 0

@@ -1,20 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * fuzz_audit.c - libFuzzer target over `ntpguard audit`'s configuration
- * parser: audit_buffer() (user/cmd/audit.c) reads an ntp.conf / chrony.conf
+ * parser: audit_buffer() (user/lib/audit.h) reads an ntp.conf / chrony.conf
  * held in memory, evaluates it and prints the report, without opening a
  * file or running a program. The first byte picks the daemon (ntpd
  * 4.2.4p8, 4.2.6p1, 4.2.6p5, 4.2.8p15, ntpsec 1.1.8, ntpsec 1.2.2, any,
  * chrony) and the output form (text, JSON); the rest is the file.
  *
- * Build and run (from the top of the tree, after `make`):
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
- *     -D_GNU_SOURCE -std=gnu11 -Iheaders -Ibuild -Iuser/lib -Iuser/cmd \
- *     tests/fuzz/fuzz_audit.c user/cmd/audit.c user/lib/common.c user/lib/params.c \
- *     user/lib/parse.c -o build/fuzz_audit
- *   mkdir -p build/fuzz-audit-corpus
- *   build/fuzz_audit -max_total_time=600 -max_len=4096 build/fuzz-audit-corpus tests/audit
- * (tests/audit/ and tests/audit/interface/ are the seed corpus.)
+ * `make fuzz` builds it with the audit modules (Makefile: AUDIT_SRCS) and
+ * runs it with tests/fuzz/fuzz_audit.seeds (every file of tests/audit/) as
+ * seeds.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -22,7 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-int audit_buffer(const char *buf, size_t len, const char *version, bool json, FILE *out);
+#include "audit.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

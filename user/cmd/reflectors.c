@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "audit.h"
 #include "pins.h"
 #include "reflist.h"
 #include "notice.h"
