@@ -84,6 +84,20 @@ static bool m7_seen(const struct probe *p, unsigned seq)
 	return p->seen[seq >> 3] & (1u << (seq & 7));
 }
 
+/* Ended, or every sequence number up to the last one arrived. */
+static bool m7_complete(const struct probe *p)
+{
+	int s;
+
+	if (p->ended)
+		return true;
+	if (p->last_seq < 0)
+		return false;
+	for (s = 0; s <= p->last_seq && m7_seen(p, (unsigned)s); s++)
+		;
+	return s > p->last_seq;
+}
+
 static void m7_account(struct probe *p, const __u8 *buf, size_t len)
 {
 	unsigned nitems = ntp_m7_nitems(buf), isz = ntp_m7_itemsize(buf);
@@ -94,7 +108,8 @@ static void m7_account(struct probe *p, const __u8 *buf, size_t len)
 		/* req_ack(): an 8-octet reply that ends the exchange */
 		p->err = ntp_m7_err(buf);
 		if (!nitems)
-			p->complete = true;
+			p->ended = true;
+		p->complete = m7_complete(p);
 		return;
 	}
 	if (isz > NTP_M7_DATA_MAX || data > NTP_M7_DATA_MAX ||
@@ -110,15 +125,9 @@ static void m7_account(struct probe *p, const __u8 *buf, size_t len)
 	p->items += nitems;
 	if (nitems)
 		p->got_data = true;
-	if (!ntp_m7_more(buf[0]))
+	if (!ntp_m7_more(buf[0]) && (int)seq > p->last_seq)
 		p->last_seq = (int)seq;
-	if (p->last_seq >= 0) {
-		int s;
-
-		for (s = 0; s <= p->last_seq && m7_seen(p, (unsigned)s); s++)
-			;
-		p->complete = s > p->last_seq;
-	}
+	p->complete = m7_complete(p);
 }
 
 static int frag_cmp(const void *a, const void *b)
@@ -148,7 +157,7 @@ static void m6_account(struct probe *p, const __u8 *buf, size_t len)
 
 	if (ntp_m6_error(buf)) {
 		p->err = ntp_m6_status(buf) >> 8;
-		p->complete = true;
+		p->ended = p->complete = true;
 		return;
 	}
 	if (NTP_M6_HDR_LEN + (size_t)cnt > len || off + cnt > PROBE_M6_TEXT_MAX ||
@@ -168,10 +177,9 @@ static void m6_account(struct probe *p, const __u8 *buf, size_t len)
 	p->frags[p->nfrags].cnt = (__u16)cnt;
 	p->nfrags++;
 	p->got_data = true;
-	if (!ntp_m6_more(buf))
+	if (!ntp_m6_more(buf) && (int)(off + cnt) > p->m6_end)
 		p->m6_end = (int)(off + cnt);
-	if (p->m6_end >= 0 && m6_prefix(p) >= (unsigned)p->m6_end)
-		p->complete = true;
+	p->complete = p->ended || (p->m6_end >= 0 && m6_prefix(p) >= (unsigned)p->m6_end);
 }
 
 /* Account one matching datagram. */

@@ -85,9 +85,15 @@ struct probe {
 	unsigned dups;                  /* repeated mode 7 sequence numbers */
 	int err;                        /* mode 7 err nibble / mode 6 error code; -1 none */
 	bool got_data;
-	bool complete;                  /* last packet seen and no gap */
+	bool ended;                     /* an error reply ended the exchange */
+	/*
+	 * ended, or the end is known and nothing before it is missing; from
+	 * what was kept, whatever the order it came in (with several "last"
+	 * markers, the furthest counts)
+	 */
+	bool complete;
 
-	/* mode 7: sequence numbers seen, last (M=0) sequence */
+	/* mode 7: sequence numbers seen, furthest last (M=0) sequence */
 	__u8 seen[16];
 	int last_seq;
 
@@ -95,7 +101,7 @@ struct probe {
 	char *text;                     /* PROBE_M6_TEXT_MAX + 1, allocated on use */
 	struct m6_frag frags[PROBE_M6_FRAGS];
 	unsigned nfrags;
-	int m6_end;                     /* end offset from the M=0 fragment; -1 unknown */
+	int m6_end;                     /* furthest end of an M=0 fragment; -1 unknown */
 	char version[PROBE_VERSION_MAX];
 
 	/* mode 3: our transmit timestamp (a nonce) */
