@@ -152,6 +152,7 @@ bench: test-bins
 AUDIT_SRCS := $(addprefix user/lib/,audit.c audit_model.c audit_version.c audit_ntp_scan.c \
 	      audit_ntp.c audit_restrict.c audit_chrony.c audit_reach.c audit_eval.c audit_report.c)
 FUZZ_EXTRA_fuzz_audit := $(AUDIT_SRCS) user/lib/common.c
+FUZZ_EXTRA_fuzz_check := user/lib/probe.c
 
 FUZZ_SECONDS ?= 60
 FUZZ_SEED    ?= 0
@@ -170,7 +171,8 @@ $(OUTPUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_EXTRA_fuzz_$$*) $(HEADERS) $(
 
 fuzz-bins: $(FUZZ_BINS)
 
-fuzz: fuzz-bins
+# fuzz_check.seeds records the test responder's replies
+fuzz: fuzz-bins $(OUTPUT)/tests/ntpresponder
 	tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_SEED)
 
 DIFF_FRAMES ?= 1000000
