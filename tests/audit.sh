@@ -19,6 +19,9 @@
 #      fixtures, probed over IPv4 and IPv6 by `ntpguard check`: unknown
 #      words in restrict lines, every interface/nic form; each row checks
 #      that ntpsec came up and kept running.
+#   E. JSON whatever the bytes: a file whose name and lines are not UTF-8
+#      gives valid JSON, each finding the text form's bytes with U+FFFD for
+#      what is not UTF-8.
 #
 # Needs root (namespaces), python3, unshare, capsh. Prints "N passed, N failed".
 set -u
@@ -403,5 +406,55 @@ print(" ".join(out))'
 	truth interface/syntax-number.conf at-risk "$A $A" open
 	truth interface/syntax-extra.conf safe "$D $D" open
 fi
+
+# ---- E. JSON whatever the bytes -------------------------------------------------
+# Not UTF-8 in the file name and in words that findings quote (Latin-1, a cut
+# sequence, a surrogate, an overlong form, a stray continuation byte), next
+# to valid UTF-8 and control characters. The JSON must load (Python's
+# decoder is strict), and each finding must be its text form's bytes decoded
+# with U+FFFD for what is not UTF-8 (Python's errors="replace": one U+FFFD
+# per maximal ill-formed subpart, as Unicode recommends).
+r=$("$PY" - "$NG" "$TMP" <<'EOF'
+import json, os, subprocess, sys
+ng, tmp = os.fsencode(sys.argv[1]), os.fsencode(sys.argv[2])
+path = os.path.join(tmp, b"caf\xe9-\xff.conf")
+open(path, "wb").write(
+    b"restrict default kod nomodify notrap nopeer\n"
+    b"restrict -6 default kod nomodify notrap nopeer noquery\n"
+    b"restrict caf\xe9.example.org\n"
+    b"restrict h\xc3\xb4te-\xe2\x82\xac.example\n"
+    b"restrict -4 default noquery \xe2\x82x \xed\xa0\x80\n"
+    b"b\xc0\xafgus \x80word\n"
+    b"interface listen \xff\xfe0\n"
+    b"restrict tab\x01\x7fname\n")
+t = subprocess.run([ng, b"audit", b"--ntpd-version", b"4.2.8p15", path], capture_output=True)
+j = subprocess.run([ng, b"audit", b"--json", b"--ntpd-version", b"4.2.8p15", path], capture_output=True)
+try:
+    d = json.loads(j.stdout)             # bytes: must be UTF-8, strictly
+    f = d["files"][0]
+except Exception as e:
+    print("JSON does not load: %s" % e)
+    sys.exit()
+# text findings: "  TAG     [line N: ]message"; the JSON keeps "line N: " apart
+want = [l[10:].decode("utf-8", "replace") for l in t.stdout.split(b"\n")
+        if l[:2] == b"  " and l[2:9].strip() in (b"RISK", b"ERROR", b"warning", b"info")]
+got = [("line %d: " % x["line"] if x["line"] else "") + x["message"] for x in f["findings"]]
+bad = [x for x in (
+    f["path"] != path.decode("utf-8", "replace") and "path %r" % f["path"],
+    got != want and "findings %r, text form %r" % (got, want),
+    not any("h\u00f4te-\u20ac.example" in m for m in got) and "valid UTF-8 not kept",
+    not any("'b\ufffd\ufffdgus'" in m for m in got) and "overlong form not replaced",
+    not any("caf\ufffd.example.org" in m for m in got) and "Latin-1 not replaced",
+    not any("\ufffdx \ufffd\ufffd\ufffd'" in m for m in got) and "cut sequence, surrogate",
+    not any("tab\u0001\u007fname" in m for m in got) and "control characters",
+    len(got) < 5 and "only %d findings" % len(got)) if x]
+print("ok: %d findings, %d with U+FFFD" % (len(got), sum("\ufffd" in m for m in got)) if not bad
+      else "; ".join(bad))
+EOF
+)
+case $r in
+ok:*) ng_pass "JSON from a file whose name and lines are not UTF-8 loads; every finding is the text form with U+FFFD (${r#ok: })" ;;
+*) ng_fail "JSON from bytes that are not UTF-8: $r" ;;
+esac
 
 ng_summary

@@ -99,18 +99,63 @@ __u64 ng_netns_ino(void)
 	return st.st_ino;
 }
 
-void ng_json_str(FILE *f, const char *s)
+/*
+ * How many octets at s form one well-formed UTF-8 character (Unicode
+ * table 3-7: no overlong forms, no surrogates, nothing above U+10FFFF), or
+ * minus the length of the maximal subpart of an ill-formed one (the octets
+ * a decoder consumes before it fails, at least one). s[0] >= 0x80; the
+ * string's NUL ends any sequence.
+ */
+static int utf8_len(const unsigned char *s)
 {
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
+	unsigned char lo = 0x80, hi = 0xbf;
+	int n;
 
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
+		return -1;
+	if (s[0] == 0xe0)
+		lo = 0xa0;              /* overlong */
+	else if (s[0] == 0xed)
+		hi = 0x9f;              /* surrogates */
+	else if (s[0] == 0xf0)
+		lo = 0x90;              /* overlong */
+	else if (s[0] == 0xf4)
+		hi = 0x8f;              /* above U+10FFFF */
+	if (s[1] < lo || s[1] > hi)
+		return -1;
+	for (int i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return -i;
+	return n;
+}
+
+void ng_json_str(FILE *f, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+
+	fputc('"', f);
+	while (*s) {
+		int n;
+
+		if (*s == '"' || *s == '\\') {
+			fprintf(f, "\\%c", *s++);
+		} else if (*s < 0x20) {
+			fprintf(f, "\\u%04x", *s++);
+		} else if (*s < 0x80) {
+			fputc(*s++, f);
+		} else if ((n = utf8_len(s)) > 0) {
+			fwrite(s, 1, (size_t)n, f);
+			s += n;
+		} else {
+			fputs("\\ufffd", f);     /* U+FFFD for what is not UTF-8 */
+			s += -n;
+		}
 	}
 	fputc('"', f);
 }

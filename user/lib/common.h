@@ -32,7 +32,12 @@ int ng_require_btf(void);
 /* Inode of this process's network namespace (attachment records carry it). */
 __u64 ng_netns_ino(void);
 
-/* JSON string (quoted, escaped). */
+/*
+ * A JSON string (quoted, escaped), valid JSON whatever the bytes: each
+ * ill-formed UTF-8 sequence (its maximal subpart, as Unicode recommends and
+ * Python's errors="replace" does) becomes U+FFFD. JSON has no way to carry
+ * a raw byte; \u00XX would turn it into another character.
+ */
 void ng_json_str(FILE *f, const char *s);
 
 /*
