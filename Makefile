@@ -4,7 +4,7 @@
 #   make deps       install the Debian packages the build and tests need
 #   make demo       the demo network in namespaces (README's first command)
 #   make test       every test (README's second command)
-#   make bench      per-packet cost against baselines (BPF_PROG_TEST_RUN)
+#   make bench      per-packet cost against the peers (BPF_PROG_TEST_RUN)
 #   make diff       differential test, BPF program vs reference classifier
 #                   (DIFF_FRAMES frames per policy, default 1000000; DIFF_SEED)
 #   make fuzz       every libFuzzer target in tests/fuzz/ for FUZZ_SECONDS each
@@ -39,7 +39,9 @@ USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
 USER_HDRS := $(foreach d,$(USER_DIRS),$(wildcard $(d)/*.h))
 USER_INC  := -Iuser/lib
 
-TEST_BPF  := $(OUTPUT)/tests/baseline.bpf.o
+BENCH_BINS := $(OUTPUT)/bench/bench $(OUTPUT)/bench/floodgen $(OUTPUT)/bench/baseline.bpf.o
+# Debian's xdp-tools installs xdp-filter's BPF objects here.
+XDP_FILTER_DIR ?= /usr/lib/$(shell $(CC) -print-multiarch 2>/dev/null)/bpf
 
 ifeq ($(V),1)
 Q =
@@ -52,7 +54,7 @@ endif
 .PHONY: all deps demo test bench diff fuzz fuzz-bins lint clean FORCE
 all: $(OUTPUT)/ntpguard
 
-$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests:
+$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests $(OUTPUT)/bench:
 	$(Q)mkdir -p $@
 
 # One BPF object; BTF kept (-g): libxdp reads the run config from it.
@@ -94,10 +96,6 @@ $(OUTPUT)/ntpguard: $(USER_OBJS)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
 # ---- tests -----------------------------------------------------------
-$(OUTPUT)/tests/%.bpf.o: tests/bpf/%.bpf.c $(HEADERS) | $(OUTPUT)/tests
-	$(call msg,BPF,$@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
-
 $(OUTPUT)/tests/bpf_unit: tests/bpf_unit.c $(OUTPUT)/ntpguard.skel.h $(HEADERS) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< $(LDLIBS) -o $@
@@ -110,9 +108,18 @@ $(OUTPUT)/tests/bpf_reflectors: tests/bpf_reflectors.c $(OUTPUT)/ntpguard.skel.h
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< $(LDLIBS) -lm -o $@
 
-$(OUTPUT)/tests/bench: tests/bench.c $(OUTPUT)/ntpguard.skel.h $(OUTPUT)/version.h $(HEADERS) | $(OUTPUT)/tests
+# ---- bench -----------------------------------------------------------
+$(OUTPUT)/bench/%.bpf.o: bench/bpf/%.bpf.c $(HEADERS) | $(OUTPUT)/bench
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/bench/bench: bench/bench.c $(OUTPUT)/version.h $(HEADERS) | $(OUTPUT)/bench
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $< $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) -DXDP_FILTER_DIR='"$(XDP_FILTER_DIR)"' $< $(LDLIBS) -o $@
+
+$(OUTPUT)/bench/floodgen: bench/floodgen.c | $(OUTPUT)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< -o $@
 
 $(OUTPUT)/tests/diff_run: tests/diff/diff_run.c $(OUTPUT)/ntpguard.skel.h $(HEADERS) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
@@ -132,7 +139,7 @@ $(OUTPUT)/tests/ntpresponder: tests/ntpresponder.c $(HEADERS) | $(OUTPUT)/tests
 	$(Q)$(CC) $(CFLAGS) $< -o $@
 
 test-bins: $(OUTPUT)/ntpguard $(OUTPUT)/tests/bpf_unit $(OUTPUT)/tests/bpf_policy $(OUTPUT)/tests/bpf_reflectors \
-	   $(OUTPUT)/tests/bench $(TEST_BPF) $(OUTPUT)/tests/diff_run $(OUTPUT)/tests/verifier_stats \
+	   $(BENCH_BINS) $(OUTPUT)/tests/diff_run $(OUTPUT)/tests/verifier_stats \
 	   $(OUTPUT)/tests/reject_preload.so
 
 deps:
@@ -144,8 +151,8 @@ demo:
 test:
 	tests/run-all.sh
 
-bench: test-bins
-	$(OUTPUT)/tests/bench --baseline $(TEST_BPF)
+bench: all $(OUTPUT)/ntpguard.bpf.o $(BENCH_BINS)
+	$(OUTPUT)/bench/bench $(BENCH_ARGS)
 
 # ---- fuzzing: one libFuzzer binary per tests/fuzz/fuzz_NAME.c ---------------
 # A target needing more sources or libraries lists them here.
@@ -183,7 +190,7 @@ diff: test-bins
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 		--suppress=missingIncludeSystem --include=tests/cppcheck-macros.h \
-		-Iheaders -I$(OUTPUT) $(USER_INC) user/ tests/*.c tests/diff/*.c tests/fuzz/*.c
+		-Iheaders -I$(OUTPUT) $(USER_INC) user/ tests/*.c tests/diff/*.c tests/fuzz/*.c bench/*.c
 
 clean:
 	rm -rf $(OUTPUT)

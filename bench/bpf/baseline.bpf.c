@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * baseline.bpf.c - reference points for tests/bench.c.
+ * baseline.bpf.c - reference points for bench/bench.c.
  *
  *   xdp_drop_empty   the cheapest XDP program there is: the floor of what
  *                    BPF_PROG_TEST_RUN measures (its loop, the dispatch).
