@@ -4,7 +4,8 @@
 #   make deps       install the Debian packages the build and tests need
 #   make demo       the demo network in namespaces (README's first command)
 #   make test       every test (README's second command)
-#   make bench      per-packet cost against the peers (BPF_PROG_TEST_RUN)
+#   make bench      the performance comparison (bench/run.sh; results in
+#                   build/bench/results.md)
 #   make diff       differential test, BPF program vs reference classifier
 #                   (DIFF_FRAMES frames per policy, default 1000000; DIFF_SEED)
 #   make fuzz       every libFuzzer target in tests/fuzz/ for FUZZ_SECONDS each
@@ -151,8 +152,9 @@ demo:
 test:
 	tests/run-all.sh
 
+# BENCH_ARGS: e.g. BENCH_ARGS="--quick" or "--only packet" (bench/run.sh --help)
 bench: all $(OUTPUT)/ntpguard.bpf.o $(BENCH_BINS)
-	$(OUTPUT)/bench/bench $(BENCH_ARGS)
+	bench/run.sh $(BENCH_ARGS)
 
 # ---- fuzzing: one libFuzzer binary per tests/fuzz/fuzz_NAME.c ---------------
 # A target needing more sources or libraries lists them here.
