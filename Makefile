@@ -114,9 +114,9 @@ $(OUTPUT)/bench/%.bpf.o: bench/bpf/%.bpf.c $(HEADERS) | $(OUTPUT)/bench
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(OUTPUT)/bench/bench: bench/bench.c $(OUTPUT)/version.h $(HEADERS) | $(OUTPUT)/bench
+$(OUTPUT)/bench/bench: bench/bench.c bench/pathlen.c bench/pathlen.h $(OUTPUT)/version.h $(HEADERS) | $(OUTPUT)/bench
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -DXDP_FILTER_DIR='"$(XDP_FILTER_DIR)"' $< $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) -DXDP_FILTER_DIR='"$(XDP_FILTER_DIR)"' bench/bench.c bench/pathlen.c $(LDLIBS) -o $@
 
 $(OUTPUT)/bench/floodgen: bench/floodgen.c | $(OUTPUT)/bench
 	$(call msg,CC,$@)
