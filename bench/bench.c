@@ -84,6 +84,8 @@
 #define DEFAULT_ROUNDS   9
 #define MAX_ROUNDS       101
 #define FRAME_MAX        1514
+#define MAX_COPIES       4
+#define DEFAULT_COPIES   2
 
 /* xdp-filter's map layout (xdp-tools xdp-filter/common_kern_user.h and
  * xdpfilt_prog.h): filter_ports is a per-CPU array indexed by the port in
@@ -97,7 +99,27 @@
 #define XF_PORTS_MAP     "filter_ports"
 
 static int verbose;
+/*
+ * Each program measured in the packet rows is loaded `copies` times and the
+ * rounds take the copies in turn: where the JIT places a program moves its
+ * cost by a few percent from one load to the next (measured: 2-4 % between
+ * two loads of the same object in one run), and the copies spread that
+ * over the rounds instead of fixing one placement per run.
+ */
+static int ncopies = DEFAULT_COPIES;
+static int cur_copy;
 static int lax_compare;      /* --lax-compare: the compare object's verdicts are not checked */
+static const char *only_rows; /* --rows ID,ID...: measure only these rows */
+
+static int row_selected(const char *id)
+{
+	size_t n = strlen(id);
+
+	for (const char *p = only_rows; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : "")
+		if (!strncmp(p, id, n) && (p[n] == ',' || !p[n]))
+			return 1;
+	return !only_rows;
+}
 
 static void die(const char *fmt, ...)
 {
@@ -315,10 +337,11 @@ struct nginst {
 	enum pol_kind pol;
 	__u32 allow;         /* allow-list prefixes (half IPv4, half IPv6) */
 	__u32 sources;       /* rate-table entries filled in */
-	int prog_fd[2];      /* [0] --ntpguard object, [1] --compare object */
-	struct bpf_object *obj[2];
+	int prog_fd[2][MAX_COPIES];  /* [0] --ntpguard object, [1] --compare object */
+	struct bpf_object *obj[2][MAX_COPIES];
 	size_t memlock[2];
 	int used;
+	int copies;          /* loads of each object (1 for scale-only instances) */
 };
 
 enum { NI_DEFAULT, NI_ALLOW10, NI_RC_PASS, NI_RC_DROP,
@@ -427,9 +450,8 @@ static const struct row rows[] = {
 /* ---- programs ---------------------------------------------------------------- */
 
 struct peer {
-	int fd;                   /* program */
-	int ports_fd;             /* xdp-filter: filter_ports */
-	struct bpf_object *obj;
+	int fd[MAX_COPIES];       /* program, one per copy */
+	int ports_fd[MAX_COPIES]; /* xdp-filter: filter_ports */
 	__u32 xlated, jited, verified;
 };
 static struct peer peers[C_XF_ALL + 1];
@@ -484,20 +506,19 @@ static int map_fd_by_name(struct bpf_object *obj, const char *name)
 	return bpf_map__fd(map);
 }
 
-static void load_baselines(const char *path)
+static void load_baselines(const char *path, int copy)
 {
 	struct bpf_object *obj = open_private(path);
 	int err = bpf_object__load(obj);
 
 	if (err)
 		die("loading %s: %s", path, strerror(-err));
-	peers[C_EMPTY].fd = prog_fd_by_name(obj, path, "xdp_drop_empty");
-	peers[C_MIN].fd = prog_fd_by_name(obj, path, "xdp_m7_minimal");
-	peers[C_EMPTY].obj = obj;
+	peers[C_EMPTY].fd[copy] = prog_fd_by_name(obj, path, "xdp_drop_empty");
+	peers[C_MIN].fd[copy] = prog_fd_by_name(obj, path, "xdp_m7_minimal");
 }
 
 /* xdp-filter: the object's one program, and `port 123 -p udp` in its map. */
-static void load_xdp_filter(int col, const char *dir, const char *file)
+static void load_xdp_filter(int col, const char *dir, const char *file, int copy)
 {
 	char path[512];
 	struct bpf_object *obj;
@@ -517,16 +538,15 @@ static void load_xdp_filter(int col, const char *dir, const char *file)
 	prog = bpf_object__next_program(obj, NULL);
 	if (!prog)
 		die("%s: no program", path);
-	peers[col].fd = bpf_program__fd(prog);
-	peers[col].ports_fd = map_fd_by_name(obj, XF_PORTS_MAP);
-	peers[col].obj = obj;
+	peers[col].fd[copy] = bpf_program__fd(prog);
+	peers[col].ports_fd[copy] = map_fd_by_name(obj, XF_PORTS_MAP);
 
 	if (ncpu <= 0)
 		die("cannot count possible CPUs");
 	vals = xcalloc((size_t)ncpu, sizeof(*vals));
 	for (int c = 0; c < ncpu; c++)
 		vals[c] = XF_FLAG_DST | XF_FLAG_UDP;
-	if (bpf_map_update_elem(peers[col].ports_fd, &key, vals, BPF_ANY))
+	if (bpf_map_update_elem(peers[col].ports_fd[copy], &key, vals, BPF_ANY))
 		die("%s: writing the port rule: %s", path, strerror(errno));
 	free(vals);
 }
@@ -538,7 +558,7 @@ static __u64 xf_hits(int col)
 	__u64 *vals = xcalloc((size_t)ncpu, sizeof(*vals)), n = 0;
 	__u32 key = htons(123);
 
-	if (bpf_map_lookup_elem(peers[col].ports_fd, &key, vals))
+	if (bpf_map_lookup_elem(peers[col].ports_fd[cur_copy], &key, vals))
 		die("reading xdp-filter's filter_ports: %s", strerror(errno));
 	for (int c = 0; c < ncpu; c++) {
 		if ((vals[c] & ((1u << XF_COUNTER_SHIFT) - 1)) != (XF_FLAG_DST | XF_FLAG_UDP))
@@ -750,7 +770,7 @@ static size_t obj_memlock(struct bpf_object *obj)
 	return sum;
 }
 
-static void load_inst(struct nginst *in, int which, const char *path)
+static void load_inst(struct nginst *in, int which, const char *path, int copy)
 {
 	struct bpf_object *obj = open_private(path);
 	struct bpf_map *buckets = bpf_object__find_map_by_name(obj, NG_STR(NG_MAP_BUCKETS));
@@ -763,14 +783,15 @@ static void load_inst(struct nginst *in, int which, const char *path)
 	err = bpf_object__load(obj);
 	if (err)
 		die("loading %s (%s): %s", path, in->id, strerror(-err));
-	in->obj[which] = obj;
-	in->prog_fd[which] = prog_fd_by_name(obj, path, NG_STR(NG_PROG_XDP));
+	in->obj[which][copy] = obj;
+	in->prog_fd[which][copy] = prog_fd_by_name(obj, path, NG_STR(NG_PROG_XDP));
 	write_policy(obj, in->pol);
 	if (in->allow)
 		fill_allow(obj, in->allow);
 	if (in->sources)
 		fill_sources(obj, in->sources);
-	in->memlock[which] = obj_memlock(obj);
+	if (!copy)
+		in->memlock[which] = obj_memlock(obj);
 }
 
 /* Sum of an ntpguard instance's per-CPU counters, slot 0, every reason. */
@@ -808,11 +829,13 @@ static const char *verdict_name(int v)
 
 static int row_fd(const struct row *rw, int col)
 {
+	const struct nginst *in = &insts[rw->inst];
+
 	if (col == C_NG)
-		return insts[rw->inst].prog_fd[0];
+		return in->prog_fd[0][cur_copy % in->copies];
 	if (col == C_NG2)
-		return insts[rw->inst].prog_fd[1];
-	return peers[col].fd;
+		return in->prog_fd[1][cur_copy % in->copies];
+	return peers[col].fd[cur_copy];
 }
 
 static int row_expect(const struct row *rw, int col)
@@ -822,7 +845,7 @@ static int row_expect(const struct row *rw, int col)
 
 static int row_runs(const struct row *rw, int col)
 {
-	if (col == C_NG2 && !have_compare)
+	if ((col == C_NG2 && !have_compare) || !row_selected(rw->id))
 		return 0;
 	return row_expect(rw, col) != SKIP;
 }
@@ -877,9 +900,10 @@ static struct sample run_once(const struct row *rw, int col, int repeat)
  * verdicts, ntpguard's counters (exactly one packet, under the row's
  * reason) and xdp-filter's rule hits. Doubles as the warm-up.
  */
-static void check_rows(int sections)
+static void check_rows_copy(int sections)
 {
 	__u64 before[NG_REASON_SLOTS], after[NG_REASON_SLOTS];
+	const struct nginst *rc = &insts[NI_RC_DROP];
 
 	/* Spend the one-token burst of the over-budget instance first. */
 	for (int w = 0; w < 1 + have_compare; w++) {
@@ -890,14 +914,14 @@ static void check_rows(int sections)
 		o.data_in = frames[F_M7_4].buf;
 		o.data_size_in = frames[F_M7_4].len;
 		o.repeat = 1;
-		if (bpf_prog_test_run_opts(insts[NI_RC_DROP].prog_fd[w], &o) ||
+		if (bpf_prog_test_run_opts(rc->prog_fd[w][cur_copy % rc->copies], &o) ||
 		    (o.retval != XDP_PASS && !(w && lax_compare)))
 			die("ratecap-over: the first request should pass (burst 1)");
 	}
 	for (int i = 0; i < NROWS; i++) {
 		const struct row *rw = &rows[i];
 
-		if (!((sections >> rw->sec) & 1))
+		if (!((sections >> rw->sec) & 1) || !row_selected(rw->id))
 			continue;
 		for (int col = 0; col < NCOL; col++) {
 			struct bpf_object *obj;
@@ -907,7 +931,8 @@ static void check_rows(int sections)
 				continue;
 			if (col == C_XF_UDP || col == C_XF_ALL)
 				h0 = xf_hits(col);
-			obj = col == C_NG ? insts[rw->inst].obj[0] : NULL;
+			obj = col == C_NG ?
+			      insts[rw->inst].obj[0][cur_copy % insts[rw->inst].copies] : NULL;
 			if (obj)
 				read_counters(obj, before);
 			run_once(rw, col, 1);
@@ -934,19 +959,55 @@ static void check_rows(int sections)
 }
 
 /*
+ * CPU time of one BPF_PROG_TEST_RUN call with repeat 2 of the empty program:
+ * the per-call overhead every measured call also pays. A few us when the
+ * program is held in the dispatcher; 0.2-0.5 ms when it is not (the
+ * kernel's dispatcher had no free slot: other XDP programs on this host).
+ */
+static double call_overhead_us(void)
+{
+	struct bpf_test_run_opts o;
+	double best = 1e18;
+
+	for (int i = 0; i < 5; i++) {
+		double t0;
+
+		memset(&o, 0, sizeof(o));
+		o.sz = sizeof(o);
+		o.data_in = frames[F_UDP4].buf;
+		o.data_size_in = frames[F_UDP4].len;
+		o.repeat = 2;
+		t0 = thread_ns();
+		if (bpf_prog_test_run_opts(peers[C_EMPTY].fd[0], &o))
+			die("BPF_PROG_TEST_RUN: %s", strerror(errno));
+		if (thread_ns() - t0 < best)
+			best = thread_ns() - t0;
+	}
+	return best / 1000;
+}
+
+static void check_rows(int sections)
+{
+	for (cur_copy = 0; cur_copy < ncopies; cur_copy++)
+		check_rows_copy(sections);
+	cur_copy = 0;
+}
+
+/*
  * Hold every program in the kernel's XDP dispatcher (see the header):
  * a private network namespace, veth pairs that stay down, generic XDP.
  */
 static void hold_in_dispatcher(void)
 {
-	int fds[2 * NNI + NCOL], n = 0;
+	int fds[(2 * NNI + NCOL) * MAX_COPIES], n = 0;
 
 	for (int c = 0; c <= C_XF_ALL; c++)
-		fds[n++] = peers[c].fd;
+		for (int k = 0; k < ncopies; k++)
+			fds[n++] = peers[c].fd[k];
 	for (int i = 0; i < NNI; i++)
 		for (int w = 0; w < 1 + have_compare; w++)
-			if (insts[i].used)
-				fds[n++] = insts[i].prog_fd[w];
+			for (int k = 0; insts[i].used && k < insts[i].copies; k++)
+				fds[n++] = insts[i].prog_fd[w][k];
 	if (unshare(CLONE_NEWNET))
 		die("unshare(CLONE_NEWNET): %s", strerror(errno));
 	for (int i = 0; i < (n + 1) / 2; i++) {
@@ -1008,7 +1069,7 @@ static void count_paths(int sections)
 	for (int i = 0; i < NROWS; i++) {
 		const struct row *rw = &rows[i];
 
-		if (!((sections >> rw->sec) & 1))
+		if (!((sections >> rw->sec) & 1) || !row_selected(rw->id))
 			continue;
 		for (int col = 0; col < NCOL; col++) {
 			struct pathlen *pl = &plen[i][col];
@@ -1036,10 +1097,11 @@ static void put_insns(const struct pathlen *pl)
 static void measure(int rounds, int repeat, int sections)
 {
 	for (int r = 0; r < rounds; r++) {
+		cur_copy = r % ncopies;
 		for (int i = 0; i < NROWS; i++) {
 			const struct row *rw = &rows[i];
 
-			if (!((sections >> rw->sec) & 1))
+			if (!((sections >> rw->sec) & 1) || !row_selected(rw->id))
 				continue;
 			for (int k = 0; k < NCOL; k++) {
 				int col = (k + r) % NCOL;   /* rotate who goes first */
@@ -1068,9 +1130,9 @@ static void measure(int rounds, int repeat, int sections)
 static void print_text(int rounds, int repeat, int sections, const char *machine)
 {
 	printf("ntpguard bench %s, %s\n%d interleaved rounds x BPF_PROG_TEST_RUN repeat %d.\n"
-	       "ns: this thread's CPU ns per run, median over rounds [min-max]; kns: the\n"
-	       "kernel's own per-run figure (whole ns, truncated). x empty: median of the\n"
-	       "per-round ratio to xdp_drop_empty [min-max] (the floor: test-run loop + call).\n",
+	       "ns: this thread's CPU ns per run, median over rounds (the kernel's own\n"
+	       "figure, whole ns truncated, is in the JSON as kernel_ns). x empty: median of\n"
+	       "the per-round ratio to xdp_drop_empty (the floor: test-run loop + call).\n",
 	       NG_VERSION, machine, rounds, repeat);
 
 	if (sections & (1 << S_PACKET)) {
@@ -1082,7 +1144,7 @@ static void print_text(int rounds, int repeat, int sections, const char *machine
 		for (int i = 0; i < NROWS; i++) {
 			const struct row *rw = &rows[i];
 
-			if (rw->sec != S_PACKET)
+			if (rw->sec != S_PACKET || !row_selected(rw->id))
 				continue;
 			printf("%-19s", rw->id);
 			for (int col = 0; col < NCOL; col++) {
@@ -1109,7 +1171,7 @@ static void print_text(int rounds, int repeat, int sections, const char *machine
 		}
 		printf("\nspread over rounds (ns min-max; x empty min-max):\n");
 		for (int i = 0; i < NROWS; i++) {
-			if (rows[i].sec != S_PACKET)
+			if (rows[i].sec != S_PACKET || !row_selected(rows[i].id))
 				continue;
 			printf("  %-19s", rows[i].id);
 			for (int col = 0; col < NCOL; col++) {
@@ -1134,7 +1196,7 @@ static void print_text(int rounds, int repeat, int sections, const char *machine
 				printf(" %8s", col_short[col]);
 		printf("\n");
 		for (int i = 0; i < NROWS; i++) {
-			if (rows[i].sec != S_PACKET)
+			if (rows[i].sec != S_PACKET || !row_selected(rows[i].id))
 				continue;
 			printf("  %-19s", rows[i].id);
 			for (int col = 0; col < NCOL; col++) {
@@ -1147,7 +1209,7 @@ static void print_text(int rounds, int repeat, int sections, const char *machine
 		}
 		printf("\nrows:\n");
 		for (int i = 0; i < NROWS; i++)
-			if (rows[i].sec == S_PACKET)
+			if (rows[i].sec == S_PACKET && row_selected(rows[i].id))
 				printf("  %-19s %s; ntpguard instance: %s\n", rows[i].id, rows[i].desc,
 				       insts[rows[i].inst].id);
 		printf("targets: x empty <= 1.25 for non-NTP and mode 3, <= 1.50 for mode 7 drops\n"
@@ -1160,7 +1222,7 @@ static void print_text(int rounds, int repeat, int sections, const char *machine
 		for (int i = 0; i < NROWS; i++) {
 			struct stat3 e, c, x;
 
-			if (rows[i].sec != S_SCALE)
+			if (rows[i].sec != S_SCALE || !row_selected(rows[i].id))
 				continue;
 			e = stats(cpu[i][C_EMPTY], rounds);
 			c = stats(cpu[i][C_NG], rounds);
@@ -1186,7 +1248,7 @@ static void print_text(int rounds, int repeat, int sections, const char *machine
 
 			if (!insts[i].used)
 				continue;
-			prog_info(insts[i].prog_fd[w], &x, &j, &v);
+			prog_info(insts[i].prog_fd[w][0], &x, &j, &v);
 			snprintf(name, sizeof(name), "%s:%s", w ? "compare" : "ntpguard",
 				 insts[i].id);
 			printf("%-22s %8uB %8uB %9u %10.1f MB  %s\n", name, x, j, v,
@@ -1218,7 +1280,7 @@ static void write_json(const char *path, int rounds, int repeat, int sections,
 	for (int i = 0; i < NROWS; i++) {
 		const struct row *rw = &rows[i];
 
-		if (!((sections >> rw->sec) & 1))
+		if (!((sections >> rw->sec) & 1) || !row_selected(rw->id))
 			continue;
 		fprintf(o, "%s    {\"id\": \"%s\", \"section\": \"%s\", \"desc\": \"%s\", "
 			"\"instance\": \"%s\", \"target\": %.2f,\n", first ? "" : ",\n", rw->id,
@@ -1260,7 +1322,7 @@ static void write_json(const char *path, int rounds, int repeat, int sections,
 
 			if (!insts[i].used)
 				continue;
-			prog_info(insts[i].prog_fd[w], &x, &j, &v);
+			prog_info(insts[i].prog_fd[w][0], &x, &j, &v);
 			fprintf(o, ",\n    \"%s:%s\": {\"xlated\": %u, \"jited\": %u, "
 				"\"verified_insns\": %u, \"map_memlock_bytes\": %zu}",
 				w ? "compare" : "ntpguard", insts[i].id, x, j, v, insts[i].memlock[w]);
@@ -1290,8 +1352,9 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: bench [--rounds N] [--repeat N] [--only packet|scale] [--cpu N]\n"
-		"             [--json FILE] [--ntpguard OBJ] [--compare OBJ]\n"
-		"             [--baseline OBJ] [--xdp-filter-dir DIR] [-v]\n"
+		"             [--json FILE] [--ntpguard OBJ] [--compare OBJ [--lax-compare]]\n"
+		"             [--baseline OBJ] [--xdp-filter-dir DIR] [--rows ID,...]\n"
+		"             [--copies K] [--write-frames DIR] [-v]\n"
 		"\n"
 		"Per-packet cost of ntpguard against an empty XDP_DROP program, a minimal\n"
 		"mode 7 dropper and xdp-filter's own objects, and with large allow-lists\n"
@@ -1310,12 +1373,15 @@ static void usage(FILE *out)
 		"                      that cut a step on purpose)\n"
 		"  --baseline OBJ      bench/bpf/baseline.bpf.c object (default %s)\n"
 		"  --xdp-filter-dir D  where xdpfilt_alw_{udp,all}.o are (default %s)\n"
+		"  --rows ID,...       measure only these rows (e.g. m7-v4,m3-v4)\n"
+		"  --copies K          load each packet-row program K times, rounds take\n"
+		"                      them in turn (default %d, at most %d)\n"
 		"  --write-frames DIR  only write each row's frame to DIR/ROW.bin and exit\n"
 		"  -v                  libbpf messages (twice: debug)\n"
 		"\n"
 		"Fails only on load errors and wrong verdicts or counts, never on timing.\n",
 		DEFAULT_ROUNDS, DEFAULT_REPEAT, DEFAULT_NTPGUARD, DEFAULT_BASELINE,
-		XDP_FILTER_DIR);
+		XDP_FILTER_DIR, DEFAULT_COPIES, MAX_COPIES);
 }
 
 static long parse_num(const char *opt, const char *s, long lo, long hi)
@@ -1345,6 +1411,8 @@ int main(int argc, char **argv)
 		{ "compare",        required_argument, 0, 'C' },
 		{ "lax-compare",    no_argument,       0, 'L' },
 		{ "write-frames",   required_argument, 0, 'W' },
+		{ "rows",           required_argument, 0, 'w' },
+		{ "copies",         required_argument, 0, 'k' },
 		{ "baseline",       required_argument, 0, 'b' },
 		{ "xdp-filter-dir", required_argument, 0, 'x' },
 		{ "verbose",        no_argument,       0, 'v' },
@@ -1357,6 +1425,7 @@ int main(int argc, char **argv)
 	int sections = (1 << S_PACKET) | (1 << S_SCALE);
 	struct utsname uts;
 	char machine[512];
+	double overhead_us;
 
 	while ((opt = getopt_long(argc, argv, "vh", lopts, NULL)) != -1) {
 		switch (opt) {
@@ -1368,6 +1437,8 @@ int main(int argc, char **argv)
 		case 'C': cmpobj = optarg; break;
 		case 'L': lax_compare = 1; break;
 		case 'W': frames_dir = optarg; break;
+		case 'w': only_rows = optarg; break;
+		case 'k': ncopies = (int)parse_num("--copies", optarg, 1, MAX_COPIES); break;
 		case 'b': baseline = optarg; break;
 		case 'x': xfdir = optarg; break;
 		case 'o':
@@ -1414,27 +1485,43 @@ int main(int argc, char **argv)
 
 	have_compare = cmpobj != NULL;
 	build_frames();
-	load_baselines(baseline);
-	load_xdp_filter(C_XF_UDP, xfdir, "xdpfilt_alw_udp.o");
-	load_xdp_filter(C_XF_ALL, xfdir, "xdpfilt_alw_all.o");
+	for (int k = 0; k < ncopies; k++) {
+		load_baselines(baseline, k);
+		load_xdp_filter(C_XF_UDP, xfdir, "xdpfilt_alw_udp.o", k);
+		load_xdp_filter(C_XF_ALL, xfdir, "xdpfilt_alw_all.o", k);
+	}
 	for (int c = 0; c <= C_XF_ALL; c++)
-		prog_info(peers[c].fd, &peers[c].xlated, &peers[c].jited, &peers[c].verified);
-	for (int i = 0; i < NROWS; i++)
-		if ((sections >> rows[i].sec) & 1)
-			insts[rows[i].inst].used = 1;
-	insts[NI_RC_DROP].used = 1;  /* check_rows() spends its burst */
-	for (int i = 0; i < NNI; i++) {
-		if (!insts[i].used)
+		prog_info(peers[c].fd[0], &peers[c].xlated, &peers[c].jited, &peers[c].verified);
+	for (int i = 0; i < NNI; i++)
+		insts[i].copies = 1;
+	for (int i = 0; i < NROWS; i++) {
+		if (!((sections >> rows[i].sec) & 1))
 			continue;
-		load_inst(&insts[i], 0, ngobj);
-		if (have_compare)
-			load_inst(&insts[i], 1, cmpobj);
+		insts[rows[i].inst].used = 1;
+		if (rows[i].sec == S_PACKET)
+			insts[rows[i].inst].copies = ncopies;
+	}
+	insts[NI_RC_DROP].used = 1;  /* check_rows() spends its burst */
+	insts[NI_RC_DROP].copies = ncopies;
+	for (int i = 0; i < NNI; i++) {
+		for (int k = 0; insts[i].used && k < insts[i].copies; k++) {
+			load_inst(&insts[i], 0, ngobj, k);
+			if (have_compare)
+				load_inst(&insts[i], 1, cmpobj, k);
+		}
 	}
 	hold_in_dispatcher();
+	overhead_us = call_overhead_us();
+	if (overhead_us > 50)
+		fprintf(stderr, "bench: WARNING: %.0f us of CPU per call: the programs are not held in the XDP dispatcher (no free slot?); figures include that overhead\n",
+			overhead_us);
 	check_rows(sections);
 	count_paths(sections);
 	measure(rounds, repeat, sections);
 
+	snprintf(machine + strlen(machine), sizeof(machine) - strlen(machine),
+		 "; %d cop%s of each program; %.1f us CPU per test-run call",
+		 ncopies, ncopies == 1 ? "y" : "ies", overhead_us);
 	print_text(rounds, repeat, sections, machine);
 	if (json)
 		write_json(json, rounds, repeat, sections, uts.release, ngobj, cmpobj);
