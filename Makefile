@@ -40,7 +40,8 @@ USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
 USER_HDRS := $(foreach d,$(USER_DIRS),$(wildcard $(d)/*.h))
 USER_INC  := -Iuser/lib
 
-BENCH_BINS := $(OUTPUT)/bench/bench $(OUTPUT)/bench/floodgen $(OUTPUT)/bench/baseline.bpf.o
+BENCH_BINS := $(OUTPUT)/bench/bench $(OUTPUT)/bench/floodgen $(OUTPUT)/bench/baseline.bpf.o \
+	      $(OUTPUT)/bench/flood.bpf.o
 # Debian's xdp-tools installs xdp-filter's BPF objects here.
 XDP_FILTER_DIR ?= /usr/lib/$(shell $(CC) -print-multiarch 2>/dev/null)/bpf
 
@@ -120,7 +121,7 @@ $(OUTPUT)/bench/bench: bench/bench.c bench/pathlen.c bench/pathlen.h $(OUTPUT)/v
 
 $(OUTPUT)/bench/floodgen: bench/floodgen.c | $(OUTPUT)/bench
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $< -o $@
+	$(Q)$(CC) $(CFLAGS) $< $(LDLIBS) -o $@
 
 $(OUTPUT)/tests/diff_run: tests/diff/diff_run.c $(OUTPUT)/ntpguard.skel.h $(HEADERS) | $(OUTPUT)/tests
 	$(call msg,CC,$@)

@@ -5,7 +5,7 @@
  * an AF_PACKET socket with sendmmsg(), bypassing the qdisc.
  *
  *   floodgen -i IFACE --dst-mac MAC [-c COUNT] [-t SECONDS] [-b BATCH]
- *            [--kind m7|m3] [--sources N]
+ *            [--kind m7|m3] [--sources N] [--xdp-live OBJ]
  *
  * Frames: IPv4 UDP to 192.0.2.1:123 from N spoofed sources spread over
  * 198.51.100.0/24 and 203.0.113.0/24 (documentation ranges only), source
@@ -18,9 +18,17 @@
  * ring is full: veth pushes back) is counted and the batch retried after a
  * yield; the count says the receiver, not this sender, was the bottleneck.
  *
+ * --xdp-live OBJ (bench/bpf/flood.bpf.c) sends instead from inside the
+ * kernel: BPF_PROG_TEST_RUN in live-frames mode runs OBJ's program, which
+ * redirects each frame out of IFACE, so a veth peer receives XDP frames
+ * the way a NIC driver hands them to XDP (the AF_PACKET path gives veth an
+ * skb that it must copy into a fresh page before XDP can see it). The
+ * template's UDP checksum is 0 there; the program varies the source.
+ *
  * Prints one JSON object: frames sent, ENOBUFS retries, wall time and this
- * thread's CPU time (send side: syscall, skb, veth transmit, and any receive
- * work the kernel ran inline in this thread's softirq context).
+ * thread's CPU time (send side: syscall, skb or XDP frame, veth transmit,
+ * and any receive work the kernel ran inline in this thread's softirq
+ * context).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -33,7 +41,11 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/if_link.h>
 #include <linux/if_packet.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 
 #define MAX_COUNT   100000000L
 #define MAX_SECONDS 120
@@ -59,7 +71,9 @@ static void usage(FILE *out)
 		"  -t SECONDS   stop earlier after this long (default 30, at most %d)\n"
 		"  -b BATCH     frames per sendmmsg() (default 64, at most %d)\n"
 		"  --kind       m7: mode 7 monlist request (default); m3: mode 3 request\n"
-		"  --sources N  spoofed sources, 1..%d (default %d)\n",
+		"  --sources N  spoofed sources, 1..%d (default %d)\n"
+		"  --xdp-live OBJ  send from the kernel: OBJ's XDP program redirects\n"
+		"               each frame out of IFACE (BPF_PROG_TEST_RUN, live frames)\n",
 		MAX_COUNT, MAX_SECONDS, MAX_BATCH, MAX_SOURCES, MAX_SOURCES);
 }
 
@@ -100,7 +114,8 @@ static void put16(unsigned char *p, unsigned v)
 	p[1] = (unsigned char)v;
 }
 
-static void build(int n, int m3, const unsigned char *dmac, const unsigned char *smac)
+static void build(int n, int m3, const unsigned char *dmac, const unsigned char *smac,
+		  int no_udp_csum)
 {
 	static const unsigned char monlist[8] = { 0x17, 0x00, 0x03, 0x2a };
 	unsigned char client[48] = { 0x23, 0x00, 0x06, 0xe0 };
@@ -136,7 +151,7 @@ static void build(int n, int m3, const unsigned char *dmac, const unsigned char 
 		memcpy(udp + 8, pl, plen);
 		s = sum16(ip + 12, 8, 0) + 17 + 8 + plen;
 		s = fold(sum16(udp, 8 + plen, s));
-		put16(udp + 6, s ? s : 0xffff);
+		put16(udp + 6, no_udp_csum ? 0 : s ? s : 0xffff);
 	}
 }
 
@@ -152,6 +167,66 @@ static int parse_mac(const char *s, unsigned char *mac)
 		mac[i] = (unsigned char)v[i];
 	}
 	return 0;
+}
+
+static double now_ns(clockid_t c);
+
+/*
+ * Live frames: the XDP program redirects each frame out of ifindex. The
+ * frames are sent in calls of at most `chunk` until count or the deadline.
+ */
+static long send_live(const char *path, int ifindex, int nsrc, long count, int batch,
+		      double deadline, long *errors)
+{
+	struct { __u32 tx_ifindex, nsrc; } ro = { (__u32)ifindex, (__u32)nsrc };
+	struct bpf_object *obj = bpf_object__open_file(path, NULL);
+	struct bpf_program *prog;
+	struct bpf_map *rodata = NULL, *m;
+	long sent = 0;
+	int fd;
+
+	if (!obj) {
+		fprintf(stderr, "floodgen: opening %s: %s\n", path, strerror(errno));
+		exit(1);
+	}
+	bpf_object__for_each_map(m, obj)
+		if (strstr(bpf_map__name(m), ".rodata"))
+			rodata = m;
+	/* .rodata holds tx_ifindex then nsrc (bench/bpf/flood.bpf.c) */
+	if (!rodata || bpf_map__value_size(rodata) != sizeof(ro) ||
+	    bpf_map__set_initial_value(rodata, &ro, sizeof(ro)) || bpf_object__load(obj)) {
+		fprintf(stderr, "floodgen: loading %s failed\n", path);
+		exit(1);
+	}
+	prog = bpf_object__find_program_by_name(obj, "flood_tx");
+	if (!prog) {
+		fprintf(stderr, "floodgen: %s has no flood_tx\n", path);
+		exit(1);
+	}
+	fd = bpf_program__fd(prog);
+	while (sent < count && now_ns(CLOCK_MONOTONIC) < deadline) {
+		long n = count - sent < 1000000 ? count - sent : 1000000;
+		struct bpf_test_run_opts o;
+
+		memset(&o, 0, sizeof(o));
+		o.sz = sizeof(o);
+		o.data_in = frames[0];
+		o.data_size_in = (__u32)frame_len;
+		o.repeat = (__u32)n;
+		o.flags = BPF_F_TEST_XDP_LIVE_FRAMES;
+		o.batch_size = (__u32)batch;
+		if (bpf_prog_test_run_opts(fd, &o)) {
+			if (errno != EINTR) {
+				fprintf(stderr, "floodgen: live frames: %s\n", strerror(errno));
+				exit(1);
+			}
+			(*errors)++;
+			continue;
+		}
+		sent += n;
+	}
+	bpf_object__close(obj);
+	return sent;
 }
 
 static double now_ns(clockid_t c)
@@ -172,6 +247,7 @@ int main(int argc, char **argv)
 		{ "batch",   required_argument, 0, 'b' },
 		{ "kind",    required_argument, 0, 'k' },
 		{ "sources", required_argument, 0, 's' },
+		{ "xdp-live", required_argument, 0, 'x' },
 		{ "help",    no_argument,       0, 'h' },
 		{ 0, 0, 0, 0 }
 	};
@@ -179,7 +255,7 @@ int main(int argc, char **argv)
 	static struct iovec iov[MAX_BATCH];
 	const unsigned char smac[6] = { 0x02, 0x00, 0x00, 0x00, 0xbe, 0x01 };
 	unsigned char dmac[6];
-	const char *ifname = NULL;
+	const char *ifname = NULL, *live = NULL;
 	long count = 1000000, sent = 0, nobufs = 0, seconds = 30;
 	int batch = 64, nsrc = MAX_SOURCES, m3 = 0, have_mac = 0, opt, fd, one = 1;
 	struct sockaddr_ll sll;
@@ -206,6 +282,7 @@ int main(int argc, char **argv)
 			}
 			m3 = !strcmp(optarg, "m3");
 			break;
+		case 'x': live = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -214,7 +291,26 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	build(nsrc, m3, dmac, smac);
+	build(live ? 1 : nsrc, m3, dmac, smac, live != NULL);
+	if (live) {
+		int idx = (int)if_nametoindex(ifname);
+
+		if (!idx)
+			die(ifname);
+		if (batch > 256)
+			batch = 256;   /* the kernel's live-frames batch limit */
+		t0 = now_ns(CLOCK_MONOTONIC);
+		c0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
+		sent = send_live(live, idx, nsrc > 254 ? 254 : nsrc, count, batch,
+				 t0 + (double)seconds * 1e9, &nobufs);
+		t1 = now_ns(CLOCK_MONOTONIC);
+		c1 = now_ns(CLOCK_THREAD_CPUTIME_ID);
+		printf("{\"sent\": %ld, \"enobufs\": %ld, \"wall_ns\": %.0f, \"cpu_ns\": %.0f, "
+		       "\"batch\": %d, \"sources\": %d, \"frame_len\": %zu, \"kind\": \"%s\", "
+		       "\"mode\": \"xdp-live\"}\n", sent, nobufs, t1 - t0, c1 - c0, batch,
+		       nsrc > 254 ? 254 : nsrc, frame_len, m3 ? "m3" : "m7");
+		return 0;
+	}
 
 	/* protocol 0: this socket only sends, it never receives */
 	fd = socket(AF_PACKET, SOCK_RAW, 0);
@@ -260,7 +356,8 @@ int main(int argc, char **argv)
 	t1 = now_ns(CLOCK_MONOTONIC);
 	c1 = now_ns(CLOCK_THREAD_CPUTIME_ID);
 	printf("{\"sent\": %ld, \"enobufs\": %ld, \"wall_ns\": %.0f, \"cpu_ns\": %.0f, "
-	       "\"batch\": %d, \"sources\": %d, \"frame_len\": %zu, \"kind\": \"%s\"}\n",
+	       "\"batch\": %d, \"sources\": %d, \"frame_len\": %zu, \"kind\": \"%s\", "
+	       "\"mode\": \"af_packet\"}\n",
 	       sent, nobufs, t1 - t0, c1 - c0, batch, nsrc, frame_len, m3 ? "m3" : "m7");
 	close(fd);
 	return 0;
