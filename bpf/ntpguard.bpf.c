@@ -457,9 +457,16 @@ static __always_inline int ng_decide(const struct ng_pkt *pkt, const __u8 *end,
 		cp = &pol->cls[pclass];
 		allowed = ng_allowed(pkt, ng_pclass_by_dst(pclass), ctx, tc);
 		if (!allowed && (cp->action == NG_ACT_RATECAP || pol->track)) {
-			/* Not the coarse clock, though it is cheaper: its
-			 * jiffy steps would clip refills to burst per tick. */
-			now = bpf_ktime_get_ns();
+			/* The coarse clock where its ticks cannot clip a
+			 * refill (ng_ratelimit.h) and the kernel has it; a
+			 * tracked class only stamps last_ns. */
+			if (ng_coarse_clock &&
+			    (cp->action != NG_ACT_RATECAP ||
+			     (ng_coarse_clock_ok(cp->rate, cp->burst) &&
+			      ng_coarse_clock_ok(cp->global_rate, cp->global_burst))))
+				now = bpf_ktime_get_coarse_ns();
+			else
+				now = bpf_ktime_get_ns();
 			st = ng_key_state(pkt, end, pclass, cp, now);
 		}
 		if (!allowed && cp->action == NG_ACT_RATECAP)
