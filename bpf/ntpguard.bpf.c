@@ -427,6 +427,63 @@ static __always_inline void ng_count(__u32 key, __u64 bytes)
 }
 
 /*
+ * A policed packet that needs more than its class's action: the allow-list
+ * and probe flows (when the family has any), the per-key state (ratecap or
+ * track) and the buckets. Returns the reason. (Inlined: as a BPF
+ * subprogram it made every path longer, the caller's values spilled
+ * around the call.)
+ */
+static __always_inline int ng_police(const struct ng_pkt *pkt, const __u8 *end, __u64 len,
+				     int pclass, const struct ng_policy *pol, void *ctx, int tc)
+{
+	const struct ng_class_policy *cp;
+	struct ng_bucket *st = 0;
+	int reason, allowed, ok = 0;
+	__u64 now = 0;
+
+	if (pclass < 0 || pclass >= NG_PC__COUNT)
+		return -1;
+	cp = &pol->cls[pclass];
+	allowed = ng_allowed(pkt, ng_pclass_by_dst(pclass), ctx, tc);
+	if (!allowed && (cp->action == NG_ACT_RATECAP || pol->track)) {
+		/* The coarse clock where its ticks cannot clip a refill
+		 * (ng_ratelimit.h) and the kernel has it; a tracked class
+		 * only stamps last_ns. */
+		if (ng_coarse_clock &&
+		    (cp->action != NG_ACT_RATECAP ||
+		     (ng_coarse_clock_ok(cp->rate, cp->burst) &&
+		      ng_coarse_clock_ok(cp->global_rate, cp->global_burst))))
+			now = bpf_ktime_get_coarse_ns();
+		else
+			now = bpf_ktime_get_ns();
+		st = ng_key_state(pkt, end, pclass, cp, now);
+	}
+	if (!allowed && cp->action == NG_ACT_RATECAP)
+		ok = ng_within_budget(st, pclass, cp, now);
+	reason = ng_policed_reason(pclass, ng_outcome_of(allowed, cp->action, ok));
+	if (st) {
+		st->last_ns = now;
+		if ((NG_DROP_MASK >> reason) & 1) {
+			st->dropped++;
+			st->dropped_bytes += len;
+		} else {
+			st->passed++;
+		}
+	}
+	return reason;
+}
+
+/* Does the family have allow-list entries or probe flows? (Most hosts
+ * have neither: then nothing else needs to be read.) */
+static __always_inline int ng_allow_in_use(const struct ng_pkt *pkt)
+{
+	__u32 fam = pkt->family == 4 ? 0 : 1, *used;
+
+	used = bpf_map_lookup_elem(&NG_MAP_ALLOW_USED, &fam);
+	return used && *used;
+}
+
+/*
  * The verdict for one classified frame of `len` octets: 1 drop, 0 pass.
  * Shared by the XDP (ingress) and TC (egress) entry points; `ctx` is the
  * entry point's context, `tc` a constant.
@@ -435,76 +492,52 @@ static __always_inline int ng_decide(const struct ng_pkt *pkt, const __u8 *end,
 				     __u64 len, void *ctx, int tc)
 {
 	const struct ng_policy *pol;
-	const struct ng_class_policy *cp;
-	struct ng_bucket *st = 0;
-	int reason, pclass, allowed, ok = 0;
-	__u64 now = 0;
+	int reason, pclass, drop;
+	__u32 key;
 
 	if (pkt->cls == NG_CLS_OTHER)
 		return 0;
-
-	reason = ng_fixed_reason(pkt);
-	if (pkt->cls == NG_CLS_NTP || pkt->cls == NG_CLS_MALFORMED ||
-	    pkt->cls == NG_CLS_FRAG_NONFIRST) {
-		/* Never dropped: no policy needed (the mode 3/4 path). */
-		ng_count(NG_COUNTER_KEY(ng_slot, (__u32)reason), len);
+	if (pkt->cls == NG_CLS_NTP) {
+		/* Time service (modes 0-5): never dropped, no policy needed. */
+		ng_count(NG_COUNTER_KEY(ng_slot, NG_R_NTP_PASSED), len);
+		return 0;
+	}
+	if (pkt->cls == NG_CLS_MALFORMED || pkt->cls == NG_CLS_FRAG_NONFIRST) {
+		ng_count(NG_COUNTER_KEY(ng_slot, (__u32)ng_fixed_reason(pkt)), len);
 		return 0;
 	}
 
 	pol = ng_live_policy();
 	pclass = ng_pclass_of(pkt, pol->mode7_response_max_bytes);
-	if (pclass >= 0 && pclass < NG_PC__COUNT) {
-		cp = &pol->cls[pclass];
-		allowed = ng_allowed(pkt, ng_pclass_by_dst(pclass), ctx, tc);
-		if (!allowed && (cp->action == NG_ACT_RATECAP || pol->track)) {
-			/* The coarse clock where its ticks cannot clip a
-			 * refill (ng_ratelimit.h) and the kernel has it; a
-			 * tracked class only stamps last_ns. */
-			if (ng_coarse_clock &&
-			    (cp->action != NG_ACT_RATECAP ||
-			     (ng_coarse_clock_ok(cp->rate, cp->burst) &&
-			      ng_coarse_clock_ok(cp->global_rate, cp->global_burst))))
-				now = bpf_ktime_get_coarse_ns();
-			else
-				now = bpf_ktime_get_ns();
-			st = ng_key_state(pkt, end, pclass, cp, now);
-		}
-		if (!allowed && cp->action == NG_ACT_RATECAP)
-			ok = ng_within_budget(st, pclass, cp, now);
-		reason = ng_policed_reason(pclass,
-					   ng_outcome_of(allowed, cp->action, ok));
-		if (st) {
-			st->last_ns = now;
-			if ((NG_DROP_MASK >> reason) & 1) {
-				st->dropped++;
-				st->dropped_bytes += len;
-			} else {
-				st->passed++;
-			}
-		}
-	} else if (reason == NG_R_UNJUDGEABLE_DROPPED && pol->pass_unjudgeable) {
-		reason = NG_R_UNJUDGEABLE_PASSED;
+	if (pclass < 0) {
+		reason = ng_fixed_reason(pkt);
+		if (reason == NG_R_UNJUDGEABLE_DROPPED && pol->pass_unjudgeable)
+			reason = NG_R_UNJUDGEABLE_PASSED;
+	} else if (pclass < NG_PC__COUNT && pol->cls[pclass].action == NG_ACT_DROP &&
+		   !pol->track && !ng_allow_in_use(pkt)) {
+		/* The common policed case: dropped, nothing more to look up. */
+		reason = ng_policed_reason(pclass, NG_OUT_DROPPED);
+	} else {
+		reason = ng_police(pkt, end, len, pclass, pol, ctx, tc);
 	}
 	if (reason < 0 || reason >= NG_R__COUNT)
 		return 0;
 
-	if (!((NG_DROP_MASK >> reason) & 1)) {
-		ng_count(NG_COUNTER_KEY(ng_slot, (__u32)reason), len);
-		return 0;
-	}
-	if (pclass == NG_PC_M7_RESPONSE && !pol->no_reflectors) {
+	drop = (NG_DROP_MASK >> reason) & 1;
+	key = NG_COUNTER_KEY(ng_slot, (__u32)reason);
+	if (drop && pclass == NG_PC_M7_RESPONSE && !pol->no_reflectors) {
 		if (tc)
 			ng_slow_tc(ctx, NG_SLOW_REFLECTOR);
 		else
 			ng_slow_xdp(ctx, NG_SLOW_REFLECTOR);
 	}
-	if (pol->monitor) {
+	if (drop && pol->monitor) {
 		/* Trial mode: count what would have been dropped, pass it. */
-		ng_count(NG_COUNTER_WOULD_KEY(ng_slot, (__u32)reason), len);
-		return 0;
+		key = NG_COUNTER_WOULD_KEY(ng_slot, (__u32)reason);
+		drop = 0;
 	}
-	ng_count(NG_COUNTER_KEY(ng_slot, (__u32)reason), len);
-	return 1;
+	ng_count(key, len);
+	return drop;
 }
 
 /* Ingress: XDP, before the kernel allocates an skb. */
