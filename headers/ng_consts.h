@@ -46,6 +46,8 @@
 #define NG_IP4_IHL_UNIT   4     /* IHL counts 32-bit words */
 #define NG_IP4_MF         0x2000
 #define NG_IP4_OFFSET     0x1fff
+#define NG_IP4_FRAG_BITS  (NG_IP4_MF | NG_IP4_OFFSET)  /* set: a fragment */
+#define NG_IP4_VIHL_PLAIN 0x45  /* version 4, IHL 5: no options */
 
 /* ---- IPv6 and its extension headers --------------------------------- */
 #define NG_IP6_HLEN       40

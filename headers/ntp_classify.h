@@ -397,10 +397,98 @@ static __always_inline int ng_classify_wire(const __u8 *data, const __u8 *end,
 	return pkt->cls = ng_is_vlan(proto) ? NG_CLS_UNJUDGEABLE : NG_CLS_OTHER;
 }
 
+/*
+ * The common frame in straight-line code: IPv4 without options at `ip`
+ * (untagged, or behind one 802.1Q tag), UDP, not a fragment, the whole
+ * datagram in the frame. Returns its class,
+ * or -1 for anything else, which the general parser then takes. For the
+ * frames it decides, the general parser gives the same answer (the fuzzer
+ * holds the two to it): this only skips the checks that cannot fail for
+ * them. make bench: about a fifth off non-NTP UDP, mode 3 and mode 7 paths.
+ */
+static __always_inline int ng_classify_fast(const __u8 *ip, const __u8 *end,
+					    struct ng_pkt *pkt)
+{
+	__u32 tot_len;
+
+	if (ip + NG_IP4_HLEN + NG_UDP_HLEN > end)
+		return -1;
+	if (ip[NG_IP4_PROTO_OFF] != NG_IPPROTO_UDP)
+		return pkt->cls = NG_CLS_OTHER;
+	tot_len = ng_be16(ip + NG_IP4_TOTLEN_OFF);
+	/* version 4, IHL 5; MF clear and offset 0 (DF and the reserved bit
+	 * do not matter); the UDP header within the datagram, the datagram
+	 * within the frame */
+	if (ip[NG_IP4_VIHL_OFF] != NG_IP4_VIHL_PLAIN ||
+	    (ip[NG_IP4_FRAG_OFF] & (NG_IP4_FRAG_BITS >> 8)) ||
+	    (ip[NG_IP4_FRAG_OFF + 1] & (NG_IP4_FRAG_BITS & 0xff)) ||
+	    tot_len < NG_IP4_HLEN + NG_UDP_HLEN || ip + tot_len > end)
+		return -1;
+	pkt->family = 4;
+	pkt->l3 = ip;
+	if (ng_classify_udp(ip + NG_IP4_HLEN, ip + tot_len, end, pkt) != NG_CLS_OTHER)
+		ng_copy_addrs(pkt);
+	return pkt->cls;
+}
+
+/* The same for IPv6 with UDP right behind the fixed header. */
+static __always_inline int ng_classify_fast6(const __u8 *ip, const __u8 *end,
+					     struct ng_pkt *pkt)
+{
+	__u32 plen;
+
+	if (ip + NG_IP6_HLEN + NG_UDP_HLEN > end || ip[NG_IP6_NH_OFF] != NG_IPPROTO_UDP ||
+	    (ip[0] >> NG_IP_VERSION_SHIFT) != NG_IP6_VERSION)
+		return -1;
+	plen = ng_be16(ip + NG_IP6_PLEN_OFF);
+	if (plen < NG_UDP_HLEN || ip + NG_IP6_HLEN + plen > end)
+		return -1;
+	pkt->family = 6;
+	pkt->l3 = ip;
+	if (ng_classify_udp(ip + NG_IP6_HLEN, ip + NG_IP6_HLEN + plen, end, pkt) !=
+	    NG_CLS_OTHER)
+		ng_copy_addrs(pkt);
+	return pkt->cls;
+}
+
 /* Classify one whole, visible Ethernet frame [data, end). */
 static __always_inline int ng_classify(const __u8 *data, const __u8 *end,
 				       struct ng_pkt *pkt)
 {
+	const __u8 *type = data + NG_ETH_TYPE_OFF;
+
+	pkt->cls = NG_CLS_OTHER;
+	pkt->family = 0;
+	pkt->first_frag = 0;
+	pkt->jumbo = 0;
+	pkt->short_view = 0;
+	pkt->ntp_len = 0;
+	/* IPv4 untagged or behind one 802.1Q tag, IPv6 untagged: the fast
+	 * paths, and what they decline goes to the general IP parsers (what
+	 * ng_classify_wire would call for these headers); anything else to
+	 * ng_classify_wire. */
+	if (data + NG_ETH_HLEN + NG_VLAN_HLEN <= end) {
+		const __u8 *ip = data + NG_ETH_HLEN;
+
+		if (type[0] == (NG_ETH_P_IP >> 8) && type[1] == (NG_ETH_P_IP & 0xff)) {
+			if (ng_classify_fast(ip, end, pkt) >= 0)
+				return pkt->cls;
+			return ng_classify_ipv4(ip, end, (__u32)(end - ip), pkt);
+		}
+		if (type[0] == (NG_ETH_P_IPV6 >> 8) && type[1] == (NG_ETH_P_IPV6 & 0xff)) {
+			if (ng_classify_fast6(ip, end, pkt) >= 0)
+				return pkt->cls;
+			return ng_classify_ipv6(ip, end, (__u32)(end - ip), pkt);
+		}
+		ip += NG_VLAN_HLEN;
+		if (type[0] == (NG_ETH_P_8021Q >> 8) && type[1] == (NG_ETH_P_8021Q & 0xff) &&
+		    type[NG_VLAN_HLEN] == (NG_ETH_P_IP >> 8) &&
+		    type[NG_VLAN_HLEN + 1] == (NG_ETH_P_IP & 0xff)) {
+			if (ng_classify_fast(ip, end, pkt) >= 0)
+				return pkt->cls;
+			return ng_classify_ipv4(ip, end, (__u32)(end - ip), pkt);
+		}
+	}
 	return ng_classify_wire(data, end, (__u32)(end - data), pkt);
 }
 

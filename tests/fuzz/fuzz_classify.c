@@ -33,7 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct ng_pkt whole, part;
+	struct ng_pkt whole, part, gen;
 	size_t view;
 	int r;
 
@@ -50,6 +50,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	require(whole.ntp_len <= 0xffff - NG_UDP_HLEN);
 	if (whole.family)
 		require(whole.l3 >= data && whole.l3 < data + size);
+
+	/* ng_classify's fast path must give the general parser's answer. */
+	memset(&gen, 0, sizeof(gen));
+	ng_classify_wire(data, data + size, (__u32)size, &gen);
+	require(gen.cls == whole.cls && gen.family == whole.family && gen.l3 == whole.l3 &&
+		gen.ntp_len == whole.ntp_len && gen.sport == whole.sport &&
+		gen.dport == whole.dport && gen.first_frag == whole.first_frag &&
+		gen.ntp_byte0 == whole.ntp_byte0);
 
 	/* The TC program's view: the linear part, at least NG_TC_PULL octets
 	 * (the last input octet picks how many more). */
