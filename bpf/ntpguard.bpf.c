@@ -508,6 +508,13 @@ static __always_inline int ng_decide(const struct ng_pkt *pkt, const __u8 *end,
 	}
 
 	pol = ng_live_policy();
+	if (pkt->cls == NG_CLS_M7_REQUEST &&
+	    pol->cls[NG_PC_M7_REQUEST].action == NG_ACT_DROP && !pol->track &&
+	    !pol->monitor && !ng_allow_in_use(pkt)) {
+		/* The flood itself: straight to its counter, constants only. */
+		ng_count(NG_COUNTER_KEY(ng_slot, NG_R_MODE7_REQUEST_DROPPED), len);
+		return 1;
+	}
 	pclass = ng_pclass_of(pkt, pol->mode7_response_max_bytes);
 	if (pclass < 0) {
 		reason = ng_fixed_reason(pkt);
