@@ -248,7 +248,6 @@ if [ "$MODE" != af_packet ]; then
 		MODES+=(xdp-live)
 	else
 		LIVE_NOTE="xdp-live skipped: this kernel refuses BPF_PROG_TEST_RUN live frames ($err)"
-		echo "# $LIVE_NOTE"
 	fi
 fi
 [ ${#MODES[@]} -gt 0 ] || ng_die "nothing to run ($LIVE_NOTE)"

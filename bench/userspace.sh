@@ -12,7 +12,8 @@
 # 6.1) boots under qemu (scripts/vm/run-kernel.sh, TCG, 2 vCPUs) once with
 # possible_cpus=2 and once with possible_cpus=64 -- 62 hotpluggable CPUs
 # that never come online, but for which every per-CPU map allocates and
-# copies a value, exactly as on a 64-CPU machine. The ratio of the two
+# copies a value, exactly as on a 64-CPU machine (NG_VM_RUNNER and
+# NG_VM_KERNEL override the runner and the kernel directory). The ratio of the two
 # boots is the figure; absolute times under TCG are not (emulation is
 # 10-50x slower than hardware). Without the VM runner or the kernel
 # (scripts/deps.sh fetches it), that part is skipped and says so.
@@ -26,7 +27,7 @@ NG_TAG=ngu
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../tests/lib.sh"
 
-INNER=0 JSON='' VM=1 ALLOW=100000 IFACES=8 RUNS=5 VM_RUNS=11
+INNER=0 JSON='' VM=1 ALLOW=100000 IFACES=8 RUNS=5 VM_RUNS=15
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--inner) INNER=1; shift ;;
@@ -136,8 +137,8 @@ echo "# this machine: $(uname -r), possible CPUs $(cat /sys/devices/system/cpu/p
 "$0" --inner --allow "$ALLOW" --ifaces "$IFACES" --runs "$RUNS" >"$OUT.host" ||
 	ng_die "userspace bench on this machine failed"
 
-RUNNER=$NG_ROOT/scripts/vm/run-kernel.sh
-KDIR=$NG_ROOT/build/kernels/linux-image-amd64
+RUNNER=${NG_VM_RUNNER:-$NG_ROOT/scripts/vm/run-kernel.sh}
+KDIR=${NG_VM_KERNEL:-$NG_ROOT/build/kernels/linux-image-amd64}
 VMNOTE=
 if [ "$VM" = 0 ]; then
 	VMNOTE="skipped (--no-vm)"
