@@ -958,6 +958,72 @@ static void check_rows_copy(int sections)
 	}
 }
 
+/* ---- building blocks: single steps on top of the empty program ------------------ */
+
+static const struct block {
+	const char *prog, *desc;
+} blocks[] = {
+	{ "blk_global_read",  "read one global variable" },
+	{ "blk_lookup1",      "one array map lookup (inlined by the verifier)" },
+	{ "blk_lookup2",      "two array map lookups" },
+	{ "blk_lookup4",      "four array map lookups" },
+	{ "blk_counter",      "per-CPU counter update (lookup, packets++, bytes +=)" },
+	{ "blk_jiffies",      "bpf_jiffies64()" },
+	{ "blk_ktime_coarse", "bpf_ktime_get_coarse_ns()" },
+	{ "blk_ktime",        "bpf_ktime_get_ns()" },
+};
+#define NBLOCKS ((int)(sizeof(blocks) / sizeof(blocks[0])))
+static int blk_fd[NBLOCKS];
+static double blk_ns[NBLOCKS][MAX_ROUNDS], blk_empty[NBLOCKS][MAX_ROUNDS];
+static double blk_ratio[NBLOCKS][MAX_ROUNDS];
+
+static void load_blocks(const char *path)
+{
+	struct bpf_object *obj = open_private(path);
+	int err = bpf_object__load(obj);
+
+	if (err)
+		die("loading %s: %s", path, strerror(-err));
+	for (int b = 0; b < NBLOCKS; b++)
+		blk_fd[b] = prog_fd_by_name(obj, path, blocks[b].prog);
+}
+
+static double run_block(int fd, int repeat)
+{
+	struct bpf_test_run_opts o;
+	double t0;
+
+	memset(&o, 0, sizeof(o));
+	o.sz = sizeof(o);
+	o.data_in = frames[F_UDP4].buf;
+	o.data_size_in = frames[F_UDP4].len;
+	o.repeat = repeat;
+	t0 = thread_ns();
+	if (bpf_prog_test_run_opts(fd, &o))
+		die("BPF_PROG_TEST_RUN (building block): %s", strerror(errno));
+	if (o.retval != XDP_DROP)
+		die("building block returned %s", o.retval == XDP_PASS ? "PASS" : "?");
+	return (thread_ns() - t0) / repeat;
+}
+
+/* Each block next to the empty program, in interleaved rounds. */
+static void measure_blocks(int rounds, int repeat)
+{
+	for (int r = 0; r < rounds; r++)
+		for (int b = 0; b < NBLOCKS; b++) {
+			int bb = (b + r) % NBLOCKS;
+
+			if (r & 1) {
+				blk_ns[bb][r] = run_block(blk_fd[bb], repeat);
+				blk_empty[bb][r] = run_block(peers[C_EMPTY].fd[0], repeat);
+			} else {
+				blk_empty[bb][r] = run_block(peers[C_EMPTY].fd[0], repeat);
+				blk_ns[bb][r] = run_block(blk_fd[bb], repeat);
+			}
+			blk_ratio[bb][r] = blk_ns[bb][r] / blk_empty[bb][r];
+		}
+}
+
 /*
  * CPU time of one BPF_PROG_TEST_RUN call with repeat 2 of the empty program:
  * the per-call overhead every measured call also pays. A few us when the
@@ -999,11 +1065,13 @@ static void check_rows(int sections)
  */
 static void hold_in_dispatcher(void)
 {
-	int fds[(2 * NNI + NCOL) * MAX_COPIES], n = 0;
+	int fds[(2 * NNI + NCOL) * MAX_COPIES + NBLOCKS], n = 0;
 
 	for (int c = 0; c <= C_XF_ALL; c++)
 		for (int k = 0; k < ncopies; k++)
 			fds[n++] = peers[c].fd[k];
+	for (int b = 0; b < NBLOCKS; b++)
+		fds[n++] = blk_fd[b];
 	for (int i = 0; i < NNI; i++)
 		for (int w = 0; w < 1 + have_compare; w++)
 			for (int k = 0; insts[i].used && k < insts[i].copies; k++)
@@ -1235,6 +1303,22 @@ static void print_text(int rounds, int repeat, int sections, const char *machine
 		}
 	}
 
+	if (sections & (1 << S_PACKET)) {
+		printf("\n== building blocks: one step alone, on top of the empty program ==\n\n"
+		       "%-18s %8s %8s %-19s %s\n", "program", "ns", "+ns", "x empty [min-max]",
+		       "step");
+		for (int b = 0; b < NBLOCKS; b++) {
+			struct stat3 x = stats(blk_ratio[b], rounds);
+			double d[MAX_ROUNDS] = { 0 };
+
+			for (int r = 0; r < rounds; r++)
+				d[r] = blk_ns[b][r] - blk_empty[b][r];
+			printf("%-18s %8.2f %8.2f x%.2f [%.2f-%.2f]   %s\n", blocks[b].prog,
+			       stats(blk_ns[b], rounds).med, stats(d, rounds).med, x.med, x.lo, x.hi,
+			       blocks[b].desc);
+		}
+	}
+
 	printf("\n== programs ==\n\n%-22s %9s %9s %9s %12s\n", "program", "xlated", "jited",
 	       "verified", "map memory");
 	for (int c = 0; c <= C_XF_ALL; c++) {
@@ -1311,7 +1395,13 @@ static void write_json(const char *path, int rounds, int repeat, int sections,
 			json_stat(o, "ntpguard_over_compare", vs_before[i], rounds, "");
 		fprintf(o, "}");
 	}
-	fprintf(o, "\n  ],\n  \"programs\": {");
+	fprintf(o, "\n  ],\n  \"building_blocks\": {");
+	for (int b = 0; (sections & (1 << S_PACKET)) && b < NBLOCKS; b++) {
+		fprintf(o, "%s\n    \"%s\": {", b ? "," : "", blocks[b].prog);
+		json_stat(o, "ns", blk_ns[b], rounds, ", ");
+		json_stat(o, "x_empty", blk_ratio[b], rounds, "}");
+	}
+	fprintf(o, "\n  },\n  \"programs\": {");
 	for (int c = 0; c <= C_XF_ALL; c++)
 		fprintf(o, "%s\n    \"%s\": {\"xlated\": %u, \"jited\": %u, \"verified_insns\": %u}",
 			c ? "," : "", col_id[c], peers[c].xlated, peers[c].jited,
@@ -1485,6 +1575,7 @@ int main(int argc, char **argv)
 
 	have_compare = cmpobj != NULL;
 	build_frames();
+	load_blocks(baseline);
 	for (int k = 0; k < ncopies; k++) {
 		load_baselines(baseline, k);
 		load_xdp_filter(C_XF_UDP, xfdir, "xdpfilt_alw_udp.o", k);
@@ -1518,6 +1609,8 @@ int main(int argc, char **argv)
 	check_rows(sections);
 	count_paths(sections);
 	measure(rounds, repeat, sections);
+	if (sections & (1 << S_PACKET))
+		measure_blocks(rounds, repeat);
 
 	snprintf(machine + strlen(machine), sizeof(machine) - strlen(machine),
 		 "; %d cop%s of each program; %.1f us CPU per test-run call",

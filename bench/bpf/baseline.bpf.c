@@ -72,4 +72,91 @@ int xdp_m7_minimal(struct xdp_md *ctx)
 	return XDP_DROP;
 }
 
+
+/*
+ * Building blocks, each alone on top of the empty program: what a single
+ * step of a filter costs (bench: "building blocks"). Each returns
+ * XDP_DROP whatever it finds, so the verdict check stays simple.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 4);
+	__type(key, __u32);
+	__type(value, __u32);
+} blk_array SEC(".maps");
+
+__u32 blk_global;
+
+static __always_inline __u32 blk_lookup(__u32 k)
+{
+	__u32 *v = bpf_map_lookup_elem(&blk_array, &k);
+
+	return v ? *v : 1;
+}
+
+SEC("xdp")
+int blk_lookup1(struct xdp_md *ctx)
+{
+	(void)ctx;
+	return blk_lookup(0) == 7 ? XDP_PASS : XDP_DROP;
+}
+
+SEC("xdp")
+int blk_lookup2(struct xdp_md *ctx)
+{
+	(void)ctx;
+	return (blk_lookup(0) | blk_lookup(1)) == 7 ? XDP_PASS : XDP_DROP;
+}
+
+SEC("xdp")
+int blk_lookup4(struct xdp_md *ctx)
+{
+	(void)ctx;
+	return (blk_lookup(0) | blk_lookup(1) | blk_lookup(2) | blk_lookup(3)) == 7 ?
+	       XDP_PASS : XDP_DROP;
+}
+
+SEC("xdp")
+int blk_global_read(struct xdp_md *ctx)
+{
+	(void)ctx;
+	return blk_global == 7 ? XDP_PASS : XDP_DROP;
+}
+
+SEC("xdp")
+int blk_counter(struct xdp_md *ctx)
+{
+	const __u8 *data = (const __u8 *)(long)ctx->data;
+	const __u8 *end = (const __u8 *)(long)ctx->data_end;
+	__u32 zero = 0;
+	struct ng_counter *c = bpf_map_lookup_elem(&m7_min_drops, &zero);
+
+	if (c) {
+		c->packets++;
+		c->bytes += (__u64)(end - data);
+	}
+	return XDP_DROP;
+}
+
+SEC("xdp")
+int blk_ktime(struct xdp_md *ctx)
+{
+	(void)ctx;
+	return bpf_ktime_get_ns() == 7 ? XDP_PASS : XDP_DROP;
+}
+
+SEC("xdp")
+int blk_ktime_coarse(struct xdp_md *ctx)
+{
+	(void)ctx;
+	return bpf_ktime_get_coarse_ns() == 7 ? XDP_PASS : XDP_DROP;
+}
+
+SEC("xdp")
+int blk_jiffies(struct xdp_md *ctx)
+{
+	(void)ctx;
+	return bpf_jiffies64() == 7 ? XDP_PASS : XDP_DROP;
+}
+
 char _license[] SEC("license") = "GPL";
