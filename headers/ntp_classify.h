@@ -464,29 +464,23 @@ static __always_inline int ng_classify(const __u8 *data, const __u8 *end,
 	pkt->short_view = 0;
 	pkt->ntp_len = 0;
 	/* IPv4 untagged or behind one 802.1Q tag, IPv6 untagged: the fast
-	 * paths, and what they decline goes to the general IP parsers (what
-	 * ng_classify_wire would call for these headers); anything else to
-	 * ng_classify_wire. */
+	 * paths; what they decline, and anything else, ng_classify_wire. (Going
+	 * to the IP parsers directly would save declined frames the Ethernet
+	 * walk, ~1 ns, for half again the program's size.) */
 	if (data + NG_ETH_HLEN + NG_VLAN_HLEN <= end) {
 		const __u8 *ip = data + NG_ETH_HLEN;
 
 		if (type[0] == (NG_ETH_P_IP >> 8) && type[1] == (NG_ETH_P_IP & 0xff)) {
 			if (ng_classify_fast(ip, end, pkt) >= 0)
 				return pkt->cls;
-			return ng_classify_ipv4(ip, end, (__u32)(end - ip), pkt);
-		}
-		if (type[0] == (NG_ETH_P_IPV6 >> 8) && type[1] == (NG_ETH_P_IPV6 & 0xff)) {
+		} else if (type[0] == (NG_ETH_P_IPV6 >> 8) && type[1] == (NG_ETH_P_IPV6 & 0xff)) {
 			if (ng_classify_fast6(ip, end, pkt) >= 0)
 				return pkt->cls;
-			return ng_classify_ipv6(ip, end, (__u32)(end - ip), pkt);
-		}
-		ip += NG_VLAN_HLEN;
-		if (type[0] == (NG_ETH_P_8021Q >> 8) && type[1] == (NG_ETH_P_8021Q & 0xff) &&
-		    type[NG_VLAN_HLEN] == (NG_ETH_P_IP >> 8) &&
-		    type[NG_VLAN_HLEN + 1] == (NG_ETH_P_IP & 0xff)) {
-			if (ng_classify_fast(ip, end, pkt) >= 0)
+		} else if (type[0] == (NG_ETH_P_8021Q >> 8) && type[1] == (NG_ETH_P_8021Q & 0xff) &&
+			   type[NG_VLAN_HLEN] == (NG_ETH_P_IP >> 8) &&
+			   type[NG_VLAN_HLEN + 1] == (NG_ETH_P_IP & 0xff)) {
+			if (ng_classify_fast(ip + NG_VLAN_HLEN, end, pkt) >= 0)
 				return pkt->cls;
-			return ng_classify_ipv4(ip, end, (__u32)(end - ip), pkt);
 		}
 	}
 	return ng_classify_wire(data, end, (__u32)(end - data), pkt);
