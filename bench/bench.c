@@ -330,7 +330,7 @@ static void build_frames(void)
 
 /* ---- ntpguard instances ---------------------------------------------------- */
 
-enum pol_kind { POL_FRESH, POL_DEFAULT, POL_RC_PASS, POL_RC_DROP };
+enum pol_kind { POL_FRESH, POL_DEFAULT, POL_RC_PASS, POL_RC_DROP, POL_NOREFL };
 
 struct nginst {
 	const char *id, *desc;
@@ -344,7 +344,7 @@ struct nginst {
 	int copies;          /* loads of each object (1 for scale-only instances) */
 };
 
-enum { NI_DEFAULT, NI_ALLOW10, NI_RC_PASS, NI_RC_DROP,
+enum { NI_DEFAULT, NI_ALLOW10, NI_RC_PASS, NI_RC_DROP, NI_NOREFL,
        NI_AL10K, NI_AL100K, NI_SRC1K, NI_SRC1M, NNI };
 
 static struct nginst insts[NNI] = {
@@ -355,6 +355,8 @@ static struct nginst insts[NNI] = {
 			 POL_RC_PASS, 0, 0 },
 	[NI_RC_DROP] = { "ratecap-over", "mode7_request=ratecap 1/s burst 1, source over budget",
 			 POL_RC_DROP, 0, 0 },
+	[NI_NOREFL]  = { "reflectors-off", "default policy, reflectors=off: no reflector records",
+			 POL_NOREFL, 0, 0 },
 	[NI_AL10K]   = { "allow10k", "allow-list of 10,000 prefixes", POL_DEFAULT, 10000, 0 },
 	[NI_AL100K]  = { "allow100k", "allow-list of 100,000 prefixes", POL_DEFAULT, 100000, 0 },
 	[NI_SRC1K]   = { "sources1k", "ratecap, rate table holding 1,000 sources", POL_RC_PASS, 0, 1000 },
@@ -399,8 +401,11 @@ static const struct row rows[] = {
 	  { D, D, D, D, D }, NG_R_MODE7_REQUEST_DROPPED, 1, 150 },
 	{ "m7-allowed-v4", "mode 7 request from an allow-listed host (10 prefixes)", S_PACKET,
 	  F_M7_MGMT4, NI_ALLOW10, { D, D, D, D, P }, NG_R_MODE7_REQUEST_ALLOWED, 1, 0 },
-	{ "m7-resp-v4", "oversized mode 7 response (440 octets), dropped", S_PACKET, F_M7_RESP4,
+	{ "m7-resp-v4", "oversized mode 7 response (440 octets), dropped, its reflector recorded",
+	  S_PACKET, F_M7_RESP4,
 	  NI_DEFAULT, { D, P, P, P, D }, NG_R_MODE7_RESPONSE_OVERSIZED, 0, 150 },
+	{ "m7-resp-norefl-v4", "oversized mode 7 response, dropped, reflectors=off (no record)",
+	  S_PACKET, F_M7_RESP4, NI_NOREFL, { D, P, P, P, D }, NG_R_MODE7_RESPONSE_OVERSIZED, 0, 150 },
 	{ "m7-ratecap-v4", "mode 7 request, rate-capped policy, within budget: passed", S_PACKET,
 	  F_M7_4, NI_RC_PASS, { D, D, D, D, P }, NG_R_MODE7_REQUEST_PASSED, 1, 0 },
 	{ "m7-ratecap-over-v4", "mode 7 request, rate-capped policy, over budget: dropped",
@@ -735,6 +740,8 @@ static void write_policy(struct bpf_object *obj, enum pol_kind kind)
 	} else if (kind == POL_RC_DROP) {
 		cp->action = NG_ACT_RATECAP;
 		cp->rate = cp->burst = 1;
+	} else if (kind == POL_NOREFL) {
+		pol.no_reflectors = 1;
 	}
 	if (bpf_map_update_elem(map_fd_by_name(obj, NG_STR(NG_MAP_POLICY)), &zero, &pol, BPF_ANY) ||
 	    bpf_map_update_elem(map_fd_by_name(obj, NG_STR(NG_MAP_POLICY_SEL)), &zero, &zero,
@@ -1052,11 +1059,35 @@ static double call_overhead_us(void)
 	return best / 1000;
 }
 
+/* Is the oversized response's source recorded as a reflector (slot 0)? */
+static int has_reflector(struct bpf_object *obj)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct ng_refl *v = xcalloc((size_t)ncpu, sizeof(*v));
+	struct ng_rkey key;
+	int found;
+
+	memset(&key, 0, sizeof(key));
+	key.family = 4;
+	memcpy(key.addr, v4_server, 4);
+	found = !bpf_map_lookup_elem(map_fd_by_name(obj, NG_STR(NG_MAP_REFLECTORS)), &key, v);
+	free(v);
+	return found;
+}
+
 static void check_rows(int sections)
 {
 	for (cur_copy = 0; cur_copy < ncopies; cur_copy++)
 		check_rows_copy(sections);
 	cur_copy = 0;
+	/* the default records the reflector of a dropped oversized response,
+	 * reflectors=off does not */
+	if ((sections & (1 << S_PACKET)) && row_selected("m7-resp-v4") &&
+	    !has_reflector(insts[NI_DEFAULT].obj[0][0]))
+		die("the default instance did not record the oversized response's reflector");
+	if ((sections & (1 << S_PACKET)) && row_selected("m7-resp-norefl-v4") &&
+	    has_reflector(insts[NI_NOREFL].obj[0][0]))
+		die("reflectors=off recorded a reflector");
 }
 
 /*
