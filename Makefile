@@ -154,7 +154,8 @@ test:
 	tests/run-all.sh
 
 # BENCH_ARGS: e.g. BENCH_ARGS="--quick" or "--only packet" (bench/run.sh --help)
-bench: all $(OUTPUT)/ntpguard.bpf.o $(BENCH_BINS)
+# (bench/run.sh installs what is missing and builds, as tests/run-all.sh does)
+bench:
 	bench/run.sh $(BENCH_ARGS)
 
 # ---- fuzzing: one libFuzzer binary per tests/fuzz/fuzz_NAME.c ---------------

@@ -23,8 +23,8 @@
 #                  revision REV (e.g. main), in the same rounds: the
 #                  before/after column
 #
-# Needs root. Installs the two Debian packages only the bench uses
-# (ethtool, iptables) when they are missing.
+# Needs root. Installs what is missing (scripts/deps.sh, as make test does,
+# plus ethtool and iptables, which only the bench uses) and builds first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -42,6 +42,14 @@ done
 case "$ONLY" in ""|packet|e2e|userspace) ;; *) echo "bench: --only packet|e2e|userspace" >&2; exit 2 ;; esac
 [ "$(id -u)" -eq 0 ] || { echo "bench: must run as root" >&2; exit 1; }
 want() { [ -z "$ONLY" ] || [ "$ONLY" = "$1" ]; }
+
+# Like tests/run-all.sh: install what the build needs, then build.
+if ! scripts/deps.sh --check >/dev/null 2>&1; then
+	scripts/deps.sh || { echo "bench: installing dependencies failed" >&2; exit 1; }
+fi
+make -s all build/ntpguard.bpf.o build/bench/bench build/bench/floodgen \
+	build/bench/baseline.bpf.o build/bench/flood.bpf.o ||
+	{ echo "bench: build failed" >&2; exit 1; }
 
 missing=()
 command -v ethtool >/dev/null || [ -x /usr/sbin/ethtool ] || missing+=(ethtool)
