@@ -356,6 +356,17 @@ short_view:
 	return pkt->cls = NG_CLS_UNJUDGEABLE;
 }
 
+/* What every parse starts from. */
+static __always_inline void ng_pkt_init(struct ng_pkt *pkt)
+{
+	pkt->cls = NG_CLS_OTHER;
+	pkt->family = 0;
+	pkt->first_frag = 0;
+	pkt->jumbo = 0;
+	pkt->short_view = 0;
+	pkt->ntp_len = 0;
+}
+
 /*
  * Classify one Ethernet frame of `wire_len` octets whose first octets are
  * visible at [data, end) (XDP: all of them; TC: the linear part). Fills
@@ -368,12 +379,7 @@ static __always_inline int ng_classify_wire(const __u8 *data, const __u8 *end,
 	__u32 off = NG_ETH_HLEN;
 	__u16 proto;
 
-	pkt->cls = NG_CLS_OTHER;
-	pkt->family = 0;
-	pkt->first_frag = 0;
-	pkt->jumbo = 0;
-	pkt->short_view = 0;
-	pkt->ntp_len = 0;
+	ng_pkt_init(pkt);
 	if (p > end)
 		return pkt->cls = NG_CLS_MALFORMED;
 	proto = ng_be16(data + NG_ETH_TYPE_OFF);
@@ -457,12 +463,7 @@ static __always_inline int ng_classify(const __u8 *data, const __u8 *end,
 {
 	const __u8 *type = data + NG_ETH_TYPE_OFF;
 
-	pkt->cls = NG_CLS_OTHER;
-	pkt->family = 0;
-	pkt->first_frag = 0;
-	pkt->jumbo = 0;
-	pkt->short_view = 0;
-	pkt->ntp_len = 0;
+	ng_pkt_init(pkt);
 	/* IPv4 untagged or behind one 802.1Q tag, IPv6 untagged: the fast
 	 * paths; what they decline, and anything else, ng_classify_wire. (Going
 	 * to the IP parsers directly would save declined frames the Ethernet
