@@ -832,15 +832,23 @@ static void t_no_overflow(void)
 	ratecap(&p, NG_PC_M7_REQUEST, UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX);
 	policy_write(&p);
 	{
-		/* The refill since last_ns=1 is the uptime times the clamped
-		 * rate: full only after ~430 s of uptime, so a freshly booted
-		 * machine gets the bounds of the clock read around the run. */
+		/* The refill since last_ns=1 is the uptime (clamped, as the
+		 * data plane clamps it, to NG_REFILL_MAX_NS: beyond, the
+		 * product would wrap) times the clamped rate: full only after
+		 * ~430 s of uptime, so a freshly booted machine gets the
+		 * bounds of the clock read around the run. */
 		__u64 t0 = now_ns(), t1, lo, hi;
 
 		one_after("u32 max, empty, last_ns=1", &f, 0, 1, &b);
 		t1 = now_ns();
-		lo = (t0 - 1) * NG_RATE_MAX;
-		hi = (t1 - 1) * NG_RATE_MAX;
+		lo = t0 - 1;
+		hi = t1 - 1;
+		if (lo > NG_REFILL_MAX_NS)
+			lo = NG_REFILL_MAX_NS;
+		if (hi > NG_REFILL_MAX_NS)
+			hi = NG_REFILL_MAX_NS;
+		lo *= NG_RATE_MAX;
+		hi *= NG_RATE_MAX;
 		lo = (lo < cap_max ? lo : cap_max) - NG_NSEC;
 		hi = (hi < cap_max ? hi : cap_max) - NG_NSEC;
 		EXPECT(b.tokens >= lo && b.tokens <= hi,
