@@ -98,13 +98,15 @@ $(OUTPUT)/ntpguard: $(USER_OBJS)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
 # ---- tests -----------------------------------------------------------
-$(OUTPUT)/tests/bpf_unit: tests/bpf_unit.c $(OUTPUT)/ntpguard.skel.h $(HEADERS) | $(OUTPUT)/tests
-	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $< $(LDLIBS) -o $@
+# bpf_unit and bpf_policy share one loader, and write policies through the
+# CLI's own code (ng_policy_commit), so they link its policy and common objects.
+TEST_LOADER    := tests/bpf_loader.c tests/bpf_loader.h
+TEST_USER_OBJS := $(filter %/lib/policy.o %/lib/parse.o %/lib/common.o,$(USER_OBJS))
 
-$(OUTPUT)/tests/bpf_policy: tests/bpf_policy.c $(OUTPUT)/ntpguard.skel.h $(HEADERS) | $(OUTPUT)/tests
+$(OUTPUT)/tests/bpf_unit $(OUTPUT)/tests/bpf_policy: $(OUTPUT)/tests/%: tests/%.c $(TEST_LOADER) \
+		$(TEST_USER_OBJS) $(OUTPUT)/ntpguard.skel.h $(HEADERS) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $< $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(USER_INC) -Itests $< tests/bpf_loader.c $(TEST_USER_OBJS) $(LDLIBS) -o $@
 
 $(OUTPUT)/tests/bpf_reflectors: tests/bpf_reflectors.c $(OUTPUT)/ntpguard.skel.h $(HEADERS) | $(OUTPUT)/tests
 	$(call msg,CC,$@)

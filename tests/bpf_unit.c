@@ -11,8 +11,11 @@
  *   name  verdict  reason  allow_spec  policy  frame_hex
  *
  * (see tests/fixtures.py for the fields). For every fixture the runner
- *   1. loads the allow-lists with exactly allow_spec and sets the live
- *      policy (selector 0, or slot 1 with the given limit and selector 1);
+ *   1. starts from an empty rate table and zeroed global buckets (so no
+ *      fixture depends on the ones before it), loads the allow-lists with
+ *      exactly allow_spec and sets the live policy (the defaults, or the
+ *      defaults with the given limit and possibly a bad magic), written the
+ *      way `ntpguard set` writes it;
  *   2. snapshots the counters of its slot (all NG_REASON_SLOTS reasons,
  *      summed over the possible CPUs);
  *   3. runs the program once on the frame;
@@ -25,12 +28,12 @@
  * After the fixtures it checks the whole counter map: only this runner's
  * slot moved, and by exactly what the fixtures expected.
  *
- * The program is loaded from the skeleton with every pin path cleared, so
- * nothing under /sys/fs/bpf is created, reused or modified, and it is never
- * attached to an interface.
+ * The program is loaded by tests/bpf_loader.c (shared with bpf_policy):
+ * every pin path cleared, so nothing under any bpffs is created, reused or
+ * modified, and it is never attached to an interface.
  *
  * Output: "ok N - name" or "not ok N - name: ..." per test, then exactly
- * "N passed, N failed". Exit status 0 only when nothing failed.
+ * "N passed, N failed, N skipped". Exit status 0 only when nothing failed.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -44,8 +47,8 @@
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
 
-#include "ntpguard.skel.h"
 #include "ntpguard.h"
+#include "bpf_loader.h"
 /* ntp_classify.h carries clang's "#pragma unroll" for the BPF build. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunknown-pragmas"
@@ -76,35 +79,10 @@ struct fixture {
 	size_t len;
 };
 
-struct run_state {
-	struct ntpguard_bpf *skel;
-	int prog_fd, counters_fd, allow4_fd, allow6_fd, used_fd, policy_fd, sel_fd;
-	int ncpus;
-	struct ng_counter *percpu;   /* ncpus values, lookup buffer */
-	struct ng_counter expect_total[NG_SLOT_STRIDE];
-	int test_no, passed, failed;
-};
+/* What the fixtures moved, per counter row of the test slot. */
+static struct ng_counter expect_total[NG_SLOT_STRIDE];
 
 /* ---- small helpers --------------------------------------------------- */
-
-static void report(struct run_state *st, int ok, const char *name, const char *fmt, ...)
-{
-	va_list ap;
-
-	st->test_no++;
-	if (ok)
-		st->passed++;
-	else
-		st->failed++;
-	printf("%sok %d - %s", ok ? "" : "not ", st->test_no, name);
-	if (fmt) {
-		va_start(ap, fmt);
-		vprintf(fmt, ap);
-		va_end(ap);
-	}
-	putchar('\n');
-	fflush(stdout);
-}
 
 static const char *verdict_name(int v)
 {
@@ -313,26 +291,12 @@ static int parse_fixture(char *line, struct fixture *f, const char **err)
 
 /* ---- map plumbing ----------------------------------------------------- */
 
-static int clear_lpm(int fd, size_t key_size)
-{
-	__u8 key[sizeof(struct ng_lpm_v6)];
-
-	if (key_size > sizeof(key))
-		return -1;
-	/* Always restart from the first key: deleting invalidates the walk. */
-	while (!bpf_map_get_next_key(fd, NULL, key))
-		if (bpf_map_delete_elem(fd, key))
-			return -1;
-	return errno == ENOENT ? 0 : -1;
-}
-
-static int load_allow(struct run_state *st, const struct fixture *f)
+static int load_allow(const struct fixture *f)
 {
 	ng_allow_val zero = 0;
 
-	if (clear_lpm(st->allow4_fd, sizeof(struct ng_lpm_v4)) ||
-	    clear_lpm(st->allow6_fd, sizeof(struct ng_lpm_v6)))
-		return -1;
+	ngt_clear_map(T.allow4_fd);
+	ngt_clear_map(T.allow6_fd);
 	for (int i = 0; i < f->n_allow; i++) {
 		const struct cidr *c = &f->allow[i];
 		int err;
@@ -341,12 +305,12 @@ static int load_allow(struct run_state *st, const struct fixture *f)
 			struct ng_lpm_v4 k = { .prefixlen = c->len };
 
 			memcpy(k.addr, c->addr, 4);
-			err = bpf_map_update_elem(st->allow4_fd, &k, &zero, BPF_ANY);
+			err = bpf_map_update_elem(T.allow4_fd, &k, &zero, BPF_ANY);
 		} else {
 			struct ng_lpm_v6 k = { .prefixlen = c->len };
 
 			memcpy(k.addr, c->addr, 16);
-			err = bpf_map_update_elem(st->allow6_fd, &k, &zero, BPF_ANY);
+			err = bpf_map_update_elem(T.allow6_fd, &k, &zero, BPF_ANY);
 		}
 		if (err)
 			return -1;
@@ -357,49 +321,27 @@ static int load_allow(struct run_state *st, const struct fixture *f)
 
 		for (int i = 0; i < f->n_allow; i++)
 			used |= (__u32)(f->allow[i].family == (fam ? 6 : 4));
-		if (bpf_map_update_elem(st->used_fd, &fam, &used, BPF_ANY))
+		if (bpf_map_update_elem(T.used_fd, &fam, &used, BPF_ANY))
 			return -1;
 	}
 	return 0;
 }
 
-static int set_policy(struct run_state *st, const struct fixture *f)
+static void set_policy(const struct fixture *f)
 {
-	__u32 zero = 0, one = 1, sel;
+	struct ng_policy pol = NG_DEFAULT_POLICY;
 
 	if (f->policy_set) {
-		struct ng_policy pol = NG_DEFAULT_POLICY;
-
 		pol.magic = f->policy_magic_ok ? NG_POLICY_MAGIC : NG_POLICY_MAGIC ^ 0x01000000u;
 		pol.mode7_response_max_bytes = f->policy_max;
-		/* Write the inactive slot, then flip the selector. */
-		if (bpf_map_update_elem(st->policy_fd, &one, &pol, BPF_ANY))
-			return -1;
-		sel = 1;
-	} else {
-		sel = 0;
 	}
-	return bpf_map_update_elem(st->sel_fd, &zero, &sel, BPF_ANY);
+	ngt_policy_write(&pol);
 }
 
-static int read_counter(struct run_state *st, __u32 key, struct ng_counter *sum)
-{
-	if (bpf_map_lookup_elem(st->counters_fd, &key, st->percpu))
-		return -1;
-	sum->packets = sum->bytes = 0;
-	for (int cpu = 0; cpu < st->ncpus; cpu++) {
-		sum->packets += st->percpu[cpu].packets;
-		sum->bytes += st->percpu[cpu].bytes;
-	}
-	return 0;
-}
-
-static int snapshot(struct run_state *st, struct ng_counter *snap)
+static void snapshot(struct ng_counter *snap)
 {
 	for (__u32 r = 0; r < NG_REASON_SLOTS; r++)
-		if (read_counter(st, NG_COUNTER_KEY(TEST_SLOT, r), &snap[r]))
-			return -1;
-	return 0;
+		snap[r] = ngt_counter(NG_COUNTER_KEY(TEST_SLOT, r));
 }
 
 /* ---- one fixture ------------------------------------------------------ */
@@ -492,37 +434,30 @@ static int observed_reason(const struct ng_counter *before, const struct ng_coun
 	return found;
 }
 
-static void run_fixture(struct run_state *st, struct fixture *f)
+static void run_fixture(struct fixture *f)
 {
 	struct ng_counter before[NG_REASON_SLOTS], after[NG_REASON_SLOTS];
 	char deltas[512];
 	struct ng_pkt pkt;
-	int err, bpf_verdict, bpf_reason, u_reason, u_verdict;
+	int err, bpf_verdict = -1, bpf_reason, u_reason, u_verdict;
 	int ok_bpf, ok_user;
-	struct bpf_test_run_opts opts;
 
-	/* What LIBBPF_OPTS() does, spelled out (cppcheck cannot parse it). */
-	memset(&opts, 0, sizeof(opts));
-	opts.sz = sizeof(opts);
-	opts.data_in = f->frame;
-	opts.data_size_in = (__u32)f->len;
-	opts.repeat = 1;
-
-	if (load_allow(st, f) || set_policy(st, f)) {
-		report(st, 0, f->name, ": cannot set up maps: %s", strerror(errno));
+	/* Every fixture starts from the same state: no fixture's buckets
+	 * (mode 6 is rate-capped by default) carry over into the next. */
+	ngt_reset_buckets();
+	if (load_allow(f)) {
+		ngt_result(0, f->name, "cannot set up the allow-lists: %s", strerror(errno));
 		return;
 	}
-	if (snapshot(st, before)) {
-		report(st, 0, f->name, ": cannot read counters: %s", strerror(errno));
-		return;
-	}
+	set_policy(f);
+	snapshot(before);
 
 	u_reason = userspace_reason(f, &pkt);
 	u_verdict = verdict_of_reason(u_reason);
 
-	err = bpf_prog_test_run_opts(st->prog_fd, &opts);
+	err = ngt_try_run(f->frame, (__u32)f->len, &bpf_verdict);
 	if (err) {
-		int e = errno;
+		int e = -err;
 
 		/*
 		 * The kernel refuses test runs of frames shorter than an
@@ -531,27 +466,24 @@ static void run_fixture(struct run_state *st, struct fixture *f)
 		 */
 		if (f->len < NG_ETH_HLEN && e == EINVAL) {
 			ok_user = u_reason == f->reason && u_verdict == f->verdict;
-			if (snapshot(st, after) || observed_reason(before, after, f->len) != -1)
-				report(st, 0, f->name, ": counters moved on a rejected test run");
+			snapshot(after);
+			if (observed_reason(before, after, f->len) != -1)
+				ngt_result(0, f->name, "counters moved on a rejected test run");
 			else if (ok_user)
-				report(st, 1, f->name, " # userspace classifier only: the kernel "
-				       "rejects test runs of frames < %d octets", NG_ETH_HLEN);
+				ngt_result(1, f->name, "userspace classifier only: the kernel "
+					   "rejects test runs of frames < %d octets", NG_ETH_HLEN);
 			else
-				report(st, 0, f->name, ": expected %s/%s, userspace classifier says "
-				       "%s/%s (kernel rejects frames < %d octets)",
-				       verdict_name(f->verdict), reason_name(f->reason),
-				       verdict_name(u_verdict), reason_name(u_reason), NG_ETH_HLEN);
+				ngt_result(0, f->name, "expected %s/%s, userspace classifier says "
+					   "%s/%s (kernel rejects frames < %d octets)",
+					   verdict_name(f->verdict), reason_name(f->reason),
+					   verdict_name(u_verdict), reason_name(u_reason), NG_ETH_HLEN);
 			return;
 		}
-		report(st, 0, f->name, ": BPF_PROG_TEST_RUN failed: %s", strerror(e));
+		ngt_result(0, f->name, "BPF_PROG_TEST_RUN failed: %s", strerror(e));
 		return;
 	}
-	if (snapshot(st, after)) {
-		report(st, 0, f->name, ": cannot read counters: %s", strerror(errno));
-		return;
-	}
+	snapshot(after);
 
-	bpf_verdict = (int)opts.retval;
 	bpf_reason = observed_reason(before, after, f->len);
 	format_deltas(deltas, sizeof(deltas), before, after);
 
@@ -560,14 +492,14 @@ static void run_fixture(struct run_state *st, struct fixture *f)
 	ok_user = u_reason == f->reason && u_verdict == f->verdict;
 
 	if (ok_bpf && f->reason >= 0) {
-		st->expect_total[f->reason].packets += 1;
-		st->expect_total[f->reason].bytes += f->len;
+		expect_total[f->reason].packets += 1;
+		expect_total[f->reason].bytes += f->len;
 	}
 
 	if (ok_bpf && ok_user) {
-		report(st, 1, f->name, NULL);
+		ngt_result(1, f->name, NULL);
 	} else if (!ok_bpf) {
-		report(st, 0, f->name, ": expected %s/%s, got %s/%s (deltas: %s; %zu-octet frame)%s%s%s%s",
+		ngt_result(0, f->name, "expected %s/%s, got %s/%s (deltas: %s; %zu-octet frame)%s%s%s%s",
 		       verdict_name(f->verdict), reason_name(f->reason),
 		       bpf_verdict == XDP_PASS || bpf_verdict == XDP_DROP ?
 				verdict_name(bpf_verdict) : "retval?",
@@ -578,16 +510,16 @@ static void run_fixture(struct run_state *st, struct fixture *f)
 		       ok_user ? "" : "/",
 		       ok_user ? "" : reason_name(u_reason));
 	} else {
-		report(st, 0, f->name, ": differential mismatch: BPF %s/%s as expected, userspace "
-		       "classifier %s/%s (class %d)",
+		ngt_result(0, f->name, "differential mismatch: BPF %s/%s as expected, userspace "
+			   "classifier %s/%s (class %d)",
 		       verdict_name(bpf_verdict), reason_name(bpf_reason),
 		       verdict_name(u_verdict), reason_name(u_reason), pkt.cls);
 	}
 	/* Keep the runner's own expectations in step with the kernel. */
 	if (!ok_bpf)
 		for (int r = 0; r < NG_R__COUNT; r++) {
-			st->expect_total[r].packets += after[r].packets - before[r].packets;
-			st->expect_total[r].bytes += after[r].bytes - before[r].bytes;
+			expect_total[r].packets += after[r].packets - before[r].packets;
+			expect_total[r].bytes += after[r].bytes - before[r].bytes;
 		}
 }
 
@@ -595,23 +527,17 @@ static void run_fixture(struct run_state *st, struct fixture *f)
  * Whole counter map: only TEST_SLOT may have moved (the ng_slot rodata is
  * honoured), and it must hold exactly the sum of what the fixtures moved.
  */
-static void check_all_counters(struct run_state *st)
+static void check_all_counters(void)
 {
 	char where[160] = "";
 	int bad = 0;
 
 	for (__u32 key = 0; key < NG_MAX_IFSLOTS * NG_SLOT_STRIDE; key++) {
 		__u32 slot = key / NG_SLOT_STRIDE, r = key % NG_SLOT_STRIDE;
-		struct ng_counter c, want = { 0, 0 };
+		struct ng_counter c = ngt_counter(key), want = { 0, 0 };
 
-		if (read_counter(st, key, &c)) {
-			snprintf(where, sizeof(where), "lookup of key %u failed: %s", key,
-				 strerror(errno));
-			bad = 1;
-			break;
-		}
 		if (slot == TEST_SLOT)
-			want = st->expect_total[r];
+			want = expect_total[r];
 		if (c.packets != want.packets || c.bytes != want.bytes) {
 			snprintf(where, sizeof(where), "slot %u reason %u (%s) holds %llu/%llu, "
 				 "expected %llu/%llu", slot, r, reason_name((int)r),
@@ -621,70 +547,11 @@ static void check_all_counters(struct run_state *st)
 			break;
 		}
 	}
-	if (bad)
-		report(st, 0, "counter_map_only_test_slot_moved", ": %s", where);
-	else
-		report(st, 1, "counter_map_only_test_slot_moved", NULL);
-}
-
-/* ---- setup --------------------------------------------------------------- */
-
-static int open_and_load(struct run_state *st)
-{
-	struct bpf_map *map;
-	int err;
-
-	st->skel = ntpguard_bpf__open();
-	if (!st->skel) {
-		fprintf(stderr, "bpf_unit: cannot open the skeleton: %s\n", strerror(errno));
-		return -1;
-	}
-	/* Never reuse or create pins: a live install must stay untouched. */
-	bpf_object__for_each_map(map, st->skel->obj) {
-		err = bpf_map__set_pin_path(map, NULL);
-		if (err) {
-			fprintf(stderr, "bpf_unit: cannot clear pin path of %s: %s\n",
-				bpf_map__name(map), strerror(-err));
-			return -1;
-		}
-	}
-	st->skel->rodata->ng_slot = TEST_SLOT;
-	err = ntpguard_bpf__load(st->skel);
-	if (err) {
-		fprintf(stderr, "bpf_unit: cannot load the program: %s\n", strerror(-err));
-		return -1;
-	}
-	bpf_object__for_each_map(map, st->skel->obj) {
-		if (bpf_map__is_pinned(map)) {
-			fprintf(stderr, "bpf_unit: map %s got pinned\n", bpf_map__name(map));
-			return -1;
-		}
-	}
-
-	st->prog_fd = bpf_program__fd(st->skel->progs.ntpguard_xdp);
-	st->counters_fd = bpf_map__fd(st->skel->maps.ng_counters);
-	st->allow4_fd = bpf_map__fd(st->skel->maps.ng_allow_v4);
-	st->allow6_fd = bpf_map__fd(st->skel->maps.ng_allow_v6);
-	st->used_fd = bpf_map__fd(st->skel->maps.ng_allow_used);
-	st->policy_fd = bpf_map__fd(st->skel->maps.ng_policy);
-	st->sel_fd = bpf_map__fd(st->skel->maps.ng_policy_sel);
-	st->ncpus = libbpf_num_possible_cpus();
-	if (st->ncpus <= 0) {
-		fprintf(stderr, "bpf_unit: cannot count possible CPUs: %s\n",
-			strerror(-st->ncpus));
-		return -1;
-	}
-	/* Per-CPU values are 8-byte aligned; struct ng_counter already is. */
-	_Static_assert(sizeof(struct ng_counter) % 8 == 0, "per-CPU value stride");
-	st->percpu = calloc((size_t)st->ncpus, sizeof(struct ng_counter));
-	if (!st->percpu)
-		return -1;
-	return 0;
+	ngt_result(!bad, "counter_map_only_test_slot_moved", bad ? "%s" : NULL, where);
 }
 
 int main(int argc, char **argv)
 {
-	struct run_state st;
 	FILE *in = stdin;
 	char *line = NULL;
 	size_t cap = 0;
@@ -703,11 +570,7 @@ int main(int argc, char **argv)
 		}
 	}
 
-	memset(&st, 0, sizeof(st));
-	if (open_and_load(&st)) {
-		printf("0 passed, 1 failed\n");
-		return 1;
-	}
+	ngt_load("bpf_unit", TEST_SLOT, 0);
 
 	while ((n = getline(&line, &cap, in)) >= 0) {
 		struct fixture f;
@@ -722,12 +585,12 @@ int main(int argc, char **argv)
 		fixtures++;
 		if (parse_fixture(line, &f, &err)) {
 			snprintf(label, sizeof(label), "fixture_line_%d", lineno);
-			report(&st, 0, f.name ? f.name : label, ": unparsable fixture (line %d): %s",
-			       lineno, err);
+			ngt_result(0, f.name ? f.name : label, "unparsable fixture (line %d): %s",
+				   lineno, err);
 			free_fixture(&f);
 			continue;
 		}
-		run_fixture(&st, &f);
+		run_fixture(&f);
 		free_fixture(&f);
 	}
 	free(line);
@@ -735,12 +598,10 @@ int main(int argc, char **argv)
 		fclose(in);
 
 	if (!fixtures)
-		report(&st, 0, "fixtures_present", ": no fixtures read");
+		ngt_result(0, "fixtures_present", "no fixtures read");
 	else
-		check_all_counters(&st);
+		check_all_counters();
 
-	printf("%d passed, %d failed\n", st.passed, st.failed);
-	free(st.percpu);
-	ntpguard_bpf__destroy(st.skel);
-	return st.failed ? 1 : 0;
+	ngt_close();
+	return ngt_summary();
 }
