@@ -30,6 +30,10 @@ PKGS=(clang llvm make gcc pkg-config libbpf-dev libxdp-dev xdp-tools bpftool
       tshark tcpdump ntpsec-ntpdig python3-ntp
       # the kernel matrix: qemu, the initramfs's busybox, depmod/modprobe
       qemu-system-x86 busybox-static kmod xz-utils
+      # tests: tmux (stats --watch on a real terminal), systemd-analyze (unit
+      # files), strace (fault injection: SIGKILL at the Nth bpf() call),
+      # valgrind (tests/sanitize.sh)
+      tmux systemd strace valgrind
       # libraries chrony and ntpsec need (their packages are not installed)
       libedit2 libgnutls30 libnettle8 libseccomp2 libbsd0 libssl3)
 # Packages only unpacked into build/sysroot.
@@ -42,7 +46,8 @@ CMDS=(clang:clang llc:llvm llvm-objdump:llvm make:make gcc:gcc
       tcpdump:tcpdump ntpdig:ntpsec-ntpdig nsenter:util-linux
       unshare:util-linux setpriv:util-linux
       qemu-system-x86_64:qemu-system-x86 busybox:busybox-static
-      depmod:kmod modprobe:kmod xz:xz-utils)
+      depmod:kmod modprobe:kmod xz:xz-utils tmux:tmux
+      systemd-analyze:systemd strace:strace valgrind:valgrind)
 # Files inside the sysroot.
 SYSROOT_FILES=(usr/sbin/chronyd usr/sbin/ntpd usr/bin/ntpq usr/bin/promtool
                usr/bin/prometheus-node-exporter)
