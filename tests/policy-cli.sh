@@ -221,11 +221,23 @@ for k in $KEYS; do
 	fi
 	ngc set --defaults >/dev/null 2>&1
 done
+# Boundary values: accepted, said, and read back from the live policy (the
+# number as stored, 010 being decimal 10); every other key unchanged.
 for kv in mode7_request_rate=1 mode7_request_rate=10000000 mode6_request_global_burst=10000000 \
-	mode7_response_max_bytes=0 mode7_response_max_bytes=65535 mode7_request_rate=010; do
+	mode7_response_max_bytes=0 mode7_response_max_bytes=65535 mode7_request_rate=010 \
+	mode7_request_global_rate=1 mode7_response_burst=1 mode6_request_burst=10000000; do
+	k=${kv%%=*} v=${kv#*=}
+	want=$((10#$v))
+	ngc set --defaults >/dev/null 2>&1
 	check_rc "boundary value accepted: $kv" 0 ngc set "$kv"
+	check_eq "boundary value $kv: set says so" "set $kv" "$(cat "$NG_OUT")"
+	P=$(status_json)
+	check_eq "boundary value $kv: read back as $want" "$want" "$(ng_json "d['policy']['$k']" <<<"$P")"
+	check_eq "boundary value $kv: every other key at its default" \
+		"$(ng_json "{x: y for x, y in d['policy'].items() if x != '$k'}" <<<"$S")" \
+		"$(ng_json "{x: y for x, y in d['policy'].items() if x != '$k'}" <<<"$P")"
 done
-check_eq "010 is decimal 10" 10 "$(status_json | ng_json 'd["policy"]["mode7_request_rate"]')"
+ngc set --defaults >/dev/null 2>&1
 check_rc "the last of a repeated key wins" 0 ngc set monitor=on monitor=off
 check_eq "repeated key: monitor off" off "$(status_json | ng_json 'd["policy"]["monitor"]')"
 ngc set --defaults >/dev/null 2>&1
@@ -260,18 +272,25 @@ m7_counts() {
     r["mode7_request_dropped"]["packets"], r["mode7_request_dropped"]["would_drop_packets"])
     for i, r in ((i, d["interfaces"][i]["reasons"]) for i in ("ve0", "ve1")))'
 }
+# The frames are judged in the softirq of the sending CPU, usually before
+# sendp() returns: wait (bounded) until the counters show the expected
+# values, then compare them exactly (an extra count still fails).
+counts_are() { [ "$(m7_counts)" = "$1" ]; }
 ID0=$(xdp_id ve0) ID1=$(xdp_id ve1)
 SID=$(status_json | ng_json '[d["interfaces"][i]["prog_id"] for i in ("ve0", "ve1")]')
 check_eq "status prog ids match the kernel's" "[$ID0, $ID1]" "$SID"
 c0=$(m7_counts)
 check_eq "counters start at zero" "ve0 0/0/0 ve1 0/0/0" "$c0"
 send_m7
+ng_wait_for 5 counts_are "ve0 0/1/0 ve1 0/1/0"
 check_eq "default policy: dropped on both interfaces" "ve0 0/1/0 ve1 0/1/0" "$(m7_counts)"
 check_rc "set mode7_request=pass" 0 ngc set mode7_request=pass
 send_m7
+ng_wait_for 5 counts_are "ve0 1/1/0 ve1 1/1/0"
 check_eq "after set pass: passed on both interfaces" "ve0 1/1/0 ve1 1/1/0" "$(m7_counts)"
 check_rc "set mode7_request=drop monitor=on" 0 ngc set mode7_request=drop monitor=on
 send_m7
+ng_wait_for 5 counts_are "ve0 1/1/1 ve1 1/1/1"
 check_eq "after set monitor=on: would-drop on both interfaces" "ve0 1/1/1 ve1 1/1/1" "$(m7_counts)"
 check_eq "prog ids unchanged by set (kernel)" "$ID0/$ID1" "$(xdp_id ve0)/$(xdp_id ve1)"
 check_eq "prog ids unchanged by set (status)" "$SID" \

@@ -2,92 +2,62 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #
 # responder-check.sh - check the ntpresponder test double on its own, in two
-# throwaway network namespaces (names start with "ngr-" and carry our PID, so
-# concurrent runs do not collide). Needs root, iproute2, python3; nmap for
-# check (e). Prints "N passed, N failed"; exit status 1 if anything failed.
+# throwaway network namespaces (tests/lib.sh: names ngr<PID>-a and -b,
+# removed on exit). Needs root, iproute2, python3, nmap. Prints
+# "N passed, N failed, N skipped"; exit status 1 if anything failed.
 #
-#   client ngr-a-PID 192.0.2.1/24  <-- veth -->  192.0.2.123/24 ngr-b-PID server
+#   client ngr<PID>-a 192.0.2.1/24  <-- veth -->  192.0.2.123/24 ngr<PID>-b server
 #
 # Checks (doc: shared/docs/ntp-protocol.md sections 1.4, 5.1, 8):
 #   (a) bare 8-octet monlist (V3) -> 100 replies of 440 octets, seq 0..99,
-#       M on all but the last, from port 123
+#       M on all but the last, from port 123; 600 distinct client addresses
 #   (b) impl 2 monlist (V4)       -> 40 replies of 488 octets
 #   (d) VN 5 (V28)                -> no reply; impl 5 -> one 8-octet
 #       INFO_ERR_IMPL reply (97 00 05 2a 10 00 00 00)
-#   (e) nmap --script ntp-monlist lists the monitor list
+#   (e) nmap --script ntp-monlist lists the monitor list: its XML report
+#       says 123/udp open and names every address our own client read
 #   (g) mode 3 client query (V20) -> 48-octet mode 4 reply with origin =
-#       our transmit timestamp and a current receive/transmit time
+#       our transmit timestamp, receive and transmit times between our
+#       send and receive (the same clock, so no tolerance beyond rounding)
 set -u
 
 cd "$(dirname "$0")/.." || exit 2
+NG_TAG=ngr
+# shellcheck source=tests/lib.sh
+. tests/lib.sh
 BIN=${NTPRESPONDER:-build/tests/ntpresponder}
-NSA=ngr-a-$$
-NSB=ngr-b-$$
-VA=ngr$$a
-VB=ngr$$b
-TMP=$(mktemp -d /tmp/ngr-check.XXXXXX)
-RESP_PID=
-pass=0
-fail=0
 
-cleanup() {
-	if [ -n "$RESP_PID" ]; then
-		kill "$RESP_PID" 2>/dev/null
-		wait "$RESP_PID" 2>/dev/null
-	fi
-	ip netns del "$NSA" 2>/dev/null
-	ip netns del "$NSB" 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-ok()  { pass=$((pass + 1)); echo "PASS: $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-
-if [ "$(id -u)" != 0 ]; then
-	echo "responder-check: needs root (network namespaces)" >&2
-	exit 2
-fi
-if [ ! -x "$BIN" ]; then
-	make -s "$BIN" || exit 2
-fi
-PY=$(command -v python3) || { echo "responder-check: needs python3" >&2; exit 2; }
+ng_require_root
+[ -x "$BIN" ] || make -s "$BIN" || ng_fatal "cannot build $BIN"
+ng_require_bin ip nsenter nmap "$NG_PY" "$BIN"
 
 # ---- topology ------------------------------------------------------------
-ip netns add "$NSA" && ip netns add "$NSB" || exit 2
-ip link add "$VA" netns "$NSA" type veth peer name "$VB" netns "$NSB" || exit 2
-ip -n "$NSA" addr add 192.0.2.1/24 dev "$VA"
-ip -n "$NSB" addr add 192.0.2.123/24 dev "$VB"
-for ns in "$NSA" "$NSB"; do ip -n "$ns" link set lo up; done
-ip -n "$NSA" link set "$VA" up
-ip -n "$NSB" link set "$VB" up
+ng_ns_add a
+ng_ns_add b
+ng_veth a eth0 b eth0
+ns a ip addr add 192.0.2.1/24 dev eth0
+ns b ip addr add 192.0.2.123/24 dev eth0
+ng_neigh a 192.0.2.123 "$(ng_mac b eth0)" eth0
+ng_neigh b 192.0.2.1 "$(ng_mac a eth0)" eth0
 
 # ---- responder -----------------------------------------------------------
-ip netns exec "$NSB" "$BIN" -4 --prefill 600 --duration 120 --log "$TMP/log" \
-	2>"$TMP/stderr" &
-RESP_PID=$!
-for _ in $(seq 50); do
-	grep -q '^start ' "$TMP/log" 2>/dev/null && break
-	sleep 0.1
-done
-if ! grep -q '^start ' "$TMP/log" 2>/dev/null; then
-	bad "responder did not start: $(cat "$TMP/stderr")"
-	echo "$pass passed, $fail failed"
-	exit 1
-fi
+LOG=$NG_TMP/resp.req
+ng_bg resp ns b "$BIN" -4 --prefill 600 --duration 120 --log "$LOG"
+started() { grep -q '^start ' "$LOG" 2>/dev/null; }
+ng_wait_for 10 started || ng_fatal "responder did not start: $(cat "$NG_TMP/resp.log")"
 
 # ---- client helper -------------------------------------------------------
 # m7 HEX [WAIT]: send one datagram to 192.0.2.123:123, print one line per
 # reply: "<len> <sport> <hex of the first 8 octets>", stop after WAIT s of
-# silence.
-cat >"$TMP/client.py" <<'EOF'
+# silence. m7addrs HEX: the same request; prints the client addresses of
+# the MON_GETLIST_1 items of the replies (72-octet items, address at 16).
+cat >"$NG_TMP/client.py" <<'EOF'
 import socket, sys, struct, time
 mode = sys.argv[1]
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
 s.bind(("192.0.2.1", 0))
-if mode == "m7":
+if mode in ("m7", "m7addrs"):
     wait = float(sys.argv[3]) if len(sys.argv) > 3 else 1.0
     s.sendto(bytes.fromhex(sys.argv[2]), ("192.0.2.123", 123))
     s.settimeout(wait)
@@ -96,7 +66,13 @@ if mode == "m7":
             d, a = s.recvfrom(4096)
         except socket.timeout:
             break
-        print(len(d), a[1], d[:8].hex())
+        if mode == "m7":
+            print(len(d), a[1], d[:8].hex())
+            continue
+        nit, isz = ((d[4] & 15) << 8) | d[5], ((d[6] & 15) << 8) | d[7]
+        for i in range(nit):
+            item = d[8 + i * isz: 8 + (i + 1) * isz]
+            print(socket.inet_ntoa(item[16:20]))
 elif mode == "m3":
     # V20 shape: NTPv4 client, transmit timestamp = now
     now = time.time()
@@ -104,25 +80,29 @@ elif mode == "m3":
     frac = int((now % 1) * 2**32)
     xmt = struct.pack("!II", sec, frac)
     s.sendto(bytes.fromhex("230006e0") + bytes(36) + xmt, ("192.0.2.123", 123))
-    s.settimeout(2)
+    s.settimeout(5)
     d, a = s.recvfrom(4096)
     t4 = time.time()
     rx = struct.unpack("!II", d[32:40]); tx = struct.unpack("!II", d[40:48])
     def ts(v): return v[0] - 2208988800 + v[1] / 2**32
+    # 1 us: rounding of the NTP fraction and of time.time()'s float
+    eps = 1e-6
+    inside = now - eps <= ts(rx) <= ts(tx) <= t4 + eps
     print("len %d sport %d mode %d vn %d li %d stratum %d poll %d prec %d "
-          "origin_ok %d rx_skew %.3f tx_skew %.3f" % (
+          "origin_ok %d times_inside %d" % (
           len(d), a[1], d[0] & 7, (d[0] >> 3) & 7, d[0] >> 6, d[1], d[2],
-          struct.unpack("b", d[3:4])[0], d[24:32] == xmt,
-          abs(ts(rx) - now), abs(ts(tx) - t4)))
+          struct.unpack("b", d[3:4])[0], d[24:32] == xmt, inside))
+    print("# sent %.6f, server received %.6f, sent %.6f, back %.6f" % (now, ts(rx), ts(tx), t4))
 EOF
-m7() { ip netns exec "$NSA" "$PY" "$TMP/client.py" m7 "$@"; }
+m7() { ns a "$NG_PY" "$NG_TMP/client.py" m7 "$@"; }
 
-# verify a reply train: expect N packets of LEN octets, seq 0..N-1,
-# M on all but the last, source port 123, impl/code echoed
-check_train() {   # name file n len impl code
-	"$PY" - "$@" <<'EOF'
+# check_train NAME FILE N LEN IMPL CODE : N packets of LEN octets, seq
+# 0..N-1, M on all but the last, source port 123, impl/code echoed
+check_train() {
+	local r
+	if r=$("$NG_PY" - "${@:2}" <<'EOF'
 import sys
-name, f, n, ln, impl, code = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
+f, n, ln, impl, code = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 rows = [l.split() for l in open(f) if l.strip()]
 errs = []
 if len(rows) != n:
@@ -141,70 +121,52 @@ for i, (l, sport, h) in enumerate(rows):
 print("; ".join(errs[:6]) if errs else "ok")
 sys.exit(1 if errs else 0)
 EOF
+	); then
+		ng_pass "$1"
+	else
+		ng_fail "$1" "$r"
+	fi
 }
 
 # ---- (a) bare 8-octet monlist, impl 3 ------------------------------------
-m7 1700032a00000000 >"$TMP/a"
-if r=$(check_train a "$TMP/a" 100 440 3 42); then
-	ok "(a) 8-octet monlist impl 3 -> 100 x 440 octets, seq 0..99, M until last"
-else
-	bad "(a) 8-octet monlist impl 3: $r"
-fi
-if grep -q 'code 42 impl 3 len 8 -> 100 packets 44000 bytes' "$TMP/log"; then
-	ok "(a) responder log: 100 packets 44000 bytes"
-else
-	bad "(a) responder log line missing: $(tail -n 2 "$TMP/log")"
-fi
+m7 1700032a00000000 >"$NG_TMP/a"
+check_train "(a) 8-octet monlist impl 3 -> 100 x 440 octets, seq 0..99, M until last" \
+	"$NG_TMP/a" 100 440 3 42
+check_grep_case "(a) responder log: 100 packets 44000 bytes" "$LOG" \
+	'code 42 impl 3 len 8 -> 100 packets 44000 bytes'
+ns a "$NG_PY" "$NG_TMP/client.py" m7addrs 1700032a00000000 | sort -u >"$NG_TMP/monlist.addrs"
+check_eq "(a) the monitor list: 600 distinct client addresses (599 prefilled + us)" 600 \
+	"$(wc -l <"$NG_TMP/monlist.addrs")"
+check_grep_case "(a) ... we are on it" "$NG_TMP/monlist.addrs" '^192\.0\.2\.1$'
 
 # ---- (b) impl 2 ------------------------------------------------------------
-m7 1700022a00000000 >"$TMP/b"
-if r=$(check_train b "$TMP/b" 40 488 2 42); then
-	ok "(b) monlist impl 2 -> 40 x 488 octets (15 x 32-octet items)"
-else
-	bad "(b) monlist impl 2: $r"
-fi
+m7 1700022a00000000 >"$NG_TMP/b"
+check_train "(b) monlist impl 2 -> 40 x 488 octets (15 x 32-octet items)" "$NG_TMP/b" 40 488 2 42
 
 # ---- (d) bad VN: silence; impl 5: INFO_ERR_IMPL --------------------------
-m7 2f00032a00000000 1.5 >"$TMP/d1"
-if [ ! -s "$TMP/d1" ] && grep -q 'len 8 -> 0 packets 0 bytes (vn 5, dropped: VN not 1..4)' "$TMP/log"; then
-	ok "(d) VN 5 request -> no reply (responder logged the drop)"
-else
-	bad "(d) VN 5 request: got $(wc -l <"$TMP/d1") replies"
-fi
-m7 1700052a00000000 >"$TMP/d2"
-if [ "$(cat "$TMP/d2")" = "8 123 9700052a10000000" ]; then
-	ok "(d) impl 5 -> 8-octet INFO_ERR_IMPL (97 00 05 2a 10 00 00 00)"
-else
-	bad "(d) impl 5: got '$(cat "$TMP/d2")'"
-fi
+m7 2f00032a00000000 1.5 >"$NG_TMP/d1"
+check_eq "(d) VN 5 request -> no reply" 0 "$(grep -c . "$NG_TMP/d1")"
+check_grep_case "(d) ... the responder logged the drop" "$LOG" \
+	'len 8 -> 0 packets 0 bytes \(vn 5, dropped: VN not 1\.\.4\)'
+check_eq "(d) impl 5 -> 8-octet INFO_ERR_IMPL (97 00 05 2a 10 00 00 00)" \
+	"8 123 9700052a10000000" "$(m7 1700052a00000000)"
 
 # ---- (e) nmap ntp-monlist -------------------------------------------------
-if command -v nmap >/dev/null; then
-	ip netns exec "$NSA" nmap -n -Pn -sU -p 123 --script ntp-monlist 192.0.2.123 \
-		>"$TMP/nmap" 2>&1
-	# 600 entries: 599 synthetic clients (nmap counts documentation
-	# prefixes as private) plus ourselves, last seen sending mode 7
-	if grep -q '^| ntp-monlist:' "$TMP/nmap" &&
-	   grep -q 'Private Clients (599)' "$TMP/nmap" &&
-	   grep -q '198\.51\.100\.1 ' "$TMP/nmap" &&
-	   grep -q '192\.0\.2\.1 (You?) seen [0-9]* times\. last tx was unicast v2 mode 7' "$TMP/nmap"; then
-		ok "(e) nmap ntp-monlist parses the list: $(grep -o 'Private Clients ([0-9]*)' "$TMP/nmap") + $(grep -o '192.0.2.1 (You?).*' "$TMP/nmap")"
-	else
-		bad "(e) nmap ntp-monlist output unexpected:"
-		sed 's/^/    /' "$TMP/nmap" | head -n 30
-	fi
-else
-	bad "(e) nmap not installed (apt-get install -y nmap)"
-fi
+# nmap's XML report, not its screen layout: the port's state and the
+# addresses the script's output names (whatever the version's format).
+ns a nmap -n -Pn -sU -p 123 --script ntp-monlist -oX "$NG_TMP/nmap.xml" 192.0.2.123 \
+	>"$NG_TMP/nmap.out" 2>&1
+check_eq "(e) nmap: 123/udp open" open "$(ng_nmap "$NG_TMP/nmap.xml" "port_state('udp', 123)")"
+ng_nmap "$NG_TMP/nmap.xml" "'\n'.join(sorted(addrs('ntp-monlist')))" >"$NG_TMP/nmap.addrs"
+check_eq "(e) nmap ntp-monlist names every address of the monitor list" "" \
+	"$(comm -23 "$NG_TMP/monlist.addrs" <(sort -u "$NG_TMP/nmap.addrs") | head -n 5 | paste -sd' ')"
+ng_log "nmap ntp-monlist named $(wc -l <"$NG_TMP/nmap.addrs") addresses"
 
 # ---- (g) mode 3 -> mode 4 ---------------------------------------------------
-out=$(ip netns exec "$NSA" "$PY" "$TMP/client.py" m3 2>&1)
-if [[ "$out" =~ ^len\ 48\ sport\ 123\ mode\ 4\ vn\ 4\ li\ 0\ stratum\ 2\ poll\ 6\ prec\ -20\ origin_ok\ 1\ rx_skew\ ([0-9.]+)\ tx_skew\ ([0-9.]+)$ ]] &&
-   "$PY" -c "import sys; sys.exit(0 if max(${BASH_REMATCH[1]}, ${BASH_REMATCH[2]}) < 2 else 1)"; then
-	ok "(g) mode 3 query -> 48-octet mode 4 reply ($out)"
-else
-	bad "(g) mode 3 query: $out"
-fi
+out=$(ns a "$NG_PY" "$NG_TMP/client.py" m3 2>&1)
+check_eq "(g) mode 3 query -> 48-octet mode 4 reply, our origin, times inside the exchange" \
+	"len 48 sport 123 mode 4 vn 4 li 0 stratum 2 poll 6 prec -20 origin_ok 1 times_inside 1" \
+	"$(head -n 1 <<<"$out")"
+ng_log "${out#*$'\n'# }"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+ng_summary
