@@ -461,7 +461,8 @@ f, ifc, reason = sys.argv[1:4]
 field = sys.argv[4] if len(sys.argv) > 4 else "packets"
 where = sys.argv[5] if len(sys.argv) > 5 else "ingress"
 i = json.load(open(f))["interfaces"][ifc]
-recs = {"ingress": [i], "egress": [i["egress"]], "all": [i] + ([i["egress"]] if "egress" in i else [])}[where]
+recs = {"ingress": lambda: [i], "egress": lambda: [i["egress"]],
+        "all": lambda: [i] + ([i["egress"]] if "egress" in i else [])}[where]()
 print(sum(r["reasons"][reason][field] for r in recs))
 PY
 }
