@@ -10,27 +10,34 @@
 #
 #   1. one source: mode7_request=ratecap rate R=10/s burst B=5 (global caps
 #      high). The sender fires mode 7 requests from one UDP socket at a
-#      fixed 50 pps for 4 s (time-paced). Arrivals must be within +-10 % of
-#      R x T + B, T being the send duration the sender measured. Arrivals
-#      are counted twice: by a UDP socket on port 123 in the receiver
-#      namespace, and by `stats --json` (mode7_request_passed); they must
-#      agree, and passed + ratecapped must be what was sent.
+#      fixed 50 pps for 4 s (time-paced).
 #   2. many spoofed sources: 2000 distinct sources (documentation ranges
 #      only: 192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24 and /64s of
 #      2001:db8::/32), each sending 2 requests (frames built with scapy),
-#      with a per-source budget they never exhaust (rate 1, burst 1, the
+#      with a per-source budget they do not exhaust (rate 1, burst 1, the
 #      rate table sized 1024 so the second round finds most buckets
-#      evicted) but a small global cap (G=20/s, GB=10). Arrivals must stay
-#      within +-10 % of G x T + GB (the upper bound is the cap; the lower
-#      one shows the cap is not simply dropping everything).
-#   3. control: the same flood with the global cap lifted lets at least one
-#      packet per source through (>= 2000): the global cap was what held.
+#      evicted) but a small global cap (G=20/s, GB=10).
+#   3. control: the same flood with the global cap lifted: the global cap
+#      was what held.
+#
+# How many requests may pass is not guessed with a tolerance: the sender
+# reads CLOCK_MONOTONIC (the data plane's clock) just before and just after
+# handing each frame to the kernel, and a reference model of the buckets,
+# written here from ng_ratelimit.h's documented semantics, is run twice: with
+# every gap between two frames as short as those readings allow, and as
+# long. A token bucket passes no fewer packets when gaps grow, so the two
+# runs bound what the kernel may do; a stalled sender widens the interval
+# only as much as the stall it measured. (The XDP program runs in the
+# softirq that the send itself raises, on the sending CPU, inside the
+# send; the sender is pinned to one CPU.) Arrivals are counted twice: by a
+# UDP socket on port 123 in the receiver namespace and by `stats --json`;
+# they must agree, and passed + ratecapped must be what was sent.
 #
 # Everything is prefixed ngrc<pid>-, uses a private bpffs (NTPGUARD_BPFFS),
 # kills only its own pids and is removed on exit. About 16 s.
 #
-#   tests/ratecap.sh        prints "N passed, N failed"; exit 1 on failure
-#   NG_KEEP_TMP=1           keep the temp dir (logs)
+#   tests/ratecap.sh        prints "N passed, N failed, N skipped"
+#   NG_KEEP_TMP=1           keep the temp dir (logs, send times)
 set -u
 cd "$(dirname "$0")/.." || exit 2
 
@@ -43,21 +50,10 @@ TMP=$NG_TMP
 
 # Test parameters.
 R=10 B=5 PPS=50 DUR=4
-G=20 GB=10 NSRC=2000 ROUNDS=2 FLOOD_PPS=1000
+G=20 GB=10 NSRC=2000 ROUNDS=2 FLOOD_PPS=1000 TABLE=1024
+BIG=10000000
 
-# check_within NAME VALUE LO HI (numbers, may be fractional)
-check_within() {
-	if "$PY" -c 'import sys; v, lo, hi = map(float, sys.argv[1:4]); sys.exit(not lo <= v <= hi)' \
-		"$2" "$3" "$4"; then
-		ng_pass "$1: $2 in [$3, $4]"
-		return 0
-	fi
-	ng_fail "$1" "value $2 not in [$3, $4]"
-	return 1
-}
 calc() { "$PY" -c "import sys; print($1)"; }
-# check_within10 NAME VALUE EXPECTED : VALUE within +-10 % of EXPECTED
-check_within10() { check_within "$1" "$2" "$(calc "$3 * 0.9")" "$(calc "$3 * 1.1")"; }
 # check_tally LABEL SENT PASSED CAPPED RX : the receiving socket and stats
 # agree, and every request sent was either passed or ratecapped.
 check_tally() {
@@ -71,12 +67,57 @@ m7() {
 	ngr stats --json | ng_json '"%d %d" % (d["interfaces"]["eth0"]["reasons"]["mode7_request_passed"]["packets"], d["interfaces"]["eth0"]["reasons"]["mode7_request_ratecapped"]["packets"])'
 }
 
-[ "$(id -u)" = 0 ] || ng_fatal "must run as root"
-for b in ip nsenter "$PY" "$NG"; do
-	command -v "$b" >/dev/null 2>&1 || [ -x "$b" ] || ng_fatal "missing $b"
-done
+ng_require_root
+ng_require_bin ip nsenter taskset "$PY" "$NG"
 "$PY" -c 'import scapy.all' 2>/dev/null || ng_fatal "$PY cannot import scapy"
 T_START=$(date +%s)
+CPU=$(ng_one_cpu)
+
+# ---- the reference model ----------------------------------------------------------
+# model.py TIMES R B GR GB TABLE : TIMES has one line per frame sent,
+# "key before_ns after_ns". Prints "lo hi": the passes of a run with the
+# shortest gaps the readings allow and no key evicted from the table, then
+# with the longest gaps and every key that may have been evicted (the
+# table may be full: TABLE - 128 keys inserted) coming back full.
+cat >"$TMP/model.py" <<'EOF'
+import sys
+NSEC, RATE_MAX, REFILL_MAX = 10**9, 10**7, 1844674407370
+rows = [l.split() for l in open(sys.argv[1])]
+rate, burst, grate, gburst, table = map(int, sys.argv[2:7])
+
+def take(b, t, rate, burst):
+    cap = burst * NSEC
+    idle = min(max(0, t - b[1]), REFILL_MAX)
+    b[0] = cap if b[0] > cap else min(cap, b[0] + idle * min(rate, RATE_MAX))
+    b[1] = t
+    if b[0] >= NSEC:
+        b[0] -= NSEC
+        return True
+    return False
+
+def run(times, evict):
+    keys, glob, passed = {}, [gburst * NSEC, times[0]], 0
+    for (key, _, _), t in zip(rows, times):
+        if key not in keys or (evict and len(keys) >= table - 128):
+            keys[key] = [burst * NSEC, t]          # a new key starts full
+        if not take(keys[key], t, rate, burst):
+            continue
+        if take(glob, t, grate, gburst):
+            passed += 1
+        else:
+            keys[key][0] += NSEC                    # the global cap gives it back
+    return passed
+
+def times(shortest):
+    out, t = [0], 0
+    for (_, b0, a0), (_, b1, a1) in zip(rows, rows[1:]):
+        gap = max(0, int(b1) - int(a0)) if shortest else int(a1) - int(b0)
+        t += gap
+        out.append(t)
+    return out
+
+print(run(times(True), False), run(times(False), True))
+EOF
 
 # ---- topology ------------------------------------------------------------------
 ng_setup_bpffs
@@ -94,12 +135,12 @@ for k in all default eth0; do
 done
 ns rcv ip route add default dev eth0
 ns rcv ip -6 route add default dev eth0
-MAC_SND=$(ns snd ip -j link show dev eth0 | ng_json 'd[0]["address"]')
-MAC_RCV=$(ns rcv ip -j link show dev eth0 | ng_json 'd[0]["address"]')
-ns snd ip neigh replace 192.0.2.123 lladdr "$MAC_RCV" dev eth0 nud permanent
-ns rcv ip neigh replace 192.0.2.1 lladdr "$MAC_SND" dev eth0 nud permanent
+MAC_SND=$(ng_mac snd eth0)
+MAC_RCV=$(ng_mac rcv eth0)
+ng_neigh snd 192.0.2.123 "$MAC_RCV" eth0
+ng_neigh rcv 192.0.2.1 "$MAC_SND" eth0
 
-check "load ntpguard on rcv eth0 (--max-sources 1024)" ngr load --max-sources 1024 eth0 ||
+check "load ntpguard on rcv eth0 (--max-sources $TABLE)" ngr load --max-sources $TABLE eth0 ||
 	ng_fatal "cannot load ntpguard"
 
 # ---- the receiver: a UDP socket on port 123 counting mode 7 requests -------------
@@ -132,57 +173,65 @@ EOF
 # log: $TMP/recv.log
 ng_bg recv ns rcv "$PY" "$TMP/recv.py"
 RECV_PID=$NG_BG_PID
-for _ in $(seq 50); do grep -q ready "$TMP/recv.log" && break; sleep 0.1; done
-grep -q ready "$TMP/recv.log" || ng_fatal "receiver did not start: $(cat "$TMP/recv.log")"
-# received: ask the receiver for its count so far ("mode7 other").
+recv_ready() { grep -q ready "$TMP/recv.log"; }
+ng_wait_for 5 recv_ready || ng_fatal "receiver did not start: $(cat "$TMP/recv.log")"
+# received WANT : ask the receiver for its count so far ("mode7 other")
+# until it reports at least WANT mode 7 requests (bounded: datagrams the
+# XDP program passed may still be on their way to the socket).
 received() {
-	local before
-	before=$(wc -l <"$TMP/recv.log")
-	kill -USR1 "$RECV_PID"
-	for _ in $(seq 30); do
-		[ "$(wc -l <"$TMP/recv.log")" -gt "$before" ] && break
+	local before want=$1 i line=
+	for i in $(seq 50); do
+		before=$(wc -l <"$TMP/recv.log")
+		kill -USR1 "$RECV_PID"
+		for _ in $(seq 30); do
+			[ "$(wc -l <"$TMP/recv.log")" -gt "$before" ] && break
+			sleep 0.1
+		done
+		line=$(tail -n 1 "$TMP/recv.log")
+		[ "${line%% *}" -ge "$want" ] 2>/dev/null && break
 		sleep 0.1
 	done
-	tail -n 1 "$TMP/recv.log"
+	echo "$line"
 }
 
 # =============================================================================
 echo "# 1. one source at $PPS pps for $DUR s, ratecap rate $R burst $B"
 check "set ratecap R=$R B=$B, global caps high" ngr set mode7_request=ratecap \
 	mode7_request_rate=$R mode7_request_burst=$B \
-	mode7_request_global_rate=10000000 mode7_request_global_burst=10000000
+	mode7_request_global_rate=$BIG mode7_request_global_burst=$BIG
 read -r p0 c0 <<<"$(m7)"
-ns snd "$PY" - "$PPS" "$DUR" >"$TMP/send1.out" 2>&1 <<'EOF'
+ns snd taskset -c "$CPU" "$PY" - "$PPS" "$DUR" "$TMP/times1" >"$TMP/send1.out" 2>&1 <<'EOF'
 import socket, sys, time
-pps, dur = float(sys.argv[1]), float(sys.argv[2])
+pps, dur, log = float(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("192.0.2.1", 0))
 req = bytes([0x17, 0x00, 0x03, 0x2a, 0, 0, 0, 0])   # VN 2, mode 7, MON_GETLIST_1
 n = int(pps * dur)
+rows = []
 t0 = time.monotonic()
-first = last = None
 for i in range(n):
     while True:                      # paced: packet i leaves at t0 + i / pps
         d = t0 + i / pps - time.monotonic()
         if d <= 0:
             break
         time.sleep(d)
+    before = time.monotonic_ns()
     s.sendto(req, ("192.0.2.123", 123))
-    last = time.monotonic()
-    if first is None:
-        first = last
-print(n, "%.6f" % (last - first))
+    rows.append((before, time.monotonic_ns()))
+with open(log, "w") as f:
+    f.writelines("192.0.2.1 %d %d\n" % r for r in rows)
+print(n, "%.6f" % ((rows[-1][1] - rows[0][0]) / 1e9))
 EOF
 read -r SENT1 T1 <"$TMP/send1.out"
-sleep 0.3
-read -r RX1 OTHER1 <<<"$(received)"
+read -r LO1 HI1 <<<"$("$PY" "$TMP/model.py" "$TMP/times1" $R $B $BIG $BIG $TABLE)"
 read -r p1 c1 <<<"$(m7)"
 PASSED1=$((p1 - p0))
 CAPPED1=$((c1 - c0))
-EXP1=$(calc "$R * $T1 + $B")
-echo "# sent $SENT1 in T=${T1}s; expected R*T+B = $EXP1; arrived: socket $RX1, stats $PASSED1 (ratecapped $CAPPED1)"
-check_eq "sender sent $((PPS * DUR))" "$((PPS * DUR))" "$SENT1"
-check_within10 "one source: socket arrivals within 10 % of R*T+B" "$RX1" "$EXP1"
+read -r RX1 OTHER1 <<<"$(received "$PASSED1")"
+echo "# sent $SENT1 in ${T1} s; the model allows $LO1..$HI1 (R*T+B = $(calc "$R * $T1 + $B")); arrived: socket $RX1, stats $PASSED1 (ratecapped $CAPPED1)"
+ng_assume_eq "sender sent $((PPS * DUR))" "$((PPS * DUR))" "$SENT1"
+check_within "one source: passed as the bucket model allows for the measured send times" \
+	"$PASSED1" "$LO1" "$HI1"
 check_tally "one source" "$SENT1" "$PASSED1" "$CAPPED1" "$RX1"
 check_eq "one source: nothing else reached the socket" 0 "$OTHER1"
 
@@ -192,12 +241,12 @@ check "set per-source rate 1 burst 1, global rate $G burst $GB" ngr set \
 	mode7_request_rate=1 mode7_request_burst=1 \
 	mode7_request_global_rate=$G mode7_request_global_burst=$GB
 read -r p0 c0 <<<"$(m7)"
-RX0=$(received | cut -d' ' -f1)
+RX0=$(received 0 | cut -d' ' -f1)
 cat >"$TMP/flood.py" <<'EOF'
 import socket, sys, time
 from scapy.all import Ether, IP, IPv6, UDP, Raw
 mac_s, mac_r = sys.argv[1:3]
-nsrc, rounds, pps = int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
+nsrc, rounds, pps, log = int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5]), sys.argv[6]
 req = Raw(b"\x17\x00\x03\x2a" + b"\x00" * 4)
 srcs = []
 for net in ("192.0.2.", "198.51.100.", "203.0.113."):
@@ -215,62 +264,67 @@ for k, a in enumerate(srcs):
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
 s.bind(("eth0", 0))
 n = 0
+rows = []
 t0 = time.monotonic()
-first = last = None
 for r in range(rounds):
-    for f in frames:
+    for k, f in enumerate(frames):
         while True:
             d = t0 + n / pps - time.monotonic()
             if d <= 0:
                 break
             time.sleep(d)
+        before = time.monotonic_ns()
         s.send(f)
+        rows.append((srcs[k], before, time.monotonic_ns()))
         n += 1
-        last = time.monotonic()
-        if first is None:
-            first = last
-print(n, "%.6f" % (last - first))
+with open(log, "w") as f:
+    f.writelines("%s %d %d\n" % r for r in rows)
+print(n, "%.6f" % ((rows[-1][2] - rows[0][1]) / 1e9))
 EOF
-flood() { # flood OUTFILE
-	ns snd "$PY" "$TMP/flood.py" "$MAC_SND" "$MAC_RCV" "$NSRC" "$ROUNDS" "$FLOOD_PPS" \
-		>"$1" 2>"$1.err"
+flood() { # flood OUTFILE TIMES
+	ns snd taskset -c "$CPU" "$PY" "$TMP/flood.py" "$MAC_SND" "$MAC_RCV" "$NSRC" "$ROUNDS" \
+		"$FLOOD_PPS" "$2" >"$1" 2>"$1.err"
 }
-flood "$TMP/send2.out"
+flood "$TMP/send2.out" "$TMP/times2"
 read -r SENT2 T2 <"$TMP/send2.out"
 [ -n "${T2:-}" ] || ng_fatal "flood sender failed: $(tail -n 5 "$TMP/send2.out.err")"
-sleep 0.3
-read -r RX2 OTHER2 <<<"$(received)"
-RX2=$((RX2 - RX0))
+read -r LO2 HI2 <<<"$("$PY" "$TMP/model.py" "$TMP/times2" 1 1 $G $GB $TABLE)"
 read -r p1 c1 <<<"$(m7)"
 PASSED2=$((p1 - p0))
 CAPPED2=$((c1 - c0))
-EXP2=$(calc "$G * $T2 + $GB")
-echo "# sent $SENT2 from $NSRC sources in T=${T2}s; cap G*T+GB = $EXP2; arrived: socket $RX2, stats $PASSED2 (ratecapped $CAPPED2)"
-check_eq "flood: sender sent $((NSRC * ROUNDS))" "$((NSRC * ROUNDS))" "$SENT2"
-check_within10 "flood: arrivals within 10 % of G*T+GB (the global cap holds)" "$PASSED2" "$EXP2"
+read -r RX2 OTHER2 <<<"$(received $((RX0 + PASSED2)))"
+RX2=$((RX2 - RX0))
+echo "# sent $SENT2 from $NSRC sources in ${T2} s; the model allows $LO2..$HI2 (G*T+GB = $(calc "$G * $T2 + $GB")); arrived: socket $RX2, stats $PASSED2 (ratecapped $CAPPED2)"
+ng_assume_eq "flood: sender sent $((NSRC * ROUNDS))" "$((NSRC * ROUNDS))" "$SENT2"
+check_within "flood: passed as the global cap allows for the measured send times" \
+	"$PASSED2" "$LO2" "$HI2"
 check_tally "flood" "$SENT2" "$PASSED2" "$CAPPED2" "$RX2"
+# Every insert ran on one CPU (the senders are pinned to it): the LRU table
+# is full and holds at least TABLE - 128 keys (kernel/bpf/bpf_lru_list.c:
+# one CPU's local free list takes LOCAL_FREE_TARGET = 128 nodes at a time).
 ENTRIES=$(ngr status --json | ng_json 'd["rate_table"]["entries"]')
-check_within "flood: rate table full but bounded (entries)" "$ENTRIES" 512 1024
+check_within "flood: rate table full but bounded (entries)" "$ENTRIES" $((TABLE - 128)) $TABLE
 check_eq "flood: nothing else reached the socket" 0 "$OTHER2"
 
 # Negative control: the same flood with the global cap lifted. Each
-# source's first packet, and the second of every source whose bucket the
-# LRU evicted, clear the per-source stage: the global cap above was what
-# held.
+# source's first packet, and the second of every source whose bucket
+# refilled (2 s later at 1/s) or was evicted, clear the per-source stage:
+# the global cap above was what held.
 echo "# 3. control: the same flood with the global cap lifted"
 check "set global rate/burst 10^7" ngr set \
-	mode7_request_global_rate=10000000 mode7_request_global_burst=10000000
+	mode7_request_global_rate=$BIG mode7_request_global_burst=$BIG
 read -r p0 c0 <<<"$(m7)"
-flood "$TMP/send3.out"
+flood "$TMP/send3.out" "$TMP/times3"
 read -r SENT3 T3 <"$TMP/send3.out"
+read -r LO3 HI3 <<<"$("$PY" "$TMP/model.py" "$TMP/times3" 1 1 $BIG $BIG $TABLE)"
 read -r p1 c1 <<<"$(m7)"
 PASSED3=$((p1 - p0))
-echo "# sent $SENT3 in T=${T3}s without a global cap: $PASSED3 passed the per-source caps"
-check_within "control: without the global cap at least every source's first packet passes" \
-	"$PASSED3" "$NSRC" "$SENT3"
+echo "# sent $SENT3 in ${T3} s without a global cap: $PASSED3 passed the per-source caps (model: $LO3..$HI3)"
+check_within "control: without the global cap the per-source caps pass what the model allows" \
+	"$PASSED3" "$LO3" "$HI3"
+check "control: ... at least every source's first packet" test "$PASSED3" -ge "$NSRC"
 
 check "unload" ngr unload --all
-T_TOTAL=$(( $(date +%s) - T_START ))
-check_within "whole test under 30 s" "$T_TOTAL" 0 30
+ng_log "took $(( $(date +%s) - T_START )) s"
 
 ng_summary
