@@ -154,17 +154,22 @@ import sys, urllib.request
 sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())
 EOF
 
-# reader.py FILE SECONDS LASTFAMILY : read FILE over and over for SECONDS;
-# a read is complete when it ends in a newline and its last line is a sample
-# of LASTFAMILY (the family written last). Prints
-# "reads=N partial=N distinct=N missing=N".
+# reader.py FILE LASTFAMILY READS DISTINCT PARTIAL MAXSECONDS : read FILE
+# over and over until it has read it READS times and seen DISTINCT
+# complete versions and PARTIAL partial ones (or MAXSECONDS passed: a
+# bound, not the measure); a read is complete when it ends in a newline
+# and its last line is a sample of LASTFAMILY (the family written last).
+# Prints "reads=N partial=N distinct=N missing=N seconds=S".
 cat >"$NG_TMP/reader.py" <<'EOF'
 import sys, time
-path, secs, last = sys.argv[1], float(sys.argv[2]), sys.argv[3]
+path, last = sys.argv[1], sys.argv[2]
+want_reads, want_distinct, want_partial, secs = int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), float(sys.argv[6])
 reads = partial = missing = 0
 seen = set()
-end = time.monotonic() + secs
-while time.monotonic() < end:
+t0 = time.monotonic()
+end = t0 + secs
+while time.monotonic() < end and not (reads >= want_reads and len(seen) >= want_distinct
+                                      and partial >= want_partial):
     try:
         with open(path, "rb") as f:
             d = f.read()
@@ -180,10 +185,12 @@ while time.monotonic() < end:
     else:
         seen.add(hash(d))
     time.sleep(0.0005)
-print("reads=%d partial=%d distinct=%d missing=%d" % (reads, partial, len(seen), missing))
+print("reads=%d partial=%d distinct=%d missing=%d seconds=%.1f" % (reads, partial, len(seen), missing,
+                                                                  time.monotonic() - t0))
 EOF
 
 pq() { "$NG_PY" "$NG_TMP/prom.py" "$@" 2>/dev/null || echo "?"; }
+not() { ! "$@"; }
 # field of "reads=N partial=N ..." output
 kv() { sed -n "s/.*\b$1=\([0-9]*\).*/\1/p" <<<"$2"; }
 
@@ -294,14 +301,19 @@ check_eq "3m top --json: every class tracked, no note" "None 3" \
 # =============================================================================
 ng_log "case 4: traffic through the filter"
 prom_snap "$NG_TMP/p0.prom"
+TX_T0=$(date +%s%N)
 tx "v4,203.0.113.66,$SRV4,40001,123,$M7REQ,30"
 A_P=$TX_PKTS A_B=$TX_BYTES
 tx "v6,2001:db8:3::66,$SRV6,40001,123,$M7REQ,12" "v6,2001:db8:3::99,$SRV6,40002,123,$M7REQ,3"
 B_P=$TX_PKTS B_B=$TX_BYTES
 tx "v4,203.0.113.67,$SRV4,40003,123,$M7REQ,5"
 C_P=$TX_PKTS C_B=$TX_BYTES
+M6_T0=$(date +%s%N)
 tx "v4,203.0.113.68,$SRV4,40004,123,$M6REQ,40"
+M6_T1=$(date +%s%N)
 M6_P=$TX_PKTS
+# the default mode 6 cap: burst 20, 5/s; what may refill while sending
+M6_REFILL=$(( (M6_T1 - M6_T0) * 5 / 1000000000 + 1 ))
 tx "v4,203.0.113.66,198.51.100.77,123,50000,$M7RSP,10"
 V4_P=$TX_PKTS V4_B=$TX_BYTES
 tx "v6,2001:db8:3::66,2001:db8:77::5,123,50000,$M7RSP,4"
@@ -313,16 +325,27 @@ ns srv "$NG_PY" -c "
 import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 for i in range(2): s.sendto(b'\x23' + bytes(47), ('203.0.113.66', 123))"
-check_eq "4a the sender sent the planned frames" "30 1500 15 1050 5 250 40 10 4820 4 2008 3 270" \
+ng_assume_eq "4a the sender sent the planned frames" "30 1500 15 1050 5 250 40 10 4820 4 2008 3 270" \
 	"$A_P $A_B $B_P $B_B $C_P $C_B $M6_P $V4_P $V4_B $V6_P $V6_B $M3_P $M3_B"
-sleep 0.3
+# Every frame has been judged once each counter reached what was sent (the
+# checks below then compare exactly, so an extra count still fails).
+M7_P=$((A_P + B_P + C_P)) M7_B=$((A_B + B_B + C_B))
+all_counted() {
+	ng_snap srv "$NG_TMP/p1.json"
+	[ "$(ng_stat "$NG_TMP/p1.json" eth0 mode7_request_dropped)" = "$M7_P" ] &&
+	[ "$(ng_stat "$NG_TMP/p1.json" eth0 mode7_response_oversized)" = "$((V4_P + V6_P))" ] &&
+	[ "$(ng_stat "$NG_TMP/p1.json" eth0 ntp_passed)" = "$M3_P" ] &&
+	[ "$(ng_stat "$NG_TMP/p1.json" eth0 ntp_passed packets egress)" = 2 ] &&
+	[ $(( $(ng_stat "$NG_TMP/p1.json" eth0 mode6_request_passed) +
+	      $(ng_stat "$NG_TMP/p1.json" eth0 mode6_request_ratecapped) )) = "$M6_P" ]
+}
+ng_wait_for 10 all_counted
 P1=$NG_TMP/p1.prom
 prom_snap "$P1"
 check "4b stats --prom passes promtool check metrics (no lint findings)" \
 	"$PROMTOOL" check metrics <"$P1"
 check "4c ... no timestamps, one HELP/TYPE per family, TYPE before samples" \
 	"$NG_PY" "$NG_TMP/prom.py" --lint "$P1"
-M7_P=$((A_P + B_P + C_P)) M7_B=$((A_B + B_B + C_B))
 check_eq "4d packets_total{eth0,ingress,mode7_request_dropped,drop} = requests sent" \
 	"$M7_P" "$(m7 "$P1" drop)"
 check_eq "4e bytes_total{...} = their frame octets" "$M7_B" \
@@ -339,8 +362,8 @@ check_eq "4j ntp_passed (mode 3) packets and bytes" "$M3_P $M3_B" \
 M6_PASS=$(pq "$P1" ntpguard_packets_total interface=eth0 direction=ingress reason=mode6_request_passed action=pass)
 M6_CAP=$(pq "$P1" ntpguard_packets_total interface=eth0 direction=ingress reason=mode6_request_ratecapped action=drop)
 check_eq "4k mode 6: passed + ratecapped = sent" "$M6_P" "$((M6_PASS + M6_CAP))"
-check_ge "4l mode 6: the burst (20) passed" 20 "$M6_PASS"
-check_ge "4m mode 6: the rest was rate-capped" 15 "$M6_CAP"
+check_within "4l mode 6: the burst (20) passed, plus what 5/s refills in the measured $(( (M6_T1 - M6_T0) / 1000000 )) ms" \
+	"$M6_PASS" 20 $((20 + M6_REFILL))
 check_eq "4n egress: srv's 2 mode 3 queries as ntp_passed on direction=egress" "2 180" \
 	"$(pq "$P1" ntpguard_packets_total interface=eth0 direction=egress reason=ntp_passed action=pass) $(pq "$P1" ntpguard_bytes_total interface=eth0 direction=egress reason=ntp_passed action=pass)"
 ST=$(ns srv "$NG" status --json)
@@ -393,8 +416,8 @@ check_eq "5g 203.0.113.68 (mode 6): dropped = ratecapped, passed = passed" "mode
 check_eq "5h victims: 198.51.100.77 (10) then 2001:db8:77::/64 (4), with bytes" \
 	"198.51.100.77 mode7_response $V4_P $V4_B 2001:db8:77::/64 mode7_response $V6_P $V6_B" \
 	"$(q "' '.join(str(s[k]) for s in d['destinations'] for k in ('address','class','dropped_packets','dropped_bytes'))")"
-check_eq "5i last seen is recent (< 30 s) for every key" true \
-	"$(q "all(0 <= s['last_seen_seconds_ago'] < 30 for s in d['sources'] + d['destinations'])")"
+check_eq "5i last seen no longer ago than the traffic was sent ($(( ($(date +%s%N) - TX_T0) / 1000000000 + 1 )) s)" true \
+	"$(q "all(0 <= s['last_seen_seconds_ago'] <= $(( ($(date +%s%N) - TX_T0) / 1000000000 + 1 )) for s in d['sources'] + d['destinations'])")"
 check_eq "5j not overflowed, keys inserted = tracked keys" "False True" \
 	"$(q "str(d['overflowed']) + ' ' + str(d['keys_inserted'] == d['tracked_keys'])")"
 check_grep "5k text: the top source row" "$NG_TMP/top.txt" \
@@ -411,6 +434,7 @@ ng_log "case 6: export and a real node_exporter"
 TF=$NG_TMP/textfile
 mkdir "$TF"
 PORT=$(ns srv "$NG_PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+EXP_START=$(date +%s.%N)
 ng_bg export ns srv "$NG" export --dir "$TF" --interval 0.5
 EXP_PID=$NG_BG_PID
 ng_bg node_exporter ns srv "$NODE_EXPORTER" --web.listen-address="127.0.0.1:$PORT" \
@@ -423,10 +447,9 @@ check "6a export wrote $TF/ntpguard.prom" test -s "$TF/ntpguard.prom"
 check_eq "6b ... mode 0644" 644 "$(stat -c %a "$TF/ntpguard.prom" 2>/dev/null)"
 check "6c ... passes promtool check metrics" "$PROMTOOL" check metrics <"$TF/ntpguard.prom"
 check "6d ... and the format checks" "$NG_PY" "$NG_TMP/prom.py" --lint "$TF/ntpguard.prom"
-NOW=$(date +%s)
 TS=$(pq "$TF/ntpguard.prom" ntpguard_export_last_success_timestamp_seconds)
-check_eq "6e last_success timestamp is now (within 10 s)" yes \
-	"$(awk -v t="$TS" -v n="$NOW" 'BEGIN { d = n - t; print (d > -10 && d < 10) ? "yes" : "no" }')"
+check_within "6e last_success timestamp: between the export's start and now (wall clock)" \
+	"$TS" "$EXP_START" "$(date +%s.%N)"
 ng_wait_for 10 scrape "$NG_TMP/m1.txt"
 check "6f node_exporter serves /metrics on 127.0.0.1:$PORT" scrape "$NG_TMP/m1.txt"
 M1=$NG_TMP/m1.txt
@@ -468,10 +491,10 @@ mkdir "$AT"
 ng_bg export3 ns srv "$NG" export --dir "$AT" --interval 0.1
 EXP_PID=$NG_BG_PID
 ng_wait_for 5 test -s "$AT/ntpguard.prom"
-R=$("$NG_PY" "$NG_TMP/reader.py" "$AT/ntpguard.prom" 3 ntpguard_export_last_success_timestamp_seconds)
+R=$("$NG_PY" "$NG_TMP/reader.py" "$AT/ntpguard.prom" ntpguard_export_last_success_timestamp_seconds 300 10 0 60)
 ng_log "reader against export: $R"
-check_ge "7a the reader read the file many times" 300 "$(kv reads "$R")"
-check_ge "7b ... while export replaced it many times" 10 "$(kv distinct "$R")"
+check_ge "7a the reader read the file 300 times" 300 "$(kv reads "$R")"
+check_ge "7b ... while export replaced it (10 versions seen)" 10 "$(kv distinct "$R")"
 check_eq "7c ... and never saw a partial or missing file" "0 0" "$(kv partial "$R") $(kv missing "$R")"
 ng_stop "$EXP_PID"
 check_eq "7d no temporary files left" "ntpguard.prom" "$(ls -A "$AT")"
@@ -481,7 +504,7 @@ CT=$NG_TMP/control
 mkdir "$CT"
 prom_snap "$CT/ntpguard.prom"
 (
-	end=$((SECONDS + 3))
+	end=$((SECONDS + 30))
 	while [ $SECONDS -lt $end ]; do
 		ns srv "$NG" stats --prom >"$CT/ntpguard.prom" 2>/dev/null
 		sleep 0.02
@@ -489,10 +512,11 @@ prom_snap "$CT/ntpguard.prom"
 ) &
 CTL_PID=$!
 NG_PIDS+=("$CTL_PID")
-R=$("$NG_PY" "$NG_TMP/reader.py" "$CT/ntpguard.prom" 2.5 ntpguard_rate_table_keys_inserted_total)
-wait "$CTL_PID"
+R=$("$NG_PY" "$NG_TMP/reader.py" "$CT/ntpguard.prom" ntpguard_rate_table_keys_inserted_total 0 0 1 30)
+ng_stop "$CTL_PID"
 ng_log "reader against a non-atomic writer (control): $R"
-check_ge "7e control: the reader detects partial files of a non-atomic writer" 1 "$(kv partial "$R")"
+ng_assume "7e control: the reader detects partial files of a non-atomic writer" \
+	test "$(kv partial "$R")" -ge 1
 
 # =============================================================================
 ng_log "case 8: write failures"
@@ -519,24 +543,41 @@ check_rc "8f export --once to a read-only filesystem exits 1" 1 ns srv "$NG" exp
 check_grep "8g ... Read-only file system" "$NG_ERR" '^ntpguard: export: .*Read-only file system'
 check_eq "8h ... the previous file is untouched" "# old" "$(cat "$RO/ntpguard.prom")"
 
+# failed_attempts PID N SYSCALLS PATTERN : watch PID's failing SYSCALLS
+# (strace) until N of them name PATTERN: the loop has really retried N
+# times, however slow this machine is right now (bounded: 30 s).
+failed_attempts() {
+	local spid out=$NG_TMP/strace.$1 n=$2 pat=$4
+	ng_bg "strace$1" strace -qq -f -e trace="$3" -e status=failed -o "$out" -p "$1"
+	spid=$NG_BG_PID
+	enough() { [ "$(grep -c -- "$pat" "$out" 2>/dev/null)" -ge "$n" ]; }
+	ng_wait_for 30 enough
+	ng_stop "$spid"
+	enough
+}
 # The loop keeps going: directory missing, then the disk full, then fixed.
 LATE=$NG_TMP/late
 ng_bg export4 ns srv "$NG" export --dir "$LATE" --interval 0.2
 EXP_PID=$NG_BG_PID
-sleep 1
+ng_assume "8i- the export loop retried 3 times in the missing directory (strace)" \
+	failed_attempts "$EXP_PID" 3 openat "late/\.ntpguard\.prom\..*ENOENT"
 check "8i the export loop survives a missing directory" kill -0 "$EXP_PID"
-check_eq "8j ... and logged it once, not at every retry" 1 \
-	"$(grep -c '^ntpguard: export: .*No such file or directory' "$NG_TMP/export4.log")"
 mkdir "$LATE"
-ng_wait_for 5 test -s "$LATE/ntpguard.prom"
+ng_wait_for 10 test -s "$LATE/ntpguard.prom"
 check "8k the file appears once the directory exists" test -s "$LATE/ntpguard.prom"
+check_eq "8j ... and the loop logged the failure once, not at every retry" 1 \
+	"$(grep -c '^ntpguard: export: .*No such file or directory' "$NG_TMP/export4.log")"
 check_grep "8l ... and the loop says it writes again" "$NG_TMP/export4.log" 'written again \([0-9]+ failed attempts'
 check_ge "8m ntpguard_export_failures_total counts the failed attempts" 3 \
+	"$(pq "$LATE/ntpguard.prom" ntpguard_export_failures_total)"
+check_eq "8m ... the same number the log says" \
+	"$(sed -n 's/.*written again (\([0-9]*\) failed attempts.*/\1/p' "$NG_TMP/export4.log" | head -n 1)" \
 	"$(pq "$LATE/ntpguard.prom" ntpguard_export_failures_total)"
 ng_stop "$EXP_PID"
 ng_bg export5 ns srv "$NG" export --dir "$FULL" --interval 0.2
 EXP_PID=$NG_BG_PID
-sleep 1
+ng_assume "8n- the export loop retried 3 times on the full disk (strace)" \
+	failed_attempts "$EXP_PID" 3 write "ENOSPC"
 check "8n the export loop survives a full disk" kill -0 "$EXP_PID"
 check_eq "8o ... keeping the previous file, no temporary file" "ntpguard.prom # old" \
 	"$(ls -A "$FULL") $(cat "$FULL/ntpguard.prom")"
@@ -549,38 +590,58 @@ check_eq "8q the filter is still attached after all this" attached \
 	"$(ns srv "$NG" status --json | ng_json "d['interfaces']['eth0']['state']")"
 prom_snap "$NG_TMP/p2.prom"
 tx "v4,203.0.113.66,$SRV4,40001,123,$M7REQ,5"
+ng_wait_stat 10 srv eth0 mode7_request_dropped $(( $(m7 "$NG_TMP/p2.prom" drop) + 5 ))
 prom_snap "$NG_TMP/p3.prom"
 check_eq "8r ... and still drops and counts" 5 \
 	"$(( $(m7 "$NG_TMP/p3.prom" drop) - $(m7 "$NG_TMP/p2.prom" drop) ))"
 
 # =============================================================================
 ng_log "case 9: stats --watch"
-# 20 mode 7 requests/s from att for 12 s, in the background (bounded).
-ng_bg trickle ns att "$NG_PY" "$NG_TMP/tx.py" eth0 "$SRV_MAC" "v4,203.0.113.66,$SRV4,40009,123,$M7REQ,240,50"
+# At most 20 mode 7 requests/s from att (50 ms sleep after each), for at
+# most 60 s, in the background; stopped at the end of this case.
+ng_bg trickle ns att "$NG_PY" "$NG_TMP/tx.py" eth0 "$SRV_MAC" "v4,203.0.113.66,$SRV4,40009,123,$M7REQ,1200,50"
 TRICKLE_PID=$NG_BG_PID
-sleep 0.5
-timeout --preserve-status -s INT 3.5 nsenter --net="/run/netns/$(ng_nsname srv)" -- \
-	"$NG" stats --watch 1 >"$NG_TMP/watch-plain.txt" 2>&1
+trickling() {
+	ng_snap srv "$NG_TMP/tr.json"
+	[ "$(ng_stat "$NG_TMP/tr.json" eth0 mode7_request_dropped)" -gt "$(m7 "$NG_TMP/p3.prom" drop)" ]
+}
+ng_wait_for 10 trickling
+# Each watcher runs until it has shown what is checked (bounded), not for
+# a fixed time: a slow machine refreshes later, not less correctly.
+WPLAIN=$NG_TMP/watch-plain.txt
+ng_bg watchplain ns srv "$NG" stats --watch 1
+WATCH_PID=$NG_BG_PID
+M7LINE='^[0-9T:-]+ eth0 ingress mode7_request_dropped drop [0-9.]+ pkt/s [0-9]+ B/s$'
+TOTLINE='^[0-9T:-]+ \S+ (ingress|egress) total drop '
+plain_done() {
+	[ "$(grep -Ec "$M7LINE" "$NG_TMP/watchplain.log")" -ge 2 ] &&
+	[ "$(grep -Ec "$TOTLINE" "$NG_TMP/watchplain.log")" -ge 6 ]
+}
+ng_wait_for 30 plain_done
+kill -INT "$WATCH_PID"
+wait "$WATCH_PID"
 check_eq "9a stats --watch (not a terminal) exits 0 on SIGINT" 0 "$?"
-check_grep "9b ... starts with a header line" "$NG_TMP/watch-plain.txt" '^# ntpguard stats --watch: every 1 s'
-check_ge "9c ... plain lines with the mode 7 drop rate" 2 \
-	"$(grep -Ec '^[0-9T:-]+ eth0 ingress mode7_request_dropped drop [0-9.]+ pkt/s [0-9]+ B/s$' "$NG_TMP/watch-plain.txt")"
-check_ge "9d ... a total line per attachment and refresh" 6 \
-	"$(grep -Ec '^[0-9T:-]+ \S+ (ingress|egress) total drop ' "$NG_TMP/watch-plain.txt")"
-check_eq "9e ... no terminal escape sequences" 0 "$(grep -c $'\e' "$NG_TMP/watch-plain.txt")"
-RATE=$(grep -E ' eth0 ingress mode7_request_dropped drop ' "$NG_TMP/watch-plain.txt" | tail -n 1 | awk '{print $6}')
-check_eq "9f ... the rate is about the 20/s sent (10..30)" yes \
-	"$(awk -v r="${RATE:-0}" 'BEGIN { print (r >= 10 && r <= 30) ? "yes" : "no" }')"
+cp "$NG_TMP/watchplain.log" "$WPLAIN"
+check_grep "9b ... starts with a header line" "$WPLAIN" '^# ntpguard stats --watch: every 1 s'
+check_ge "9c ... plain lines with the mode 7 drop rate" 2 "$(grep -Ec "$M7LINE" "$WPLAIN")"
+check_ge "9d ... a total line per attachment and refresh" 6 "$(grep -Ec "$TOTLINE" "$WPLAIN")"
+check_eq "9e ... no terminal escape sequences" 0 "$(grep -c $'\e' "$WPLAIN")"
+# The sender sleeps 50 ms after every frame: over a refresh of dt >= 1 s at
+# most dt/0.05 + 1 frames, so no rate above 21/s; and it is sending.
+RATES=$(grep -E ' eth0 ingress mode7_request_dropped drop ' "$WPLAIN" | awk '{print $6}' | paste -sd' ')
+check_eq "9f ... every mode 7 drop rate in (0, 21] pkt/s (the sender's pacing): $RATES" yes \
+	"$(awk -v r="$RATES" 'BEGIN { n = split(r, a, " "); ok = n > 0; for (i = 1; i <= n; i++) if (!(a[i] > 0 && a[i] <= 21)) ok = 0; print ok ? "yes" : "no" }')"
 
 # On a terminal (script(1) gives it a pty): redrawn in place, Ctrl-C = SIGINT.
 PIDF=$NG_TMP/watch.pid
 ng_bg watchtty script -qfec "sh -c 'echo \$\$ > $PIDF; exec nsenter --net=/run/netns/$(ng_nsname srv) -- $NG stats --watch 1'" /dev/null
 SCRIPT_PID=$NG_BG_PID
-sleep 2.6
+RAW=$NG_TMP/watchtty.log
+redrawn() { [ "$(grep -o $'\e\\[H' "$RAW" | wc -l)" -ge 3 ]; }
+ng_wait_for 30 redrawn
 kill -INT "$(cat "$PIDF" 2>/dev/null)" 2>/dev/null
 wait "$SCRIPT_PID"
 check_eq "9g stats --watch on a terminal exits 0 on SIGINT" 0 "$?"
-RAW=$NG_TMP/watchtty.log
 check_ge "9h ... redraws in place (cursor home), once per refresh" 3 "$(grep -o $'\e\\[H' "$RAW" | wc -l)"
 check_eq "9i ... hides the cursor and gives it back on exit" "1 1" \
 	"$(grep -c $'\e\\[?25l' "$RAW") $(grep -c $'\e\\[?25h' "$RAW")"
@@ -590,14 +651,18 @@ if [ "$HAVE_TMUX" = 1 ]; then
 	tmux -L "$TMUX_SOCK" -f /dev/null new-session -d -s watch -x 100 -y 45 \
 		"nsenter --net=/run/netns/$(ng_nsname srv) -- $NG stats --watch 1" \; \
 		set-option -t watch remain-on-exit on
-	sleep 2.5
-	tmux -L "$TMUX_SOCK" capture-pane -p -t watch >"$NG_TMP/watch-screen.txt"
+	SCREEN=$NG_TMP/watch-screen.txt
+	M7ROW='^  mode7_request_dropped +drop +[1-9][0-9]*\.[0-9] +[0-9.]+ [k]?B/s'
+	screen_done() {
+		tmux -L "$TMUX_SOCK" capture-pane -p -t watch >"$SCREEN" &&
+		grep -Eq "$M7ROW" "$SCREEN" && grep -Eq '^eth0 egress \(tc mode' "$SCREEN"
+	}
+	ng_wait_for 30 screen_done
 	check_eq "9k tmux: one header on the screen (refreshed in place)" 1 \
-		"$(grep -c '^ntpguard stats --watch: every 1 s' "$NG_TMP/watch-screen.txt")"
-	check_grep "9l tmux: eth0 ingress with a non-zero mode 7 drop rate" "$NG_TMP/watch-screen.txt" \
-		'^  mode7_request_dropped +drop +[1-9][0-9]*\.[0-9] +[0-9.]+ [k]?B/s'
+		"$(grep -c '^ntpguard stats --watch: every 1 s' "$SCREEN")"
+	check_grep "9l tmux: eth0 ingress with a non-zero mode 7 drop rate" "$SCREEN" "$M7ROW"
 	check_grep "9m tmux: the egress attachment and the escaped-name interface are listed" \
-		"$NG_TMP/watch-screen.txt" '^eth0 egress \(tc mode'
+		"$SCREEN" '^eth0 egress \(tc mode'
 	tmux -L "$TMUX_SOCK" send-keys -t watch C-c
 	dead() { [ "$(tmux -L "$TMUX_SOCK" display-message -p -t watch '#{pane_dead}')" = 1 ]; }
 	ng_wait_for 5 dead
@@ -605,9 +670,9 @@ if [ "$HAVE_TMUX" = 1 ]; then
 		"$(tmux -L "$TMUX_SOCK" display-message -p -t watch '#{pane_dead} #{pane_dead_status}')"
 	tmux -L "$TMUX_SOCK" kill-server 2>/dev/null
 	ng_log "stats --watch screen (tmux, 100x45):"
-	sed -e 's/[[:space:]]*$//' -e '/^$/N;/^\n$/D' "$NG_TMP/watch-screen.txt" | sed 's/^/#   /'
+	sed -e 's/[[:space:]]*$//' -e '/^$/N;/^\n$/D' "$SCREEN" | sed 's/^/#   /'
 else
-	skip "9k-9n tmux screen checks" "tmux is not installed"
+	ng_fail "9k-9n tmux screen checks: tmux is missing (scripts/deps.sh installs it)"
 fi
 ng_stop "$TRICKLE_PID"
 
@@ -616,6 +681,7 @@ ng_log "case 10: monitor mode and overflow of the per-key table"
 prom_snap "$NG_TMP/p4.prom"
 check "10a set monitor=on" ns srv "$NG" set monitor=on
 tx "v4,203.0.113.66,$SRV4,40001,123,$M7REQ,4"
+ng_wait_stat 10 srv eth0 mode7_request_dropped $(( $(m7 "$NG_TMP/p4.prom" would_drop) + 4 )) would_drop_packets
 prom_snap "$NG_TMP/p5.prom"
 check_eq "10b would_drop series counts monitor mode's would-drops" 4 \
 	"$(( $(m7 "$NG_TMP/p5.prom" would_drop) - $(m7 "$NG_TMP/p4.prom" would_drop) ))"
@@ -659,10 +725,10 @@ check "11c promtool test rules on the sample series" "$PROMTOOL" test rules "$RT
 mkdir "$NG_TMP/rules"
 cp "$RULES" "$NG_TMP/rules/"
 sed 's/"10 mode 7\/mode 6 requests/"11 mode 7\/mode 6 requests/' "$RTEST" >"$NG_TMP/rules/bad.test.yml"
-check_not "11d control: a wrong expectation fails promtool test rules" \
+ng_assume "11d control: a wrong expectation fails promtool test rules" not \
 	"$PROMTOOL" test rules "$NG_TMP/rules/bad.test.yml"
 printf '# HELP ntpguard_drops Drops.\n# TYPE ntpguard_drops counter\nntpguard_drops 1\n' >"$NG_TMP/bad.prom"
-check_not "11e control: a counter without _total fails promtool check metrics" \
+ng_assume "11e control: a counter without _total fails promtool check metrics" not \
 	"$PROMTOOL" check metrics <"$NG_TMP/bad.prom"
 if command -v systemd-analyze >/dev/null 2>&1; then
 	mkdir "$NG_TMP/units"
@@ -675,10 +741,10 @@ if command -v systemd-analyze >/dev/null 2>&1; then
 		"$NG_TMP/units/ntpguard@eth0.service"
 	check_eq "11g ... without any warning" "" "$(cat "$NG_OUT" "$NG_ERR")"
 	echo "Bogus=1" >>"$NG_TMP/units/ntpguard-export.service"
-	systemd-analyze verify --man=no "$NG_TMP/units/ntpguard-export.service" >"$NG_OUT" 2>&1
-	check_grep "11h control: verify reports an unknown key" "$NG_OUT" "Unknown key 'Bogus'"
+	systemd-analyze verify --man=no "$NG_TMP/units/ntpguard-export.service" >"$NG_TMP/verify.out" 2>&1
+	ng_assume "11h control: verify reports an unknown key" grep -q "Unknown key 'Bogus'" "$NG_TMP/verify.out"
 else
-	skip "11f-11h systemd-analyze verify" "systemd-analyze is not installed"
+	ng_fail "11f-11h systemd-analyze verify: systemd-analyze is missing (scripts/deps.sh installs it)"
 fi
 # The units' commands, run as systemd would (ExecStart/ExecStop, %I = IFACE).
 unit_cmd() { # unit_cmd UNIT KEY IFACE : the command line, for this build
