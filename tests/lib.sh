@@ -44,6 +44,8 @@
 #                                         poll stats until the counter reaches
 #                                         WANT (then compare it exactly)
 #   ng_one_cpu                            one CPU this process may run on
+#   ng_ntpsec_version                     upstream version of the ntpsec
+#                                         package deps.sh unpacked (1.2.2)
 #   ng_nmap XMLFILE EXPR                  evaluate EXPR on nmap's XML report
 #                                         (port_state, script, addrs)
 #   ng_json EXPR < json                   eval EXPR on the parsed input (d)
@@ -491,6 +493,19 @@ ng_wait_stat() {
 		[[ "$v" =~ ^[0-9]+$ ]] && [ "$v" -ge "$want" ]
 	}
 	ng_wait_for "$secs" reached
+}
+
+# ng_ntpsec_version : the upstream version of the ntpsec package whose
+# ntpd runs from the sysroot (scripts/deps.sh keeps the .deb in build/debs):
+# "1.2.2" for Debian 12's 1.2.2+dfsg1-1+deb12u1. Empty if there is none.
+ng_ntpsec_version() {
+	local deb v
+	deb=$(ls "$NG_ROOT"/build/debs/ntpsec_*.deb 2>/dev/null | head -n 1)
+	[ -n "$deb" ] || return 1
+	v=$(dpkg-deb -f "$deb" Version) || return 1
+	v=${v#*:}      # epoch
+	v=${v%%-*}     # Debian revision
+	echo "${v%%+*}" # repack suffix
 }
 
 # ng_nmap XMLFILE EXPR : EXPR evaluated on an nmap -oX report, with
