@@ -37,6 +37,8 @@ PY=$NG_PY
 TMP=$NG_TMP
 
 [ -x "$NG" ] || make -s "$NG" || ng_fatal "cannot build $NG"
+# The version of the ntpsec that runs here (parts C and D): the package's.
+SECVER=$(ng_ntpsec_version) || ng_fatal "no ntpsec package in build/debs (scripts/deps.sh)"
 
 # ---- A. the table ---------------------------------------------------------------
 # Each row: file, extra arguments, exit code, verdict, IPv4/IPv6 refused
@@ -280,7 +282,7 @@ fi
 # ---- C. the version, from the binary -------------------------------------------
 ver=$("$NG" audit --json --ntpd "$SYSROOT/usr/sbin/ntpd" "$FIX/empty.conf" |
 	"$PY" -c 'import json,sys; f=json.load(sys.stdin)["files"][0]; print(f["ntpd_version"], f["type"], f["verdict"])')
-if [ "$ver" = "ntpd ntpsec-1.2.2 ntpsec safe" ]; then
+if [ "$ver" = "ntpd ntpsec-$SECVER ntpsec safe" ]; then
 	ng_pass "--ntpd build/sysroot/usr/sbin/ntpd: version from 'ntpd --version' ($ver)"
 else
 	ng_fail "--ntpd: got '$ver'"
@@ -339,7 +341,7 @@ print(" ".join(out))'
 			printf 'includefile %s\n' "$FIX/$fixt"
 		} >"$TMP/sec/ntp.conf"
 		# audit exactly what ntpsec reads
-		a=$("$NG" audit --json --ntpd-version ntpsec-1.2.2 "$TMP/sec/ntp.conf" |
+		a=$("$NG" audit --json --ntpd-version "ntpsec-$SECVER" "$TMP/sec/ntp.conf" |
 			"$PY" -c 'import json,sys; print(json.load(sys.stdin)["verdict"])')
 		ng_bg sec ns s capsh --drop=cap_sys_time -- -c \
 			"exec $SYSROOT/usr/sbin/ntpd -n -c $TMP/sec/ntp.conf -l $TMP/sec/log -p $TMP/sec/pid"
@@ -349,7 +351,7 @@ print(" ".join(out))'
 		kill -0 "$pid" 2>/dev/null && alive=yes
 		ng_stop "$pid"
 		if [ "$ready" = yes ] && [ "$alive" = yes ] && [ "$a" = "$want_a" ] && [ "$c" = "$want_c" ]; then
-			ng_pass "ground truth $fixt${open:+ (opened)}: audit says $a, ntpsec 1.2.2 answers: $c"
+			ng_pass "ground truth $fixt${open:+ (opened)}: audit says $a, ntpsec $SECVER answers: $c"
 		else
 			ng_fail "ground truth $fixt${open:+ (opened)}: ready $ready, running $alive, audit '$a' (want $want_a), check '$c' (want $want_c)" \
 				"$(grep -E 'Listen|CONFIG|EXIT' "$TMP/sec/log" 2>/dev/null | tail -n 8)"
