@@ -4,8 +4,12 @@
  * textfile collector.
  *
  * Atomic: the text is built in memory, written to a hidden temporary file in
- * DIR (".ntpguard.prom.XXXXXX": the collector reads only *.prom), chmod
- * 0644, fsync'ed and renamed over ntpguard.prom. A failed write (directory
+ * DIR (".ntpguard.prom.XXXXXXXXXXXX": the collector reads only *.prom),
+ * chmod 0644, fsync'ed and renamed over ntpguard.prom. Every step is
+ * relative to one descriptor of DIR, and the temporary file is created
+ * with O_EXCL | O_NOFOLLOW under a random name: a symlink planted in DIR
+ * (under the final name or a temporary one) is never followed; the final
+ * name's is replaced, not written through. A failed write (directory
  * missing, disk full, read-only) removes the temporary file and leaves the
  * previous ntpguard.prom as it was; the loop logs it and tries again at the
  * next interval. The exporter only reads pinned maps: it takes no lock and
@@ -17,6 +21,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -30,20 +35,40 @@
 #define NG_EXPORT_DIR  "/var/lib/prometheus/node-exporter"
 #define NG_EXPORT_FILE "ntpguard.prom"
 
+/* Create a new temporary file in dfd: a random name, never an existing
+ * file or symlink. Returns the fd, name in tmp. */
+static int create_tmp(int dfd, char *tmp, size_t tmplen)
+{
+	for (int tries = 0; tries < 100; tries++) {
+		unsigned long long r = 0;
+		int fd;
+
+		if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r))
+			r ^= (unsigned long long)time(NULL) * 2654435761u + (unsigned)getpid() + tries;
+		snprintf(tmp, tmplen, ".%s.%012llx", NG_EXPORT_FILE, r & 0xffffffffffffull);
+		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd >= 0 || errno != EEXIST)
+			return fd;
+	}
+	errno = EEXIST;
+	return -1;
+}
+
 /* Write buf to dir/ntpguard.prom through a temporary file and rename. */
 static int write_atomic(const char *dir, const char *buf, size_t len,
 			char *err, size_t errlen)
 {
-	char tmp[PATH_MAX], dst[PATH_MAX];
+	char tmp[64];
 	size_t off = 0;
-	int fd;
+	int dfd, fd;
 
-	snprintf(dst, sizeof(dst), "%s/%s", dir, NG_EXPORT_FILE);
-	snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, NG_EXPORT_FILE);
-	fd = mkostemp(tmp, O_CLOEXEC);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = dfd < 0 ? -1 : create_tmp(dfd, tmp, sizeof(tmp));
 	if (fd < 0) {
 		snprintf(err, errlen, "cannot create a temporary file in %s: %s", dir,
 			 strerror(errno));
+		if (dfd >= 0)
+			close(dfd);
 		return -1;
 	}
 	while (off < len) {
@@ -52,37 +77,39 @@ static int write_atomic(const char *dir, const char *buf, size_t len,
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0) {
-			snprintf(err, errlen, "cannot write %s: %s", tmp,
+			snprintf(err, errlen, "cannot write %s/%s: %s", dir, tmp,
 				 w < 0 ? strerror(errno) : "short write");
 			goto fail;
 		}
 		off += (size_t)w;
 	}
-	/* mkstemp creates 0600; node_exporter runs as user prometheus */
+	/* created 0600; node_exporter runs as user prometheus */
 	if (fchmod(fd, 0644)) {
-		snprintf(err, errlen, "cannot chmod %s: %s", tmp, strerror(errno));
+		snprintf(err, errlen, "cannot chmod %s/%s: %s", dir, tmp, strerror(errno));
 		goto fail;
 	}
 	if (fsync(fd)) {
-		snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+		snprintf(err, errlen, "cannot write %s/%s: %s", dir, tmp, strerror(errno));
 		goto fail;
 	}
 	if (close(fd)) {
 		fd = -1;
-		snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+		snprintf(err, errlen, "cannot write %s/%s: %s", dir, tmp, strerror(errno));
 		goto fail;
 	}
 	fd = -1;
-	if (rename(tmp, dst)) {
-		snprintf(err, errlen, "cannot rename the temporary file to %s: %s", dst,
-			 strerror(errno));
+	if (renameat(dfd, tmp, dfd, NG_EXPORT_FILE)) {
+		snprintf(err, errlen, "cannot rename the temporary file to %s/%s: %s", dir,
+			 NG_EXPORT_FILE, strerror(errno));
 		goto fail;
 	}
+	close(dfd);
 	return 0;
 fail:
 	if (fd >= 0)
 		close(fd);
-	unlink(tmp);
+	unlinkat(dfd, tmp, 0);
+	close(dfd);
 	return -1;
 }
 
