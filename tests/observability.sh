@@ -543,6 +543,51 @@ check_rc "8f export --once to a read-only filesystem exits 1" 1 ns srv "$NG" exp
 check_grep "8g ... Read-only file system" "$NG_ERR" '^ntpguard: export: .*Read-only file system'
 check_eq "8h ... the previous file is untouched" "# old" "$(cat "$RO/ntpguard.prom")"
 
+# Symlinks planted in the directory are never followed. getrandom() is
+# replaced (LD_PRELOAD) by a counter, so the temporary names export tries
+# are known: .ntpguard.prom.000000000000, ...001, ...
+cat >"$NG_TMP/seqrandom.c" <<'EOF'
+#include <string.h>
+#include <sys/types.h>
+static unsigned long long n;
+ssize_t getrandom(void *buf, size_t len, unsigned int flags)
+{
+	(void)flags;
+	memset(buf, 0, len);
+	memcpy(buf, &n, len < sizeof(n) ? len : sizeof(n));
+	n++;
+	return (ssize_t)len;
+}
+EOF
+gcc -shared -fPIC -O2 -o "$NG_TMP/seqrandom.so" "$NG_TMP/seqrandom.c" || ng_die "cannot build the getrandom shim"
+SL=$NG_TMP/symlinks
+mkdir "$SL" "$NG_TMP/victims"
+for v in final t0 t1; do echo "victim $v" >"$NG_TMP/victims/$v"; done
+ln -s "$NG_TMP/victims/final" "$SL/ntpguard.prom"
+ln -s "$NG_TMP/victims/t0" "$SL/.ntpguard.prom.000000000000"
+ln -s "$NG_TMP/victims/t1" "$SL/.ntpguard.prom.000000000001"
+check "8s export --once with symlinks planted at the final and the first two temporary names" \
+	ns srv env LD_PRELOAD="$NG_TMP/seqrandom.so" ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
+	"$NG" export --once --dir "$SL"
+check_eq "8s ... no symlink target written" "victim final|victim t0|victim t1" \
+	"$(cat "$NG_TMP/victims/final" "$NG_TMP/victims/t0" "$NG_TMP/victims/t1" | paste -sd'|')"
+check_eq "8s ... ntpguard.prom is now a regular file (the planted link replaced), mode 0644" "regular file 644" \
+	"$(stat -c '%F %a' "$SL/ntpguard.prom")"
+check "8s ... and holds the metrics" "$PROMTOOL" check metrics <"$SL/ntpguard.prom"
+check_eq "8s ... the planted temporary-name links untouched, nothing else left" \
+	".ntpguard.prom.000000000000 -> $NG_TMP/victims/t0|.ntpguard.prom.000000000001 -> $NG_TMP/victims/t1|ntpguard.prom" \
+	"$(cd "$SL" && for f in $(ls -A | sort); do if [ -L "$f" ]; then echo "$f -> $(readlink "$f")"; else echo "$f"; fi; done | paste -sd'|')"
+# Every name export would try taken by a link: it gives up, follows none.
+SL2=$NG_TMP/symlinks2
+mkdir "$SL2"
+for i in $(seq 0 99); do ln -s "$NG_TMP/victims/t0" "$SL2/.ntpguard.prom.$(printf '%012x' "$i")"; done
+check_rc "8t export --once when every temporary name is a planted link: exit 1" 1 \
+	ns srv env LD_PRELOAD="$NG_TMP/seqrandom.so" ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
+	"$NG" export --once --dir "$SL2"
+check_grep_case "8t ... says why" "$NG_ERR" '^ntpguard: export: cannot create a temporary file in .*: File exists$'
+check_eq "8t ... followed none of them" "victim t0" "$(cat "$NG_TMP/victims/t0")"
+check_eq "8t ... and wrote nothing there (100 links, nothing else)" "100/100" "$(find "$SL2" -type l | wc -l)/$(ls -A "$SL2" | wc -l)"
+
 # failed_attempts PID N SYSCALLS PATTERN : watch PID's failing SYSCALLS
 # (strace) until N of them name PATTERN: the loop has really retried N
 # times, however slow this machine is right now (bounded: 30 s).
@@ -560,7 +605,7 @@ LATE=$NG_TMP/late
 ng_bg export4 ns srv "$NG" export --dir "$LATE" --interval 0.2
 EXP_PID=$NG_BG_PID
 ng_assume "8i- the export loop retried 3 times in the missing directory (strace)" \
-	failed_attempts "$EXP_PID" 3 openat "late/\.ntpguard\.prom\..*ENOENT"
+	failed_attempts "$EXP_PID" 3 openat "/late\".*ENOENT"
 check "8i the export loop survives a missing directory" kill -0 "$EXP_PID"
 mkdir "$LATE"
 ng_wait_for 10 test -s "$LATE/ntpguard.prom"
