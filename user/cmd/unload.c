@@ -62,9 +62,18 @@ static int cmd_unload(int argc, char **argv)
 			"unload: no interface given (or use --all)");
 
 	ng_attach_init();
+	if (cfg.all) {
+		ng_paths_init(&paths);
+		if (ng_require_privs(true))
+			return NG_EXIT_FAIL;
+		ret = ng_unload_partial_pins(&paths);
+		if (ret >= 0)
+			return ret;
+	}
 	lock = ng_lock_loaded(&paths, true);
 	if (lock < 0)
 		return NG_EXIT_FAIL;
+	ng_adopt_unrecorded(&paths, cfg.all ? NULL : argv + first, argc - first);
 	ret = NG_EXIT_FAIL;
 	if (check_names(&paths, argv + first, argc - first))
 		goto out;

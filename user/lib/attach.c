@@ -301,6 +301,120 @@ static int pick_slot(struct ng_records *r, __u64 ns, const char *ifname, __u8 di
 	return oldest;
 }
 
+/* ---- programs an interrupted load left unrecorded ------------------------ */
+
+/* Does program `id` use map `map_id`? */
+static bool prog_uses_map(__u32 id, __u32 map_id)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info), ids[32] = { 0 };
+	bool found = false;
+	int fd = bpf_prog_get_fd_by_id(id);
+
+	if (fd < 0)
+		return false;
+	info.nr_map_ids = 32;
+	info.map_ids = (__u64)(unsigned long)ids;
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len))
+		for (__u32 i = 0; i < info.nr_map_ids && i < 32; i++)
+			found |= ids[i] == map_id;
+	close(fd);
+	return found;
+}
+
+/*
+ * A load killed between attaching its program and writing the attachment
+ * record leaves ntpguard's program attached with nothing pointing at it:
+ * find such a program on ifindex (dir), known by the pinned maps it uses
+ * (legacy XDP, a dispatcher's component, or the TC filter at ntpguard's
+ * handle). Its id, 0 if there is none.
+ */
+static __u32 find_unrecorded(const struct ng_paths *paths, int ifindex, __u8 dir)
+{
+	__u32 counters = ng_pinned_map_id(paths, NG_STR(NG_MAP_COUNTERS)), id = 0;
+	struct xdp_multiprog *mp;
+	struct xdp_program *p = NULL;
+
+	if (!counters)
+		return 0;
+	if (dir == NG_DIR_EGRESS) {
+		id = ng_tc_prog(ifindex);
+		return id && prog_uses_map(id, counters) ? id : 0;
+	}
+	mp = xdp_multiprog__get_from_ifindex(ifindex);
+	if (libxdp_get_error(mp))
+		return 0;
+	if (xdp_multiprog__is_legacy(mp)) {
+		p = xdp_multiprog__main_prog(mp);
+		if (p && prog_uses_map(xdp_program__id(p), counters))
+			id = xdp_program__id(p);
+	} else {
+		while (!id && (p = xdp_multiprog__next_prog(p, mp)))
+			if (prog_uses_map(xdp_program__id(p), counters))
+				id = xdp_program__id(p);
+	}
+	xdp_multiprog__close(mp);
+	return id;
+}
+
+static int record_attach(const struct ng_paths *paths, struct ng_records **rp, int slot,
+			 const char *ifname, int ifindex, __u8 dir,
+			 const struct attach_result *res);
+
+/* Record such a program in slot, and say so; 1 if there was one. */
+static int adopt_unrecorded(const struct ng_paths *paths, struct ng_records **rp,
+			    const char *ifname, int ifindex, __u8 dir, int slot)
+{
+	struct attach_result res = { .prog_id = find_unrecorded(paths, ifindex, dir) };
+
+	if (!res.prog_id)
+		return 0;
+	if (dir == NG_DIR_EGRESS) {
+		res.mode = NG_MODE_TC;
+		res.path = NG_PATH_TC;
+		/* whether that load created the clsact qdisc is not known:
+		 * unload keeps it */
+	} else if (!ng_xdp_find(ifindex, res.prog_id, &res.mode, &res.path)) {
+		return 0;
+	}
+	if (record_attach(paths, rp, slot, ifname, ifindex, dir, &res))
+		return 0;
+	ng_info("%s%s: found ntpguard's program (prog id %u) attached without its "
+		"record, left by an interrupted load: recorded it", ifname,
+		dir == NG_DIR_EGRESS ? " egress" : "", res.prog_id);
+	return 1;
+}
+
+void ng_adopt_unrecorded(const struct ng_paths *paths, char **names, int n)
+{
+	struct if_nameindex *all = names ? NULL : if_nameindex();
+	struct ng_records *r = records_load(paths);
+	__u64 ns = ng_netns_ino();
+
+	if (!r || (!names && !all))
+		goto out;
+	for (int i = 0; names ? i < n : all[i].if_index != 0; i++) {
+		const char *ifname = names ? names[i] : all[i].if_name;
+		int ifindex = (int)if_nametoindex(ifname);
+
+		for (__u8 dir = NG_DIR_INGRESS; ifindex && dir <= NG_DIR_EGRESS; dir++) {
+			int slot = ng_ifrec_find(r->recs, ns, ifname, dir);
+
+			if (slot >= 0 && ng_rec_live(&r->recs[slot]))
+				continue;
+			if (!find_unrecorded(paths, ifindex, dir))
+				continue;
+			slot = pick_slot(r, ns, ifname, dir);
+			if (slot >= 0)
+				adopt_unrecorded(paths, &r, ifname, ifindex, dir, slot);
+		}
+	}
+out:
+	if (all)
+		if_freenameindex(all);
+	records_free(r);
+}
+
 /* ---- load ---------------------------------------------------------------- */
 
 #define ALREADY (-2)
@@ -441,6 +555,13 @@ static int attach_dir(const struct ng_paths *paths, const char *ifname, int ifin
 	struct ng_records *r;
 	int slot = find_slot(paths, &r, ifname, dir), ret = slot == ALREADY ? 0 : -1;
 
+	/* Our own program, attached by a load that was killed before it
+	 * recorded it: record it (and say so) instead of refusing it as
+	 * foreign or attaching a second one. */
+	if (slot >= 0 && r && adopt_unrecorded(paths, &r, ifname, ifindex, dir, slot)) {
+		records_free(r);
+		return 0;
+	}
 	if (slot >= 0 &&
 	    !attach_hook(paths, ifname, ifindex, (__u32)slot, dir, want, &res) &&
 	    !record_attach(paths, &r, slot, ifname, ifindex, dir, &res)) {
@@ -640,6 +761,34 @@ static void remove_pins(const struct ng_paths *paths, bool quiet)
 		ng_err("cannot remove %s: %s", paths->pin_dir, strerror(errno));
 	else if (!quiet)
 		ng_info("removed pins in %s (nothing attached any more)", paths->pin_dir);
+}
+
+int ng_unload_partial_pins(const struct ng_paths *paths)
+{
+	int lock, n = 0;
+	DIR *d;
+	struct dirent *e;
+
+	if (ng_pins_exist(paths) || !ng_is_bpffs(paths->bpffs) ||
+	    access(paths->pin_dir, F_OK))
+		return -1;
+	lock = ng_lock(paths);
+	if (lock < 0)
+		return NG_EXIT_FAIL;
+	if (ng_pins_exist(paths)) {     /* a load finished meanwhile */
+		ng_unlock(lock);
+		return -1;
+	}
+	d = opendir(paths->pin_dir);
+	while (d && (e = readdir(d)))
+		n += e->d_name[0] != '.';
+	if (d)
+		closedir(d);
+	remove_pins(paths, true);
+	ng_info("removed %d pins left in %s by an interrupted load (no interface was "
+		"attached)", n, paths->pin_dir);
+	ng_unlock(lock);
+	return NG_EXIT_OK;
 }
 
 /* When no record is attached any more, remove the pins. Caller holds the lock. */

@@ -26,6 +26,15 @@ extern const struct ng_enum ng_xdp_modes[];
 int ng_load_iface(const struct ng_paths *paths, const char *ifname,
 		  enum xdp_attach_mode mode, bool egress);
 int ng_unload_iface(const struct ng_paths *paths, const char *ifname /* NULL: all */);
+/* A load killed between attaching and recording leaves ntpguard's program
+ * attached without a record: find those on the named interfaces (NULL:
+ * every interface of this namespace), record them and say so, so that
+ * unload detaches them. Caller holds the lock. */
+void ng_adopt_unrecorded(const struct ng_paths *paths, char **names, int n);
+/* unload --all with a pin directory but no records (a first load killed
+ * while it created the maps): remove those pins, say so; NG_EXIT_OK or
+ * NG_EXIT_FAIL, or -1 when that is not the case (loaded, or nothing). */
+int ng_unload_partial_pins(const struct ng_paths *paths);
 void ng_remove_pins_if_unused(const struct ng_paths *paths);
 /* Records of this namespace whose interface no longer exists (ifindex, or 0:
  * any): mark them detached, counters kept. Returns how many; caller locks. */

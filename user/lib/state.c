@@ -443,7 +443,8 @@ int ng_state_used_bits(struct ng_state *st, int fam, __u32 set, __u32 clear)
 	return 0;
 }
 
-__u32 ng_pinned_max_entries(const struct ng_paths *paths, const char *name)
+/* The info of pinned map `name`; zeroed if it cannot be read. */
+static struct bpf_map_info pinned_map_info(const struct ng_paths *paths, const char *name)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
@@ -453,11 +454,21 @@ __u32 ng_pinned_max_entries(const struct ng_paths *paths, const char *name)
 	snprintf(path, sizeof(path), "%s/%s", paths->pin_dir, name);
 	fd = bpf_obj_get(path);
 	if (fd < 0)
-		return 0;
+		return info;
 	if (bpf_obj_get_info_by_fd(fd, &info, &len))
-		info.max_entries = 0;
+		memset(&info, 0, sizeof(info));
 	close(fd);
-	return info.max_entries;
+	return info;
+}
+
+__u32 ng_pinned_max_entries(const struct ng_paths *paths, const char *name)
+{
+	return pinned_map_info(paths, name).max_entries;
+}
+
+__u32 ng_pinned_map_id(const struct ng_paths *paths, const char *name)
+{
+	return pinned_map_info(paths, name).id;
 }
 
 /* ---- attachment records (pure) ---------------------------------------------- */

@@ -89,6 +89,8 @@ int ng_state_used_bits(struct ng_state *st, int fam, __u32 set, __u32 clear);
 
 /* max_entries of a pinned map, 0 if there is none. */
 __u32 ng_pinned_max_entries(const struct ng_paths *paths, const char *name);
+/* The kernel's id of pinned map `name`, 0 if it cannot be read. */
+__u32 ng_pinned_map_id(const struct ng_paths *paths, const char *name);
 
 /* ---- attachment records (pure) --------------------------------------- */
 
