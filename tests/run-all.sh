@@ -11,8 +11,9 @@
 # line and never taken for passes, but do not fail the run, whose result
 # must not depend on the host kernel's configuration. NG_FAIL_ON_SKIP=1
 # fails on skips too (a machine known to run everything).
-#   NTPGUARD=PATH     run the suites against another build of the CLI (e.g.
-#                     tests/sanitize.sh's ASan or valgrind wrapper)
+#   NTPGUARD=PATH     run the suites against another build of the CLI, and
+#   NG_TESTBIN=DIR    the BPF test runners from DIR (tests/sanitize.sh: the
+#                     ASan/UBSan build, or a valgrind wrapper)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -51,9 +52,10 @@ lint() { # cppcheck over the C sources, as one test
 
 suite "static analysis (cppcheck)" lint
 /usr/bin/python3 tests/fixtures.py > build/tests/fixtures.txt || { echo "tests: fixture generation failed" >&2; exit 1; }
-suite "BPF unit tests (BPF_PROG_TEST_RUN fixtures)" build/tests/bpf_unit build/tests/fixtures.txt
-suite "BPF policy tests (rate caps, monitor mode, live policy)" build/tests/bpf_policy
-suite "BPF reflector records and the victim estimator" build/tests/bpf_reflectors
+TESTBIN=${NG_TESTBIN:-build/tests}   # tests/sanitize.sh: the sanitized runners
+suite "BPF unit tests (BPF_PROG_TEST_RUN fixtures)" "$TESTBIN/bpf_unit" build/tests/fixtures.txt
+suite "BPF policy tests (rate caps, monitor mode, live policy)" "$TESTBIN/bpf_policy"
+suite "BPF reflector records and the victim estimator" "$TESTBIN/bpf_reflectors"
 suite "differential: BPF program vs reference classifier (100,000 frames per policy)" tests/diff/run.sh 100000 11
 suite "fuzz: libFuzzer targets in tests/fuzz/, 20 s each (ASan, UBSan)" tests/fuzz/run.sh 20 1
 suite "CLI tests" tests/cli.sh
@@ -69,6 +71,7 @@ suite "egress: host ntpd, VM behind a bridge, TC hook hygiene (namespaces)" test
 suite "watch: interfaces that come and go (namespaces)" tests/watch.sh
 suite "evasion: fragments, extension chains, lengths, VLAN stacks end to end (namespaces)" tests/evasion.sh
 suite "reflection scenarios: attack, ntpguard on either side, real NTP software (namespaces)" tests/scenarios.sh
+suite "faults: churn under a flood, SIGKILL mid-command, concurrent commands, full maps (namespaces)" tests/faults.sh
 suite "verifier on this kernel: acceptance, budget, rejected-load message" tests/verifier.sh
 suite "CLI over a veth pair on this kernel: counters and arrival" tests/vm-cli.sh
 suite "kernel matrix: Debian 6.1 and 6.12 under qemu (tests, dispatcher, xdp-filter)" tests/kernel-matrix.sh
