@@ -23,6 +23,12 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
 
 CFLAGS  ?= -O2 -g
 CFLAGS  += -Wall -Wextra -std=gnu11 -D_GNU_SOURCE -Iheaders -I$(OUTPUT)
+# make SANITIZE=1 OUTPUT=build/asan: the CLI and the test runners built with
+# AddressSanitizer and UndefinedBehaviorSanitizer (tests/sanitize.sh runs
+# every suite against that build and sums up the reports).
+ifeq ($(SANITIZE),1)
+CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer
+endif
 LDLIBS  := -lxdp -lbpf -lelf -lz -lm
 
 # Clang's own system include dirs, so the BPF target finds asm/types.h.

@@ -1,0 +1,87 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#
+# tests/sanitize.sh - every test suite against a checked build of the CLI,
+# then a summary of what the checkers reported.
+#
+#   tests/sanitize.sh asan [SUITE...]      build/asan: ntpguard and the BPF
+#                                          test runners with ASan + UBSan
+#                                          (make SANITIZE=1 OUTPUT=build/asan)
+#   tests/sanitize.sh valgrind [SUITE...]  build/ntpguard under valgrind
+#                                          memcheck (definite leaks included)
+#
+# Without SUITEs it runs tests/run-all.sh (everything); with them, only
+# those scripts (e.g. tests/cli.sh). The checkers write one log per
+# process into build/<mode>-reports/ (world-writable: some tests run the
+# CLI as nobody). The closing lines: the suites' own "N passed, N failed,
+# N skipped", then "<mode>: N reports in N processes" with the first
+# lines of each report; exit 0 only when the suites passed and nothing
+# was reported.
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 2
+
+MODE=${1:-}
+shift || true
+[ "$(id -u)" = 0 ] || { echo "sanitize: run as root (like the suites)" >&2; exit 2; }
+REP=$PWD/build/$MODE-reports
+case $MODE in
+asan)
+	make -s OUTPUT=build/asan SANITIZE=1 build/asan/ntpguard build/asan/tests/bpf_unit \
+		build/asan/tests/bpf_policy build/asan/tests/bpf_reflectors || exit 1
+	export NTPGUARD=$PWD/build/asan/ntpguard NG_TESTBIN=$PWD/build/asan/tests
+	# log_path: one file per process, never on the tests' stderr;
+	# verify_asan_link_order=0: a test preloads a getrandom() shim.
+	export ASAN_OPTIONS="log_path=$REP/asan:detect_leaks=1:verify_asan_link_order=0"
+	export UBSAN_OPTIONS="log_path=$REP/ubsan:print_stacktrace=1"
+	;;
+valgrind)
+	make -s all || exit 1
+	mkdir -p build/valgrind
+	cat >build/valgrind/ntpguard <<EOF
+#!/bin/sh
+exec valgrind --quiet --leak-check=full --show-leak-kinds=definite \\
+	--errors-for-leak-kinds=definite --log-file=$REP/vg.%p $PWD/build/ntpguard "\$@"
+EOF
+	chmod 0755 build/valgrind/ntpguard
+	export NTPGUARD=$PWD/build/valgrind/ntpguard
+	;;
+*)
+	sed -n '4,17p' "$0" | sed 's/^# \{0,1\}//'
+	exit 2
+	;;
+esac
+rm -rf "$REP"
+mkdir -p "$REP"
+chmod 1777 "$REP"
+
+rc=0
+if [ $# -eq 0 ]; then
+	tests/run-all.sh || rc=1
+else
+	for s in "$@"; do
+		echo "=== $s ($MODE)"
+		"$s" || rc=1
+	done
+fi
+
+# A report is a checker's finding about ntpguard: ASan/LSan errors, UBSan
+# runtime errors, valgrind errors. (LeakSanitizer cannot run in a process
+# that strace already traces - tests/faults.sh does that - and says so;
+# that is counted apart, not as a finding.)
+echo
+files=$(find "$REP" -type f -size +0 | sort)
+n=0 tool=0
+for f in $files; do
+	if grep -q 'LeakSanitizer has encountered a fatal error' "$f" &&
+	   ! grep -Eq 'ERROR: AddressSanitizer|ERROR: LeakSanitizer: detected|runtime error:' "$f"; then
+		tool=$((tool + 1))
+		continue
+	fi
+	n=$((n + 1))
+	echo "--- $f"
+	grep -E 'ERROR|runtime error|Invalid|uninitialised|definitely lost|Syscall param|^==[0-9]+== +(at|by) ' "$f" | head -n 12
+done
+echo "$MODE: $n reports ($(find "$REP" -type f | wc -l) log files)" \
+	"$([ $tool -gt 0 ] && echo "; $tool processes where LeakSanitizer could not run (traced by strace)")"
+[ "$n" -eq 0 ] || rc=1
+exit $rc
