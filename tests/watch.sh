@@ -110,15 +110,9 @@ EOF
 send_burst() { ns vm "$NG_PY" "$NG_TMP/rawsend.py" "$1" "$2" "$3"; }
 
 # rval JSONFILE IFACE REASON : packets of the ingress record of IFACE
-rval() {
-	ng_json "d['interfaces']['$2']['reasons']['$3']['packets']" <"$1" 2>/dev/null || echo "?"
-}
+rval() { ng_stat "$1" "$2" "$3" packets ingress; }
 # rdelta OLD NEW IFACE REASON : packets NEW - OLD, or "?"
-rdelta() {
-	local a b
-	a=$(rval "$1" "$3" "$4") b=$(rval "$2" "$3" "$4")
-	if [[ "$a" =~ ^[0-9]+$ && "$b" =~ ^[0-9]+$ ]]; then echo $((b - a)); else echo "?"; fi
-}
+rdelta() { ng_delta "$1" "$2" "$3" "$4" packets ingress; }
 has_clsact() { ns h tc qdisc show dev "$1" 2>/dev/null | grep -q clsact; }
 
 # start_watch NAME READY_REGEX ARGS... : the daemon in h, without
