@@ -141,10 +141,12 @@ while not os.path.exists(stop) and time.monotonic() - t0 < mx:
 print(n, flush=True)
 EOF
 # The spoofed flood: mode 7 requests from 203.0.113.2-254, raw frames at
-# PPS until STOPFILE exists (at most MAX s); prints how many it sent.
+# PPS until STOPFILE exists (at most MAX s); or, with FIRST LAST, one
+# request from each of 203.0.113.FIRST-LAST. Prints how many it sent.
 cat >"$NG_TMP/flood.py" <<'EOF'
 import os, socket, struct, sys, time
 dmac, pps, stop, mx = bytes.fromhex(sys.argv[1].replace(":", "")), float(sys.argv[2]), sys.argv[3], float(sys.argv[4])
+first, last = (int(sys.argv[5]), int(sys.argv[6])) if len(sys.argv) > 6 else (2, 254)
 def csum(b):
     t = sum(struct.unpack("!%dH" % (len(b) // 2), b))
     while t >> 16:
@@ -154,14 +156,14 @@ s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
 s.bind(("eth0", 0))
 smac = s.getsockname()[4]
 frames = []
-for h in range(2, 255):
+for h in range(first, last + 1):
     pay = bytes.fromhex("1700032a00000000")
     ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 36, 0, 0, 64, 17, 0,
                      socket.inet_aton("203.0.113.%d" % h), socket.inet_aton("192.0.2.123"))
     ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
     frames.append(dmac + smac + b"\x08\x00" + ip + struct.pack("!HHHH", 40000 + h, 123, 16, 0) + pay)
 n, t0 = 0, time.monotonic()
-while not os.path.exists(stop) and time.monotonic() - t0 < mx:
+while not os.path.exists(stop) and time.monotonic() - t0 < mx and (len(sys.argv) <= 6 or n < len(frames)):
     s.send(frames[n % len(frames)])
     n += 1
     if n % 10 == 0:
@@ -659,23 +661,7 @@ check "D: mode 7 rate-capped (1/s, burst 1, global high)" ngs set mode7_request=
 	mode7_request_rate=1 mode7_request_burst=1 mode7_request_global_rate=10000000 \
 	mode7_request_global_burst=10000000
 ng_snap srv "$NG_TMP/r0.json"
-ns att timeout 60 "$PY" - "$MAC_SRV0" <<'EOF'
-import socket, struct, sys
-dmac = bytes.fromhex(sys.argv[1].replace(":", ""))
-def csum(b):
-    t = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while t >> 16:
-        t = (t & 0xffff) + (t >> 16)
-    return ~t & 0xffff
-s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
-s.bind(("eth0", 0))
-smac = s.getsockname()[4]
-for h in range(100, 200):
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 36, 0, 0, 64, 17, 0,
-                     socket.inet_aton("203.0.113.%d" % h), socket.inet_aton("192.0.2.123"))
-    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
-    s.send(dmac + smac + b"\x08\x00" + ip + struct.pack("!HHHH", 40000, 123, 16, 0) + bytes.fromhex("1700032a00000000"))
-EOF
+ns att timeout 60 "$PY" "$NG_TMP/flood.py" "$MAC_SRV0" 1000 "$NG_TMP/no-stop" 60 100 199 >/dev/null
 ng_wait_stat 10 srv eth0 mode7_request_passed $(( $(ng_stat "$NG_TMP/r0.json" eth0 mode7_request_passed) + 100 ))
 ng_snap srv "$NG_TMP/r1.json"
 ST=$(ngs status --json)
