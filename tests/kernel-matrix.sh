@@ -28,21 +28,22 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 VM_TIMEOUT=${NG_VM_TIMEOUT:-900}
 
-passed=0 failed=0
-# tally NAME LOG RC: add the last "N passed, N failed" line of LOG; a
-# missing line or a failed exit with "0 failed" counts as one failure.
+passed=0 failed=0 skipped=0
+# tally NAME LOG RC: add the last "N passed, N failed[, N skipped]" line of
+# LOG; a missing line or a failed exit with "0 failed" counts as one failure.
 tally() {
-	local line p f
-	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$2" | tail -n 1)
+	local line p f s=0
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$' "$2" | tail -n 1)
 	if [ -z "$line" ]; then
 		echo "--- $1: no summary line (exit $3): counted as 1 failure"
 		p=0 f=1
 	else
 		p=${line%% passed*}; f=${line#*, }; f=${f%% failed*}
+		[[ "$line" == *skipped ]] && { s=${line##*failed, }; s=${s%% skipped}; }
 		[ "$3" -ne 0 ] && [ "$f" -eq 0 ] && f=1
 	fi
-	passed=$((passed + p)) failed=$((failed + f))
-	TALLY="$p passed, $f failed"
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+	TALLY="$p passed, $f failed, $s skipped"
 }
 
 # ---- inside the VM ---------------------------------------------------------
@@ -66,7 +67,7 @@ in_vm() {
 	suite "libxdp dispatcher with xdp-filter" tests/vm-dispatcher.sh
 	suite "evasion classes end to end" tests/evasion.sh
 	echo
-	echo "$passed passed, $failed failed"
+	echo "$passed passed, $failed failed, $skipped skipped"
 	[ "$failed" -eq 0 ]
 }
 
@@ -127,5 +128,5 @@ done < <(scripts/vm/kernels.sh list)
 echo
 echo "kernel matrix:"
 printf '  %s\n' "${summary[@]}"
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
