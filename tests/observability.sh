@@ -31,6 +31,7 @@ SRV4=203.0.113.1
 SRV6=2001:db8:3::1
 QIF='q"b\c'           # interface name with a double quote and a backslash
 QIF_LABEL='q\"b\\c'   # ... as a Prometheus label value
+BADIF=$'u\xffv'       # interface name that is not UTF-8 (the kernel allows it)
 OBS_MNTS=()           # tmpfs mounts of this run
 TMUX_SOCK="ngo$$"
 HAVE_TMUX=0
@@ -209,6 +210,9 @@ ns srv ip addr add $SRV6/64 dev eth0 nodad
 ns srv ip link add "$QIF" type veth peer name ngoq0
 ns srv ip link set "$QIF" up
 ns srv ip link set ngoq0 up
+ns srv ip link add "$BADIF" type veth peer name ngoq1
+ns srv ip link set "$BADIF" up
+ns srv ip link set ngoq1 up
 mac() { ns "$1" ip -j link show dev "$2" | ng_json "d[0]['address']"; }
 SRV_MAC=$(mac srv eth0)
 ns srv ip neigh replace 203.0.113.66 lladdr "$(mac att eth0)" dev eth0 nud permanent
@@ -278,6 +282,7 @@ check_eq "2h ... saying ntpguard_loaded 0" 0 "$(pq "$NG_TMP/tf0/ntpguard.prom" n
 ng_log "case 3: load, policy and what top says about tracking"
 check "3a load --egress --max-sources 64 eth0" ns srv "$NG" load --egress --max-sources 64 eth0
 check "3b load --mode skb on the interface named $QIF" ns srv "$NG" load --mode skb "$QIF"
+check "3b2 load --mode skb on an interface whose name is not UTF-8" ns srv "$NG" load --mode skb "$BADIF"
 check "3c allow add 198.51.100.20 2001:db8:5::/48" \
 	ns srv "$NG" allow add 198.51.100.20 2001:db8:5::/48
 check "3d top with the default policy" ns srv "$NG" top
@@ -377,6 +382,10 @@ check_eq "4q attached for $QIF (skb mode) = 1" 1 \
 	"$(pq "$P1" ntpguard_attached interface="$QIF" direction=ingress mode=skb)"
 check_grep "4r the interface name is escaped in labels" "$P1" \
 	'^ntpguard_attached\{interface="q\\"b\\\\c",'
+check "4r2 a name that is not UTF-8 is labelled with U+FFFD in its place" \
+	grep -qaF "$(printf 'ntpguard_attached{interface="u\357\277\275v",direction="ingress",mode="skb"')" "$P1"
+check "4r3 ... and no byte of the export is outside UTF-8" "$NG_PY" -c \
+	'import sys; open(sys.argv[1], "rb").read().decode("utf-8")' "$P1"
 check_eq "4s allow_entries ipv4 ipv6" "1 1" \
 	"$(pq "$P1" ntpguard_allow_entries family=ipv4) $(pq "$P1" ntpguard_allow_entries family=ipv6)"
 check_eq "4t rate_table_capacity = --max-sources" 64 "$(pq "$P1" ntpguard_rate_table_capacity)"
@@ -392,7 +401,7 @@ check_eq "4x build_info{version} = ntpguard --version" 1 \
 	"$(pq "$P1" ntpguard_build_info version="$VERSION")"
 check_eq "4y no exporter metrics in stats --prom" 0 "$(grep -c '^ntpguard_export_' "$P1")"
 check_eq "4z no per-address labels" 0 "$(grep -Ec '203\.0\.113|198\.51\.100|2001:db8' "$P1")"
-check_eq "4A every series of the counters per attachment (3 x 2 x 25: 17 reasons + 8 would-drop)" 150 \
+check_eq "4A every series of the counters per attachment (4 x 2 x 25: 17 reasons + 8 would-drop)" 200 \
 	"$(grep -Ec '^ntpguard_(packets|bytes)_total\{' "$P1")"
 
 # =============================================================================

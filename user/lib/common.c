@@ -106,7 +106,7 @@ __u64 ng_netns_ino(void)
  * a decoder consumes before it fails, at least one). s[0] >= 0x80; the
  * string's NUL ends any sequence.
  */
-static int utf8_len(const unsigned char *s)
+int ng_utf8_len(const unsigned char *s)
 {
 	unsigned char lo = 0x80, hi = 0xbf;
 	int n;
@@ -149,7 +149,7 @@ void ng_json_str(FILE *f, const char *str)
 			fprintf(f, "\\u%04x", *s++);
 		} else if (*s < 0x80) {
 			fputc(*s++, f);
-		} else if ((n = utf8_len(s)) > 0) {
+		} else if ((n = ng_utf8_len(s)) > 0) {
 			fwrite(s, 1, (size_t)n, f);
 			s += n;
 		} else {

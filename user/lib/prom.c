@@ -29,16 +29,31 @@
 
 #include "version.h"
 
-void ng_prom_label(FILE *f, const char *s)
+/* A label value: Prometheus wants UTF-8, an interface name may be any bytes
+ * (the kernel refuses only '/', ':' and whitespace), so what is not UTF-8
+ * becomes U+FFFD, as in ng_json_str. */
+void ng_prom_label(FILE *f, const char *str)
 {
+	const unsigned char *s = (const unsigned char *)str;
+
 	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '\\' || *s == '"')
-			fprintf(f, "\\%c", *s);
-		else if (*s == '\n')
+	while (*s) {
+		int n;
+
+		if (*s == '\\' || *s == '"') {
+			fprintf(f, "\\%c", *s++);
+		} else if (*s == '\n') {
 			fputs("\\n", f);
-		else
-			fputc(*s, f);
+			s++;
+		} else if (*s < 0x80) {
+			fputc(*s++, f);
+		} else if ((n = ng_utf8_len(s)) > 0) {
+			fwrite(s, 1, (size_t)n, f);
+			s += n;
+		} else {
+			fputs("\xef\xbf\xbd", f);   /* U+FFFD */
+			s += -n;
+		}
 	}
 	fputc('"', f);
 }
