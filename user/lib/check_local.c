@@ -91,6 +91,14 @@ static void on_signal(int sig)
 	raise(sig);
 }
 
+/* The scan tells us of each connected socket and its closing. */
+static void scan_attach(struct scan *s, struct check_local *cl)
+{
+	s->local = cl;
+	s->local_open = check_local_open;
+	s->local_close = check_local_close;
+}
+
 void check_local_begin(struct check_local *cl, struct scan *s)
 {
 	struct stat st;
@@ -101,19 +109,19 @@ void check_local_begin(struct check_local *cl, struct scan *s)
 	if (stat(cl->paths.pin_dir, &st)) {
 		if (errno == ENOENT)
 			return;         /* CL_NOT_LOADED */
-		s->local = cl;
+		scan_attach(s, cl);
 		cl->state = CL_UNREADABLE;
 		snprintf(cl->why, sizeof(cl->why), "%.200s: %s", cl->paths.pin_dir, strerror(errno));
 		return;
 	}
 	if (ng_state_open(&cl->st, &cl->paths, NG_MAPS_IFACES | NG_MAPS_COUNTERS |
 			  NG_MAPS_ALLOW | NG_MAPS_PROBES, true)) {
-		s->local = cl;
+		scan_attach(s, cl);
 		cl->state = CL_UNREADABLE;
 		snprintf(cl->why, sizeof(cl->why), "%.250s", cl->st.err);
 		return;
 	}
-	s->local = cl;
+	scan_attach(s, cl);
 	cl->state = CL_COUNTING;
 	cl->drops_before = drops_now(cl);
 	if (cl->st.probes < 0) {

@@ -26,7 +26,6 @@
 
 #include "common.h"
 #include "ntp_wire.h"
-#include "check_local.h"
 #include "check_scan.h"
 
 #define RX_BUF 2048
@@ -185,8 +184,8 @@ static struct live *live_open(struct scan *s, struct host *h)
 			live_unreachable(l, errno);
 		else
 			live_local_error(l, errno, "connect");
-	} else if (s->local) {
-		check_local_open(s->local, s, h, l->fd);
+	} else if (s->local_open) {
+		s->local_open(s->local, s, h, l->fd);
 	}
 	return l;
 }
@@ -220,8 +219,8 @@ static void live_close(struct scan *s, struct live *l)
 		probe_free(p);
 	}
 	if (l->fd >= 0) {
-		if (s->local)
-			check_local_close(s->local, h);
+		if (s->local_close)
+			s->local_close(s->local, h);
 		close(l->fd);
 	}
 	host_verdict(h);
@@ -418,8 +417,8 @@ void check_free(struct scan *s)
 {
 	for (int k = 0; k < s->nact; k++) {
 		if (s->act[k]->fd >= 0) {
-			if (s->local)
-				check_local_close(s->local, s->act[k]->h);
+			if (s->local_close)
+				s->local_close(s->local, s->act[k]->h);
 			close(s->act[k]->fd);
 		}
 		for (int i = 0; i < PR__COUNT; i++)

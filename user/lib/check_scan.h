@@ -87,8 +87,12 @@ struct scan {
 	int nact;
 	double t0, last_progress;
 	bool progress;
-	/* optional: told each host's connected socket, and when it closes */
+	/* optional: told each host's connected socket, and when it closes
+	 * (check_local_begin sets them: what the local ntpguard sees) */
 	struct check_local *local;
+	void (*local_open)(struct check_local *cl, const struct scan *s,
+			   struct host *h, int fd);
+	void (*local_close)(struct check_local *cl, struct host *h);
 };
 
 
