@@ -234,6 +234,72 @@ static void json_notice(FILE *f, bool first, const struct ng_refl_entry *e, cons
 	fprintf(f, "}");
 }
 
+/* One notice: the template filled in for entry e (h: its probe, or NULL). */
+static char *render_one(const struct ng_refl_entry *e, const struct host *h,
+			const struct ng_notice_opts *o, const char *tmpl)
+{
+	char first[40], last[40], pk[24], by[24], vic[40], cpk[24], cby[24], baf[24],
+	     ipf[24], req[16], fix[2048];
+	const char *probe = "", *version = "", *confirmed = "";
+	int w;
+
+	ng_utc_text(e->first_s, first, sizeof(first));
+	ng_utc_text(e->last_s, last, sizeof(last));
+	snprintf(pk, sizeof(pk), "%" PRIu64, (uint64_t)e->packets);
+	snprintf(by, sizeof(by), "%" PRIu64, (uint64_t)e->bytes);
+	snprintf(vic, sizeof(vic), "%s%" PRIu64, e->victims_more ? "more than " : "",
+		 (uint64_t)e->victims);
+	cpk[0] = cby[0] = baf[0] = ipf[0] = req[0] = 0;
+	if (h && (w = worst(h)) >= 0) {
+		unsigned hl = h->family == AF_INET ? 28 : 48;
+
+		confirmed = "yes";
+		probe = probe_defs[w].key;
+		snprintf(req, sizeof(req), "%u", probe_defs[w].req_len);
+		snprintf(cpk, sizeof(cpk), "%u", h->s[w].pkts);
+		snprintf(cby, sizeof(cby), "%lu", h->s[w].bytes);
+		snprintf(baf, sizeof(baf), "%.1f", (double)h->s[w].bytes / probe_defs[w].req_len);
+		snprintf(ipf, sizeof(ipf), "%.1f", ((double)h->s[w].bytes +
+			 (double)h->s[w].pkts * hl) / (probe_defs[w].req_len + hl));
+		version = h->version ? h->version : "";
+	}
+	o->ntpd_fix(version[0] ? version : NULL, fix, sizeof(fix));
+	{
+		const char *const vars[] = {
+			"address", e->addr, "interface", e->ifname,
+			"direction", e->direction, "behind", e->where_text,
+			"first_seen", first, "last_seen", last, "packets", pk,
+			"bytes", by, "victims", vic, "confirmed", confirmed,
+			"check_probe", probe, "check_request", req,
+			"check_packets", cpk, "check_bytes", cby, "check_baf", baf,
+			"check_ip_factor", ipf, "version", version, "ntpd_fix", fix,
+			NULL, NULL,
+		};
+
+		return ng_notice_render(tmpl ? tmpl : ng_notice_builtin, vars);
+	}
+}
+
+/* After the notices: the JSON's closing fields, or what the text run says. */
+static void notices_end(FILE *f, const struct ng_reflist *l, const struct ng_notice_opts *o,
+			const struct check_local *local, bool scanned, int written, int skipped)
+{
+	if (o->json)
+		fprintf(f, "%s], \"skipped\": %d, \"local_ntpguard\": ", written ? "\n" : "",
+			skipped);
+	if (o->json && scanned)
+		check_local_json(f, local);
+	else if (o->json)
+		fprintf(f, "null");
+	if (o->json)
+		fprintf(f, "}\n");
+	if (!o->json && scanned && local->state != CL_NOT_LOADED)
+		check_local_text(stderr, local);
+	if (!written && !o->json)
+		fprintf(stderr, "ntpguard: no notice written (%d server%s listed, %d not "
+			"confirmed)\n", l->n, l->n == 1 ? "" : "s", skipped);
+}
+
 int ng_notices(FILE *f, const struct ng_reflist *l, const struct ng_notice_opts *o)
 {
 	static const char *const vkey[V__COUNT] = {
@@ -242,7 +308,7 @@ int ng_notices(FILE *f, const struct ng_reflist *l, const struct ng_notice_opts 
 	};
 	struct check_local local = { 0 };
 	struct scan s = { 0 };
-	char *tmpl = NULL, *done[2] = { 0 };
+	char *tmpl = NULL;
 	int written = 0, skipped = 0, ret = NG_EXIT_OK;
 	bool scanned = false;
 
@@ -265,11 +331,8 @@ int ng_notices(FILE *f, const struct ng_reflist *l, const struct ng_notice_opts 
 	for (int i = 0; i < l->n; i++) {
 		const struct ng_refl_entry *e = &l->e[i];
 		const struct host *h = scanned ? host_of(&s, e->addr) : NULL;
-		char first[40], last[40], pk[24], by[24], vic[40], cpk[24], cby[24], baf[24],
-		     ipf[24], req[16], fix[2048], *text;
-		const char *probe = "", *version = "", *confirmed = "";
+		char *text;
 		bool dup = false;
-		int w;
 
 		/* one notice per address, even when seen on two interfaces */
 		for (int j = 0; j < i; j++)
@@ -284,41 +347,7 @@ int ng_notices(FILE *f, const struct ng_reflist *l, const struct ng_notice_opts 
 			skipped++;
 			continue;
 		}
-		ng_utc_text(e->first_s, first, sizeof(first));
-		ng_utc_text(e->last_s, last, sizeof(last));
-		snprintf(pk, sizeof(pk), "%" PRIu64, (uint64_t)e->packets);
-		snprintf(by, sizeof(by), "%" PRIu64, (uint64_t)e->bytes);
-		snprintf(vic, sizeof(vic), "%s%" PRIu64, e->victims_more ? "more than " : "",
-			 (uint64_t)e->victims);
-		cpk[0] = cby[0] = baf[0] = ipf[0] = req[0] = 0;
-		if (h && (w = worst(h)) >= 0) {
-			unsigned hl = h->family == AF_INET ? 28 : 48;
-
-			confirmed = "yes";
-			probe = probe_defs[w].key;
-			snprintf(req, sizeof(req), "%u", probe_defs[w].req_len);
-			snprintf(cpk, sizeof(cpk), "%u", h->s[w].pkts);
-			snprintf(cby, sizeof(cby), "%lu", h->s[w].bytes);
-			snprintf(baf, sizeof(baf), "%.1f", (double)h->s[w].bytes / probe_defs[w].req_len);
-			snprintf(ipf, sizeof(ipf), "%.1f", ((double)h->s[w].bytes +
-				 (double)h->s[w].pkts * hl) / (probe_defs[w].req_len + hl));
-			version = h->version ? h->version : "";
-		}
-		o->ntpd_fix(version[0] ? version : NULL, fix, sizeof(fix));
-		{
-			const char *const vars[] = {
-				"address", e->addr, "interface", e->ifname,
-				"direction", e->direction, "behind", e->where_text,
-				"first_seen", first, "last_seen", last, "packets", pk,
-				"bytes", by, "victims", vic, "confirmed", confirmed,
-				"check_probe", probe, "check_request", req,
-				"check_packets", cpk, "check_bytes", cby, "check_baf", baf,
-				"check_ip_factor", ipf, "version", version, "ntpd_fix", fix,
-				NULL, NULL,
-			};
-
-			text = ng_notice_render(tmpl ? tmpl : ng_notice_builtin, vars);
-		}
+		text = render_one(e, h, o, tmpl);
 		if (!text) {
 			ng_err("out of memory");
 			ret = NG_EXIT_FAIL;
@@ -331,21 +360,7 @@ int ng_notices(FILE *f, const struct ng_reflist *l, const struct ng_notice_opts 
 		free(text);
 		written++;
 	}
-	if (o->json)
-		fprintf(f, "%s], \"skipped\": %d, \"local_ntpguard\": ", written ? "\n" : "",
-			skipped);
-	if (o->json && scanned)
-		check_local_json(f, &local);
-	else if (o->json)
-		fprintf(f, "null");
-	if (o->json)
-		fprintf(f, "}\n");
-	if (!o->json && scanned && local.state != CL_NOT_LOADED)
-		check_local_text(stderr, &local);
-	if (!written && !o->json)
-		fprintf(stderr, "ntpguard: no notice written (%d server%s listed, %d not "
-			"confirmed)\n", l->n, l->n == 1 ? "" : "s", skipped);
-	(void)done;
+	notices_end(f, l, o, &local, scanned, written, skipped);
 out:
 	if (scanned || s.h)
 		check_free(&s);
