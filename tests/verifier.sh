@@ -59,6 +59,9 @@ ng_log "verifier budget on $REL (series $SERIES)"
 check "both programs accepted by the $REL verifier" "$STATS"
 cp "$NG_OUT" "$NG_TMP/stats"
 [ -s "$NG_ERR" ] && sed 's/^/    /' "$NG_ERR" | tail -n 20
+check "both programs accepted without the coarse clock (what load does before 5.11)" \
+	"$STATS" --precise-clock
+[ -s "$NG_ERR" ] && sed 's/^/    /' "$NG_ERR" | tail -n 20
 grep -v '^#' "$NG_TMP/stats" | sed 's/^/# measured: /'
 if ! [ -f "$BUDGET" ]; then
 	skip "budget of $SERIES" "no tests/verifier/$SERIES.txt; record it with tests/verifier.sh --update"

@@ -4,7 +4,11 @@
  * programs: instructions processed, and the translated (xlated) and JIT
  * sizes of each program.
  *
- *   build/tests/verifier_stats
+ *   build/tests/verifier_stats [--precise-clock]
+ *
+ * --precise-clock loads the variant `load` makes on kernels before 5.11
+ * (no bpf_ktime_get_coarse_ns(): the read-only ng_coarse_clock cleared, so
+ * the verifier prunes every call of it).
  *
  * Loads the embedded object (both programs, never attached, no pins: every
  * pin path is cleared) with the verifier's statistics log, and prints
@@ -39,7 +43,7 @@ static int quiet_libbpf(enum libbpf_print_level level, const char *fmt, va_list 
 	return 0;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	struct bpf_program *progs[2];
 	struct ntpguard_bpf *skel;
@@ -57,6 +61,12 @@ int main(void)
 	}
 	bpf_object__for_each_map(map, skel->obj)
 		bpf_map__set_pin_path(map, NULL);
+	if (argc > 1 && !strcmp(argv[1], "--precise-clock")) {
+		skel->rodata->ng_coarse_clock = 0;
+	} else if (argc > 1) {
+		fprintf(stderr, "usage: verifier_stats [--precise-clock]\n");
+		return 2;
+	}
 	progs[0] = skel->progs.ntpguard_xdp;
 	progs[1] = skel->progs.ntpguard_tc;
 	for (int i = 0; i < 2; i++) {
