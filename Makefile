@@ -19,7 +19,18 @@ BPFTOOL ?= bpftool
 CC      ?= gcc
 ARCH    := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/;s/ppc64le/powerpc/;s/mips.*/mips/')
 
+ifndef VERSION
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
+endif
+
+# Installation (make install; debian/rules sets them for the package).
+PREFIX     ?= /usr/local
+SBINDIR    ?= $(PREFIX)/sbin
+SYSCONFDIR ?= /etc
+DATADIR    ?= $(PREFIX)/share
+MANDIR     ?= $(DATADIR)/man
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
 
 CFLAGS  ?= -O2 -g
 CFLAGS  += -Wall -Wextra -std=gnu11 -D_GNU_SOURCE -Iheaders -I$(OUTPUT)
@@ -66,9 +77,9 @@ $(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests $(OUTPUT)/bench:
 	$(Q)mkdir -p $@
 
 # One BPF object; BTF kept (-g): libxdp reads the run config from it.
-$(OUTPUT)/ntpguard.bpf.o: bpf/ntpguard.bpf.c $(HEADERS) | $(OUTPUT)
+$(OUTPUT)/ntpguard.bpf.o: bpf/ntpguard.bpf.c $(HEADERS) $(OUTPUT)/version.h | $(OUTPUT)
 	$(call msg,BPF,$@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(Q)$(CLANG) $(BPF_CFLAGS) -I$(OUTPUT) -c $< -o $@
 
 # libbpf (inside bpftool) notes that it does not know libxdp's
 # .xdp_run_config section; that is expected, everything else is shown.
@@ -81,7 +92,8 @@ $(OUTPUT)/ntpguard.skel.h: $(OUTPUT)/ntpguard.bpf.o
 # The version lives in one generated header, rewritten only when it changes,
 # so every object that shows it agrees and rebuilds when HEAD moves.
 $(OUTPUT)/version.h: FORCE | $(OUTPUT)
-	$(Q)v='#define NG_VERSION "$(VERSION)"'; \
+	$(Q)v=$$(printf '#define NG_VERSION "%s"\n#define NG_CONFIG_PATH "%s"' \
+		'$(VERSION)' '$(SYSCONFDIR)/ntpguard/ntpguard.conf'); \
 	[ "$$(cat $@ 2>/dev/null)" = "$$v" ] || echo "$$v" > $@
 FORCE:
 

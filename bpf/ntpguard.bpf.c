@@ -16,12 +16,16 @@
 #include "ntp_classify.h"
 #include "ng_ratelimit.h"
 #include "ng_reflect.h"
+#include "version.h"
 
 /* Set by the loader before load: which attachment record this instance is. */
 const volatile __u32 ng_slot = 0;
 /* 1: the kernel has bpf_ktime_get_coarse_ns() (5.11); the loader clears it
  * on older kernels, and the verifier then never sees the call. */
 const volatile __u32 ng_coarse_clock = 1;
+/* The ntpguard version this object was built with: every release's program
+ * differs from the last one's, so `apply` replaces it (ng_ifrec.build). */
+const volatile char ng_version[32] = NG_VERSION;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -117,6 +121,15 @@ struct {
 	__type(value, struct ng_refl);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } NG_MAP_REFLECTORS SEC(".maps");
+
+/* Layout version of the pins: written and read by userspace only. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ng_meta);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} NG_MAP_META SEC(".maps");
 
 /* Attachment records: written and read by userspace only. */
 struct {

@@ -5,7 +5,10 @@
  *
  * Layouts here are an ABI: they live in maps pinned under
  * /sys/fs/bpf/ntpguard/ that outlive any one ntpguard binary. Grow structs
- * only into their reserved fields, append reasons only at the end.
+ * only into their reserved fields, append reasons only at the end. Any
+ * other change to the pinned maps (a map added, removed or reshaped, a
+ * field given a new meaning) bumps NG_LAYOUT_VERSION and teaches
+ * user/lib/layout.c how to migrate from the previous layout.
  */
 #ifndef NTPGUARD_H
 #define NTPGUARD_H
@@ -29,6 +32,8 @@
 #define NG_MAP_POLICY     ng_policy      /* array[2]: double-buffered policy */
 #define NG_MAP_POLICY_SEL ng_policy_sel  /* array[1]: index of the live policy */
 #define NG_MAP_IFACES     ng_ifaces      /* array: attachment records (userspace only) */
+#define NG_MAP_META       ng_meta        /* array[1]: layout version of the pins
+					    (userspace only) */
 
 #define NG_PROG_XDP ntpguard_xdp
 #define NG_PROG_TC  ntpguard_tc
@@ -343,9 +348,31 @@ struct ng_ifrec {
 	__u8 path;         /* enum ng_if_path */
 	__u8 direction;    /* enum ng_if_dir */
 	__u32 flags;       /* NG_IFF_* */
-	__u32 reserved[6];
+	__u64 build;       /* build id of the attached program (ng_build_id():
+			      a hash of the BPF object); 0: attached by an
+			      ntpguard of layout 1, which did not record it */
+	__u32 reserved[4];
 };
 _Static_assert(sizeof(struct ng_ifrec) == 72, "ifrec ABI");
+
+/* ---- layout of the pins (written by userspace only) -------------------- */
+/*
+ * Layout versions (user/lib/layout.c knows each and migrates forward):
+ *   1  before layout versions: no NG_MAP_META, ng_ifrec.build always 0
+ *   2  NG_MAP_META; ng_ifrec.build records the attached program's build
+ */
+#define NG_LAYOUT_VERSION 2u
+#define NG_META_MAGIC 0x4e474d31u  /* "NGM1" */
+
+struct ng_meta {
+	__u32 magic;       /* NG_META_MAGIC once written */
+	__u32 layout;      /* NG_LAYOUT_VERSION of every pinned map */
+	__u64 created_at;  /* CLOCK_REALTIME seconds: this layout was written */
+	char version[32];  /* the ntpguard that wrote it (created or migrated) */
+	__u32 from_layout; /* migrated from this layout; 0: created as is */
+	__u32 reserved[7];
+};
+_Static_assert(sizeof(struct ng_meta) == 80, "meta ABI");
 
 /* libxdp run config: run early, hand XDP_PASS on to the next program. */
 #define NG_RUN_PRIO 10

@@ -63,7 +63,8 @@ static int cmd_load(int argc, char **argv)
 	}
 	ret = NG_EXIT_OK;
 	for (int i = first; i < argc; i++)
-		if (ng_load_iface(&paths, argv[i], (enum xdp_attach_mode)cfg.mode, cfg.egress))
+		if (ng_load_iface(&paths, argv[i], (enum xdp_attach_mode)cfg.mode,
+				  NG_WANT_INGRESS | (cfg.egress ? NG_WANT_EGRESS : 0), true))
 			ret = NG_EXIT_FAIL;
 	ng_unlock(lock);
 	return ret;
@@ -77,5 +78,7 @@ NG_COMMAND(load,
 	       "XDP_PASS) where\n"
 	       "the kernel allows it, otherwise a legacy single-program attach, and\n"
 	       "says which. Maps are pinned under $NTPGUARD_BPFFS/ntpguard\n"
-	       "(default /sys/fs/bpf/ntpguard). Loading an interface that is already\n"
-	       "protected changes nothing.\n");
+	       "(default /sys/fs/bpf/ntpguard). Loading an interface that this\n"
+	       "build already protects changes nothing; a program of another\n"
+	       "build (an older ntpguard) is replaced atomically, keeping the\n"
+	       "allow-list, the policy and the counters.\n");

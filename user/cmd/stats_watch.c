@@ -226,7 +226,7 @@ int ng_stats_watch(double interval)
 	double t_prev = 0, t_cur;
 	struct ng_paths paths = { 0 };
 	sigset_t set, old;
-	char err[256];
+	char err[1024];
 	int e;
 
 	ng_paths_init(&paths);

@@ -78,10 +78,10 @@ static int cmd_unload(int argc, char **argv)
 	if (check_names(&paths, argv + first, argc - first))
 		goto out;
 	ret = NG_EXIT_OK;
-	if (cfg.all && ng_unload_iface(&paths, NULL))
+	if (cfg.all && ng_unload_iface(&paths, NULL, NG_WANT_BOTH))
 		ret = NG_EXIT_FAIL;
 	for (int i = first; i < argc; i++)
-		if (ng_unload_iface(&paths, argv[i]))
+		if (ng_unload_iface(&paths, argv[i], NG_WANT_BOTH))
 			ret = NG_EXIT_FAIL;
 	if (!cfg.keep_maps)
 		ng_remove_pins_if_unused(&paths);

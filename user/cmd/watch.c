@@ -230,22 +230,6 @@ static void untrack(struct watched *w)
 
 /* ---- actions, each under the lock ---------------------------------------- */
 
-/* ARPHRD_* of an interface of this namespace, -1 if unknown. */
-static int link_type(const char *name)
-{
-	struct ifreq ifr = {};
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	int type = -1;
-
-	if (fd < 0)
-		return -1;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	if (!ioctl(fd, SIOCGIFHWADDR, &ifr))
-		type = ifr.ifr_hwaddr.sa_family;
-	close(fd);
-	return type;
-}
-
 /* Attach to ifindex/name (idempotent: "already protected" if it is). */
 static void protect(int ifindex, const char *name, int type, const char *why)
 {
@@ -267,7 +251,8 @@ static void protect(int ifindex, const char *name, int type, const char *why)
 	capture_begin(&c);
 	lock = ng_attach_prepare(&g.paths, 0);
 	if (lock >= 0) {
-		rc = ng_load_iface(&g.paths, name, (enum xdp_attach_mode)g.cfg.mode, g.cfg.egress);
+		rc = ng_load_iface(&g.paths, name, (enum xdp_attach_mode)g.cfg.mode,
+				   NG_WANT_INGRESS | (g.cfg.egress ? NG_WANT_EGRESS : 0), false);
 		ng_unlock(lock);
 	}
 	text = capture_end(&c);
@@ -313,7 +298,7 @@ static void unprotect(const char *name, const char *why)
 	capture_begin(&c);
 	lock = ng_attach_prepare(&g.paths, 0);
 	if (lock >= 0) {
-		rc = ng_unload_iface(&g.paths, name);
+		rc = ng_unload_iface(&g.paths, name, NG_WANT_BOTH);
 		ng_unlock(lock);
 	}
 	text = capture_end(&c);
@@ -407,11 +392,11 @@ static void resync(const char *why)
 		struct watched *w = find_index((int)i->if_index);
 
 		if (w && strcmp(w->name, i->if_name)) {
-			on_newlink((int)i->if_index, i->if_name, link_type(i->if_name));
+			on_newlink((int)i->if_index, i->if_name, ng_link_type(i->if_name));
 			w = find_index((int)i->if_index);
 		} else if (matches(i->if_name)) {
 			/* idempotent: verifies what is attached */
-			protect((int)i->if_index, i->if_name, link_type(i->if_name), why);
+			protect((int)i->if_index, i->if_name, ng_link_type(i->if_name), why);
 			w = find_index((int)i->if_index);
 		}
 		if (w)
@@ -551,7 +536,7 @@ static void unload_on_exit(void)
 		if (g.w[i].state != WS_OK)
 			continue;
 		capture_begin(&c);
-		rc = ng_unload_iface(&g.paths, g.w[i].name);
+		rc = ng_unload_iface(&g.paths, g.w[i].name, NG_WANT_BOTH);
 		text = capture_end(&c);
 		wlog(rc ? stderr : stdout, "unload %s (ifindex %d): %s%s", g.w[i].name,
 		     g.w[i].ifindex, rc ? "FAILED: " : "", text);

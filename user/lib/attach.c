@@ -25,11 +25,14 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/utsname.h>
+#include <linux/if_link.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
 
 #include "common.h"
 #include "hook.h"
+#include "layout.h"
 #include "state.h"
 #include "attach.h"
 #include "ntpguard.skel.h"
@@ -417,24 +420,22 @@ out:
 
 /* ---- load ---------------------------------------------------------------- */
 
-#define ALREADY (-2)
-
 static const char *dir_text(__u8 dir)
 {
 	return dir == NG_DIR_EGRESS ? " egress" : "";
 }
 
-/* The slot to attach (ifname, dir) in, with the records read into *rp
- * (none before the first attachment creates the maps); ALREADY if it is
- * protected, -1 on error (said). */
+/* The slot of (ifname, dir), with the records read into *rp (none before
+ * the first attachment creates the maps); *live if our program is attached
+ * there now; -1 on error (said). */
 static int find_slot(const struct ng_paths *paths, struct ng_records **rp,
-		     const char *ifname, __u8 dir)
+		     const char *ifname, __u8 dir, bool *live)
 {
 	__u64 ns = ng_netns_ino();
-	const struct ng_ifrec *x;
 	int slot;
 
 	*rp = NULL;
+	*live = false;
 	if (!ng_pins_exist(paths))
 		return 0;
 	*rp = records_load(paths);
@@ -443,10 +444,8 @@ static int find_slot(const struct ng_paths *paths, struct ng_records **rp,
 	slot = ng_ifrec_find((*rp)->recs, ns, ifname, dir);
 	if (slot < 0 || !ng_rec_live(&(*rp)->recs[slot]))
 		return pick_slot(*rp, ns, ifname, dir);
-	x = &(*rp)->recs[slot];
-	ng_info("%s%s: already protected (%s mode, %s attach), prog id %u", ifname,
-		dir_text(dir), ng_mode_name(x->mode), ng_path_name(x->path), x->prog_id);
-	return ALREADY;
+	*live = true;
+	return slot;
 }
 
 /* Load and attach the program for dir; 0 or a negative error. */
@@ -527,9 +526,11 @@ static int record_attach(const struct ng_paths *paths, struct ng_records **rp, i
 		.netns_ino = ng_netns_ino(), .attached_at = (__u64)time(NULL),
 		.ifindex = (__u32)ifindex, .prog_id = res->prog_id,
 		.state = NG_IF_ATTACHED, .mode = res->mode, .path = res->path,
-		.direction = dir, .flags = res->flags,
+		.direction = dir, .flags = res->flags, .build = ng_build_id(),
 	};
 	snprintf(x->ifname, sizeof(x->ifname), "%s", ifname);
+	if (ng_layout_stamp(paths))     /* the first load created the maps */
+		return -1;
 	return record_write(*rp, (__u32)slot);
 }
 
@@ -548,23 +549,189 @@ static void say_attached(const char *ifname, __u8 dir, const struct attach_resul
 			res->prog_id);
 }
 
+/* ---- replacing an older build ------------------------------------------- */
+
+/* Load this build's program for slot/dir; its fd (owned by *skelp). */
+static int load_instance(const struct ng_paths *paths, __u32 slot, __u8 dir,
+			 struct ntpguard_bpf **skelp)
+{
+	struct ntpguard_bpf *skel = open_instance(paths, slot, dir);
+	int err;
+
+	*skelp = skel;
+	if (!skel)
+		return -errno;
+	err = ntpguard_bpf__load(skel);
+	if (err)
+		return err;
+	return bpf_program__fd(dir == NG_DIR_EGRESS ? skel->progs.NG_PROG_TC :
+						       skel->progs.NG_PROG_XDP);
+}
+
+static __u32 prog_id_of(int fd)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
+}
+
+/* TC: the filter on our handle/priority gets the new program in place. */
+static int tc_replace(const struct ng_paths *paths, const struct ng_ifrec *x, __u32 slot,
+		      struct attach_result *res)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)x->ifindex,
+			    .attach_point = BPF_TC_EGRESS);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = NG_TC_HANDLE,
+			    .priority = NG_TC_PRIO, .flags = BPF_TC_F_REPLACE);
+	struct ntpguard_bpf *skel;
+	int fd = load_instance(paths, slot, NG_DIR_EGRESS, &skel), err = fd;
+
+	if (fd >= 0) {
+		opts.prog_fd = fd;
+		err = bpf_tc_attach(&hook, &opts);
+		res->prog_id = opts.prog_id;
+	}
+	ntpguard_bpf__destroy(skel);
+	return err;
+}
+
+/* Legacy XDP: the kernel swaps the program if the old one is still there. */
+static int xdp_legacy_replace(const struct ng_paths *paths, const struct ng_ifrec *x,
+			      __u32 slot, struct attach_result *res)
+{
+	LIBBPF_OPTS(bpf_xdp_attach_opts, opts);
+	struct ntpguard_bpf *skel;
+	int fd = load_instance(paths, slot, NG_DIR_INGRESS, &skel), err = fd, old;
+	__u32 flags = XDP_FLAGS_REPLACE |
+		      (x->mode == NG_MODE_SKB ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE);
+
+	if (fd >= 0) {
+		old = bpf_prog_get_fd_by_id(x->prog_id);
+		err = old < 0 ? -errno : 0;
+		if (!err) {
+			opts.old_prog_fd = old;
+			err = bpf_xdp_attach((int)x->ifindex, fd, flags, &opts);
+			close(old);
+		}
+		res->prog_id = prog_id_of(fd);
+	}
+	ntpguard_bpf__destroy(skel);
+	return err;
+}
+
+/* libxdp's dispatcher: add this build, then remove the old program. Both
+ * steps replace the dispatcher atomically; in between both run (the old
+ * one first: same priority and name, loaded first), so a frame passed by
+ * both is counted twice for those few milliseconds, and none is unjudged. */
+static int xdp_dispatcher_replace(const struct ng_paths *paths, const struct ng_ifrec *x,
+				  __u32 slot, struct attach_result *res)
+{
+	DECLARE_LIBXDP_OPTS(xdp_program_opts, xopts);
+	enum xdp_attach_mode mode = x->mode == NG_MODE_SKB ? XDP_MODE_SKB : XDP_MODE_NATIVE;
+	struct ntpguard_bpf *skel = open_instance(paths, slot, NG_DIR_INGRESS);
+	struct xdp_program *prog, *p = NULL;
+	struct xdp_multiprog *mp;
+	int err;
+
+	if (!skel)
+		return -errno;
+	xopts.obj = skel->obj;
+	xopts.prog_name = NG_STR(NG_PROG_XDP);
+	prog = xdp_program__create(&xopts);
+	err = libxdp_get_error(prog);
+	if (!err)
+		err = xdp_program__attach(prog, (int)x->ifindex, mode, 0);
+	if (!err)
+		res->prog_id = xdp_program__id(prog);
+	if (!err && !ng_xdp_find((int)x->ifindex, res->prog_id, &res->mode, &res->path))
+		err = -ENOENT;
+	xdp_program__close(prog);
+	ntpguard_bpf__destroy(skel);
+	if (err)
+		return err;
+	if (res->path != NG_PATH_DISPATCHER)
+		return -EXDEV;  /* cannot happen: the old one was in a dispatcher */
+	mp = xdp_multiprog__get_from_ifindex((int)x->ifindex);
+	err = libxdp_get_error(mp);
+	while (!err && (p = xdp_multiprog__next_prog(p, mp)))
+		if (xdp_program__id(p) == x->prog_id)
+			break;
+	if (!err && p)
+		err = xdp_program__detach(p, (int)x->ifindex, xdp_multiprog__attach_mode(mp), 0);
+	if (!err)
+		xdp_multiprog__close(mp);
+	if (err)
+		ng_err("%s: this build was added to the dispatcher (prog id %u), but the older "
+		       "program (prog id %u) could not be removed: %s; both filter until "
+		       "`ntpguard apply` or `load` runs again", x->ifname, res->prog_id,
+		       x->prog_id, ng_hook_errstr(err));
+	return 0;       /* the new one is attached and recorded either way */
+}
+
+static const char *replace_how(const struct ng_ifrec *x)
+{
+	return x->direction == NG_DIR_EGRESS ? "TC filter replaced in place" :
+	       x->path == NG_PATH_DISPATCHER ? "libxdp dispatcher: added, older one removed" :
+					       "kernel XDP replace";
+}
+
+/* Replace the live program of record slot by this build, atomically. */
+static int upgrade_rec(const struct ng_paths *paths, struct ng_records *r, int slot)
+{
+	struct ng_ifrec *x = &r->recs[slot];
+	struct attach_result res = { .mode = x->mode, .path = x->path };
+	__u32 old = x->prog_id;
+	int err;
+
+	ng_hook_log_reset();
+	if (x->direction == NG_DIR_EGRESS)
+		err = tc_replace(paths, x, (__u32)slot, &res);
+	else if (x->path == NG_PATH_DISPATCHER)
+		err = xdp_dispatcher_replace(paths, x, (__u32)slot, &res);
+	else
+		err = xdp_legacy_replace(paths, x, (__u32)slot, &res);
+	if (!err && !res.prog_id)
+		err = -ENOENT;
+	if (err) {
+		ng_err("%s%s: cannot replace the program (prog id %u) by this build: %s; "
+		       "the older one stays attached", x->ifname, dir_text(x->direction),
+		       old, ng_hook_errstr(err));
+		return -1;
+	}
+	x->prog_id = res.prog_id;
+	x->build = ng_build_id();
+	if (record_write(r, (__u32)slot))
+		return -1;
+	ng_info("%s%s: program replaced by this build (%s), prog id %u -> %u",
+		x->ifname, dir_text(x->direction), replace_how(x), old, x->prog_id);
+	return 0;
+}
+
 static int attach_dir(const struct ng_paths *paths, const char *ifname, int ifindex,
-		      __u8 dir, enum xdp_attach_mode want)
+		      __u8 dir, enum xdp_attach_mode want, bool replace)
 {
 	struct attach_result res = {};
 	struct ng_records *r;
-	int slot = find_slot(paths, &r, ifname, dir), ret = slot == ALREADY ? 0 : -1;
+	bool live;
+	int slot = find_slot(paths, &r, ifname, dir, &live), ret = -1;
+	const struct ng_ifrec *x = slot >= 0 && r ? &r->recs[slot] : NULL;
 
-	/* Our own program, attached by a load that was killed before it
-	 * recorded it: record it (and say so) instead of refusing it as
-	 * foreign or attaching a second one. */
-	if (slot >= 0 && r && adopt_unrecorded(paths, &r, ifname, ifindex, dir, slot)) {
-		records_free(r);
-		return 0;
-	}
-	if (slot >= 0 &&
-	    !attach_hook(paths, ifname, ifindex, (__u32)slot, dir, want, &res) &&
-	    !record_attach(paths, &r, slot, ifname, ifindex, dir, &res)) {
+	if (slot >= 0 && live && (x->build == ng_build_id() || !replace)) {
+		ng_info("%s%s: already protected (%s mode, %s attach), prog id %u%s", ifname,
+			dir_text(dir), ng_mode_name(x->mode), ng_path_name(x->path),
+			x->prog_id, x->build == ng_build_id() ? "" : ", another build");
+		ret = 0;
+	} else if (slot >= 0 && live) {
+		ret = upgrade_rec(paths, r, slot);
+	} else if (slot >= 0 && r && adopt_unrecorded(paths, &r, ifname, ifindex, dir, slot)) {
+		/* Our own program, attached by a load that was killed before
+		 * it recorded it: recorded now (and said) instead of refused
+		 * as foreign or attached a second time. */
+		ret = 0;
+	} else if (slot >= 0 &&
+		   !attach_hook(paths, ifname, ifindex, (__u32)slot, dir, want, &res) &&
+		   !record_attach(paths, &r, slot, ifname, ifindex, dir, &res)) {
 		say_attached(ifname, dir, &res);
 		ret = 0;
 	}
@@ -575,7 +742,7 @@ static int attach_dir(const struct ng_paths *paths, const char *ifname, int ifin
 static void remove_pins_if_unused(const struct ng_paths *paths, bool quiet);
 
 int ng_load_iface(const struct ng_paths *paths, const char *ifname,
-		  enum xdp_attach_mode mode, bool egress)
+		  enum xdp_attach_mode mode, unsigned dirs, bool replace)
 {
 	int ifindex = (int)if_nametoindex(ifname);
 
@@ -591,8 +758,10 @@ int ng_load_iface(const struct ng_paths *paths, const char *ifname,
 	bool dir_existed = access(paths->pin_dir, F_OK) == 0;
 	int ret = 0;
 
-	if (attach_dir(paths, ifname, ifindex, NG_DIR_INGRESS, mode) ||
-	    (egress && attach_dir(paths, ifname, ifindex, NG_DIR_EGRESS, mode)))
+	if (((dirs & NG_WANT_INGRESS) &&
+	     attach_dir(paths, ifname, ifindex, NG_DIR_INGRESS, mode, replace)) ||
+	    ((dirs & NG_WANT_EGRESS) &&
+	     attach_dir(paths, ifname, ifindex, NG_DIR_EGRESS, mode, replace)))
 		ret = -1;
 	/* A refused first load leaves no pins behind; but if one direction
 	 * got attached, its records and maps must stay, or it could never be
@@ -609,6 +778,7 @@ int ng_load_iface(const struct ng_paths *paths, const char *ifname,
  * table size; returns the lock fd or -1. */
 int ng_attach_prepare(const struct ng_paths *paths, __u32 max_sources)
 {
+	struct ng_layout layout;
 	__u32 pinned;
 	int lock;
 
@@ -622,6 +792,17 @@ int ng_attach_prepare(const struct ng_paths *paths, __u32 max_sources)
 	lock = ng_lock(paths);
 	if (lock < 0)
 		return -1;
+	/* Pins of a layout this binary cannot use are left alone; an older
+	 * one it knows is brought up to date before anything else. */
+	if (ng_layout_read(paths, &layout) || !layout.usable) {
+		ng_err("%s", layout.why);
+		ng_unlock(lock);
+		return -1;
+	}
+	if (ng_layout_migrate(paths, &layout)) {
+		ng_unlock(lock);
+		return -1;
+	}
 	/* Pinned maps are reused only if they match: keep the table's size. */
 	pinned = ng_pinned_max_entries(paths, NG_STR(NG_MAP_BUCKETS));
 	if (pinned && max_sources && pinned != max_sources) {
@@ -647,6 +828,33 @@ int ng_attach_max_reflectors(const struct ng_paths *paths, __u32 n)
 	}
 	if (n)
 		g_max_reflectors = n;
+	return 0;
+}
+
+int ng_create_maps(const struct ng_paths *paths)
+{
+	struct ntpguard_bpf *skel;
+	int err;
+
+	if (ng_pins_exist(paths))
+		return 0;
+	skel = open_instance(paths, 0, NG_DIR_INGRESS);
+	if (!skel) {
+		ng_err("cannot open ntpguard's BPF object: %s", strerror(errno));
+		return -1;
+	}
+	bpf_program__set_autoload(skel->progs.NG_PROG_XDP, false);
+	bpf_program__set_autoload(skel->progs.NG_PROG_TC, false);
+	err = ntpguard_bpf__load(skel);       /* creates and pins the maps */
+	ntpguard_bpf__destroy(skel);
+	if (err) {
+		ng_err("cannot create ntpguard's maps in %s: %s", paths->pin_dir,
+		       strerror(-err));
+		return -1;
+	}
+	if (ng_layout_stamp(paths))
+		return -1;
+	ng_info("created ntpguard's maps in %s (no interface attached yet)", paths->pin_dir);
 	return 0;
 }
 
@@ -813,9 +1021,10 @@ static void remove_pins_if_unused(const struct ng_paths *paths, bool quiet)
 
 /*
  * Detach every record of this namespace matching `pick` (an interface name,
- * or NULL for all); keeps their counters. Caller holds the lock.
+ * or NULL for all) in the directions of `dirs`; keeps their counters.
+ * Caller holds the lock.
  */
-int ng_unload_iface(const struct ng_paths *paths, const char *pick)
+int ng_unload_iface(const struct ng_paths *paths, const char *pick, unsigned dirs)
 {
 	struct ng_records *r = records_load(paths);
 	__u64 ns = ng_netns_ino();
@@ -827,6 +1036,7 @@ int ng_unload_iface(const struct ng_paths *paths, const char *pick)
 		struct ng_ifrec *x = &r->recs[s];
 
 		if (x->state == NG_IF_FREE || x->netns_ino != ns ||
+		    !(dirs & (1u << x->direction)) ||
 		    (pick && strncmp(x->ifname, pick, sizeof(x->ifname))))
 			continue;
 		if (x->state == NG_IF_DETACHED) {

@@ -2,9 +2,14 @@
 /* What every part of the CLI uses (see common.h). */
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -188,4 +193,43 @@ int ng_periodic_wait(const sigset_t *set, double start, double interval)
 	ts.tv_nsec = (long)((wait - (double)ts.tv_sec) * 1e9);
 	sig = sigtimedwait(set, NULL, &ts);
 	return sig == SIGINT || sig == SIGTERM ? sig : 0;
+}
+
+int ng_link_type(const char *ifname)
+{
+	struct ifreq ifr = {};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int type = -1;
+
+	if (fd < 0)
+		return -1;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (!ioctl(fd, SIOCGIFHWADDR, &ifr))
+		type = ifr.ifr_hwaddr.sa_family;
+	close(fd);
+	return type;
+}
+
+/* The service manager's notification protocol (sd_notify(3)): one datagram
+ * to the AF_UNIX socket named by $NOTIFY_SOCKET ('@': abstract). */
+void ng_notify(const char *state)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	size_t len;
+	int fd;
+
+	if (!path || (path[0] != '/' && path[0] != '@') ||
+	    (len = strlen(path)) >= sizeof(sa.sun_path))
+		return;
+	memcpy(sa.sun_path, path, len);
+	if (sa.sun_path[0] == '@')
+		sa.sun_path[0] = 0;
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	if (sendto(fd, state, strlen(state), MSG_NOSIGNAL, (struct sockaddr *)&sa,
+		   (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len)) < 0)
+		ng_debug("cannot notify the service manager: %s", strerror(errno));
+	close(fd);
 }

@@ -29,6 +29,13 @@ void ng_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int ng_require_privs(bool need_net_admin);
 int ng_require_btf(void);
 
+/* ARPHRD_* link type of an interface of this namespace, -1 if unknown. */
+int ng_link_type(const char *ifname);
+
+/* Tell systemd (Type=notify: $NOTIFY_SOCKET) a state such as "READY=1";
+ * nothing without a service manager. */
+void ng_notify(const char *state);
+
 /* Inode of this process's network namespace (attachment records carry it). */
 __u64 ng_netns_ino(void);
 

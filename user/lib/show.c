@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "common.h"
+#include "layout.h"
 #include "policy.h"
 #include "show.h"
 
@@ -57,9 +58,11 @@ static void status_rec_json(FILE *f, const struct ng_snap_if *x)
 	const struct ng_ifrec *r = &x->rec;
 
 	fprintf(f, "\"ifindex\": %u, \"state\": \"%s\", \"mode\": \"%s\", "
-		"\"attach\": \"%s\", \"direction\": \"%s\", \"prog_id\": %u",
+		"\"attach\": \"%s\", \"direction\": \"%s\", \"prog_id\": %u, "
+		"\"build\": \"%016llx\", \"outdated\": %s",
 		r->ifindex, x->state, ng_mode_name(r->mode), ng_path_name(r->path),
-		ng_dir_name(r->direction), r->prog_id);
+		ng_dir_name(r->direction), r->prog_id, (unsigned long long)r->build,
+		x->outdated ? "true" : "false");
 }
 
 static void status_json(FILE *f, const struct ng_snapshot *s, const char *pin_dir)
@@ -73,8 +76,10 @@ static void status_json(FILE *f, const struct ng_snapshot *s, const char *pin_di
 		fprintf(f, "}\n");
 		return;
 	}
-	fprintf(f, ", \"rate_table\": {\"entries\": %ld, \"capacity\": %u}, \"policy\": ",
-		s->rate_entries, s->rate_capacity);
+	fprintf(f, ", \"rate_table\": {\"entries\": %ld, \"capacity\": %u}, "
+		"\"layout\": %u, \"build\": \"%016llx\", \"policy\": ",
+		s->rate_entries, s->rate_capacity, s->layout,
+		(unsigned long long)ng_build_id());
 	ng_policy_print(f, &s->policy, true);
 	fprintf(f, "}\n");
 }
@@ -85,15 +90,18 @@ static void status_text(FILE *f, const struct ng_snapshot *s, const char *pin_di
 		fprintf(f, "ntpguard is not loaded (no pins in %s)\n", pin_dir);
 		return;
 	}
-	fprintf(f, "ntpguard: pins in %s\n", pin_dir);
-	fprintf(f, "%-16s %-9s %-7s %-10s %-8s %s\n", "INTERFACE", "STATE", "MODE",
-		"ATTACH", "DIR", "PROG ID");
+	fprintf(f, "ntpguard: pins in %s (layout %u), this binary's program build %016llx\n",
+		pin_dir, s->layout, (unsigned long long)ng_build_id());
+	fprintf(f, "%-16s %-9s %-7s %-10s %-8s %-8s %s\n", "INTERFACE", "STATE", "MODE",
+		"ATTACH", "DIR", "PROG ID", "BUILD");
 	for (int i = 0; i < s->n_if; i++) {
 		const struct ng_ifrec *r = &s->ifs[i].rec;
 
-		fprintf(f, "%-16s %-9s %-7s %-10s %-8s %u\n", r->ifname, s->ifs[i].state,
+		fprintf(f, "%-16s %-9s %-7s %-10s %-8s %-8u %s\n", r->ifname, s->ifs[i].state,
 			ng_mode_name(r->mode), ng_path_name(r->path),
-			ng_dir_name(r->direction), r->prog_id);
+			ng_dir_name(r->direction), r->prog_id,
+			!s->ifs[i].live ? "-" : s->ifs[i].outdated ?
+			"older (`ntpguard apply` or `load` replaces it)" : "this binary's");
 	}
 	fprintf(f, "allow-list: %ld IPv4 prefix(es), %ld IPv6 prefix(es)\n",
 		s->allow_v4, s->allow_v6);

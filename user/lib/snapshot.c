@@ -7,6 +7,7 @@
 
 #include "common.h"
 #include "hook.h"
+#include "layout.h"
 #include "snapshot.h"
 
 void ng_snapshot_free(struct ng_snapshot *s)
@@ -34,6 +35,7 @@ static int add_if(struct ng_state *st, struct ng_snapshot *s, const struct ng_if
 	x->group = group;
 	x->state = ng_live_state(&x->rec);
 	x->live = !strcmp(x->state, "attached");
+	x->outdated = x->live && x->rec.build != ng_build_id();
 	if (!(s->what & NG_SNAP_COUNTERS))
 		return 0;
 	return ng_state_counters(st, (__u32)slot, x->real, x->would);
@@ -129,6 +131,7 @@ int ng_snapshot_take(const struct ng_paths *p, struct ng_snapshot *s, unsigned w
 	s->loaded = true;
 	if (e)
 		goto out;
+	s->layout = st.layout;
 	if (ng_state_policy(&st, &s->policy, NULL) ||
 	    ((what & NG_SNAP_IFACES) && read_ifaces(&st, s)) ||
 	    ((what & NG_SNAP_RATE) && read_rate(&st, s)) ||
@@ -158,7 +161,7 @@ out:
 
 int ng_snapshot_read(const struct ng_paths *p, struct ng_snapshot *s, unsigned what)
 {
-	char err[256];
+	char err[1024];
 
 	if (ng_snapshot_take(p, s, what, err, sizeof(err))) {
 		ng_err("%s", err);

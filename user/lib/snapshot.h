@@ -30,6 +30,7 @@ struct ng_snap_if {
 	int slot;
 	int group;              /* one per interface: its ingress and egress share it */
 	bool live;              /* attached and still in the kernel */
+	bool outdated;          /* live, but not this binary's build (layout.h) */
 	const char *state;      /* "attached", "detached" or "gone" */
 	struct ng_counter real[NG_R__COUNT];
 	struct ng_counter would[NG_R__COUNT];
@@ -38,6 +39,7 @@ struct ng_snap_if {
 struct ng_snapshot {
 	unsigned what;          /* NG_SNAP_* that was read */
 	bool loaded;            /* pins exist */
+	unsigned layout;        /* their layout version (layout.h) */
 	struct ng_policy policy;
 	int n_if;
 	struct ng_snap_if *ifs; /* by interface, ingress before egress */

@@ -9,6 +9,7 @@
 #include <bpf/libbpf.h>
 
 #include "common.h"
+#include "layout.h"
 #include "ng_reflect.h"
 #include "policy.h"
 #include "state.h"
@@ -58,10 +59,18 @@ int ng_state_open(struct ng_state *st, const struct ng_paths *p, unsigned which,
 {
 	char path[PATH_MAX];
 
+	struct ng_layout l;
+
 	memset(st, 0, sizeof(*st));
 	st->quiet = quiet;
 	for (size_t i = 0; i < NMAPS; i++)
 		*fd_of(st, i) = -1;
+	/* Never read pins of a layout this binary does not know. */
+	if (ng_layout_read(p, &l) || !l.usable) {
+		fail(st, "%s", l.why);
+		return -EPROTO;
+	}
+	st->layout = l.version;
 	for (size_t i = 0; i < NMAPS; i++) {
 		int fd, err;
 

@@ -36,11 +36,13 @@ struct ng_state {
 	int ifaces, counters, policy, policy_sel, allow_v4, allow_v6, allow_used,
 	    buckets, events, reflectors, probes;
 	bool quiet;
-	char err[256];
+	unsigned layout;        /* of the pins opened (layout.h) */
+	char err[1024];
 };
 
 /* Open the maps in `maps` (NG_MAPS_*): all, or none and -errno of the
- * first that failed (-ENOENT: not pinned). */
+ * first that failed (-ENOENT: not pinned; -EPROTO: pins of a layout this
+ * binary does not read, layout.h). */
 int ng_state_open(struct ng_state *st, const struct ng_paths *p, unsigned maps,
 		  bool quiet);
 void ng_state_close(struct ng_state *st);
