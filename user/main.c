@@ -11,19 +11,19 @@
 
 #include "version.h"
 
-static const struct ng_cmd *const cmds[] = {
-	&load_cmd, &unload_cmd, &status_cmd, &allow_cmd, &stats_cmd, &top_cmd,
+const struct ng_cmd *const ng_cmds[] = {
+	&apply_cmd, &load_cmd, &unload_cmd, &status_cmd, &allow_cmd, &stats_cmd, &top_cmd,
 	&export_cmd, &set_cmd, &watch_cmd, &check_cmd, &audit_cmd, &reflectors_cmd,
+	NULL,
 };
-#define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 
-static void usage(FILE *f)
+void ng_usage(FILE *f)
 {
 	fprintf(f, "usage: ntpguard [-v] COMMAND [ARGS]\n\n"
 		"XDP filter against NTP mode 7 (monlist) reflection, CVE-2013-5211.\n\n"
 		"Commands:\n");
-	for (size_t i = 0; i < NCMDS; i++)
-		fprintf(f, "  %-8s %s\n", cmds[i]->name, cmds[i]->summary);
+	for (size_t i = 0; ng_cmds[i]; i++)
+		fprintf(f, "  %-8s %s\n", ng_cmds[i]->name, ng_cmds[i]->summary);
 	fprintf(f, "\n'ntpguard COMMAND --help' for a command's options.\n"
 		"  -v, --verbose   show libbpf/libxdp diagnostics\n"
 		"  -V, --version   print the version\n"
@@ -51,24 +51,24 @@ int main(int argc, char **argv)
 			printf("ntpguard %s\n", NG_VERSION);
 			return NG_EXIT_OK;
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			usage(stdout);
+			ng_usage(stdout);
 			return NG_EXIT_OK;
 		} else {
 			ng_err("unknown option '%s'", argv[i]);
-			usage(stderr);
+			ng_usage(stderr);
 			return NG_EXIT_USAGE;
 		}
 	}
 	if (i >= argc) {
 		ng_err("no command given");
-		usage(stderr);
+		ng_usage(stderr);
 		return NG_EXIT_USAGE;
 	}
 	libbpf_set_print(libbpf_print);
-	for (size_t c = 0; c < NCMDS; c++)
-		if (!strcmp(argv[i], cmds[c]->name))
-			return cmds[c]->run(argc - i, argv + i);
+	for (size_t c = 0; ng_cmds[c]; c++)
+		if (!strcmp(argv[i], ng_cmds[c]->name))
+			return ng_cmds[c]->run(argc - i, argv + i);
 	ng_err("unknown command '%s'", argv[i]);
-	usage(stderr);
+	ng_usage(stderr);
 	return NG_EXIT_USAGE;
 }

@@ -9,8 +9,14 @@
 
 #include "params.h"
 
-extern const struct ng_cmd load_cmd, unload_cmd, status_cmd, allow_cmd, stats_cmd,
-	top_cmd, export_cmd, set_cmd, watch_cmd, check_cmd, audit_cmd, reflectors_cmd;
+/* Every command, in the order `ntpguard --help` lists them; NULL ends it
+ * (main.c). */
+extern const struct ng_cmd *const ng_cmds[];
+void ng_usage(FILE *f);
+
+extern const struct ng_cmd apply_cmd, load_cmd, unload_cmd, status_cmd, allow_cmd,
+	stats_cmd, top_cmd, export_cmd, set_cmd, watch_cmd, check_cmd, audit_cmd,
+	reflectors_cmd;
 
 /* stats --watch (stats_watch.c) */
 int ng_stats_watch(double interval);

@@ -27,12 +27,12 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "config.h"
 #include "pins.h"
 #include "params.h"
 #include "cmds.h"
 #include "prom.h"
 
-#define NG_EXPORT_DIR  "/var/lib/prometheus/node-exporter"
 #define NG_EXPORT_FILE "ntpguard.prom"
 
 /* Create a new temporary file in dfd: a random name, never an existing
@@ -150,6 +150,7 @@ static int export_once(const struct ng_paths *paths, const char *dir, double int
 struct export_cfg {
 	const char *dir;
 	double interval;
+	const char *config;
 	bool once;
 };
 
@@ -159,6 +160,9 @@ static const struct ng_opt export_opts[] = {
 	NG_OPT(NG_OPT_NUM, struct export_cfg, interval, "interval", 'i',
 	       .metavar = "SECONDS", .dmin = 0.1, .dmax = 86400, .what = "a number of seconds",
 	       .help = "between two writes (default 15, 0.1..86400)"),
+	NG_OPT(NG_OPT_STR, struct export_cfg, config, "config", 'c', .metavar = "FILE",
+	       .help = "DIR and SECONDS from FILE's [export] section\n"
+		       "(ntpguard.conf(5)); excludes --dir and --interval"),
 	NG_OPT(NG_OPT_FLAG, struct export_cfg, once, "once", '1',
 	       .help = "write once; exit 1 if that fails"),
 	NG_OPT_END
@@ -166,7 +170,8 @@ static const struct ng_opt export_opts[] = {
 
 static int cmd_export(int argc, char **argv)
 {
-	struct export_cfg cfg = { .dir = NG_EXPORT_DIR, .interval = 15 };
+	struct export_cfg cfg = { 0 };
+	struct ng_conf conf;
 	unsigned long long failures = 0;
 	struct ng_paths paths = { 0 };
 	char err[PATH_MAX + 256], last[sizeof(err)] = "";
@@ -175,11 +180,28 @@ static int cmd_export(int argc, char **argv)
 	sigset_t set, old;
 	int first, sig;
 
+	char conf_dir[PATH_MAX];
+
 	sig = ng_parse(&export_cmd, &cfg, argc, argv, &first);
 	if (sig != NG_CONTINUE)
 		return sig;
-	dir = cfg.dir;
-	interval = cfg.interval;
+	if (cfg.config && (cfg.dir || cfg.interval > 0))
+		return ng_cmd_usage_err(&export_cmd, "--config gives the directory and the "
+					"interval: no --dir or --interval with it");
+	dir = cfg.dir ? cfg.dir : NG_EXPORT_DIR;
+	interval = cfg.interval > 0 ? cfg.interval : 15;
+	if (cfg.config) {
+		if (ng_conf_load(cfg.config, &conf)) {
+			ng_err("%s: %d error%s", cfg.config, conf.errors,
+			       conf.errors == 1 ? "" : "s");
+			ng_conf_free(&conf);
+			return NG_EXIT_USAGE;
+		}
+		snprintf(conf_dir, sizeof(conf_dir), "%s", conf.export_dir);
+		dir = conf_dir;
+		interval = conf.export_interval;
+		ng_conf_free(&conf);
+	}
 	if (!*dir || strlen(dir) > PATH_MAX - 64)
 		return ng_cmd_usage_err(&export_cmd, "--dir: '%s' is not a usable directory "
 					"name", dir);

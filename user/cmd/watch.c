@@ -22,6 +22,13 @@
  * Lost events (ENOBUFS, a truncated message) and SIGHUP trigger a resync: a
  * full rescan. SIGTERM/SIGINT: exit 0, attachments stay in place (unless
  * --unload-on-exit).
+ *
+ * With --config the patterns are the configuration file's [watch] sections
+ * and the names of its [interface] sections (an interface missing when
+ * `apply` ran is attached when it appears), each with its own direction
+ * and mode; SIGHUP reads the file again (a file with errors is logged and
+ * the previous one kept). Detaching what the file no longer names is
+ * apply's job: watch only attaches.
  */
 #include <errno.h>
 #include <fnmatch.h>
@@ -42,6 +49,7 @@
 
 #include "common.h"
 #include "attach.h"
+#include "config.h"
 #include "params.h"
 #include "cmds.h"
 
@@ -63,13 +71,22 @@ struct watched {
 
 struct watch_cfg {
 	struct ng_strv match;   /* fnmatch patterns */
+	const char *config;     /* or the configuration file's */
 	bool egress, unload_on_exit;
 	int mode;               /* enum xdp_attach_mode */
 	__u32 rcvbuf;
 };
 
+/* What to attach to a matching interface */
+struct rule {
+	unsigned dirs;          /* NG_WANT_* */
+	int mode;               /* enum xdp_attach_mode */
+	bool explicit;          /* named by an [interface] section, not a pattern */
+};
+
 static struct {
 	struct watch_cfg cfg;
+	struct ng_conf conf;    /* --config */
 	struct ng_paths paths;
 	struct watched *w;
 	size_t n, cap;
@@ -175,12 +192,31 @@ static double ms_since(const struct timespec *t0)
 
 /* ---- the table of interfaces handled so far ------------------------------ */
 
+static bool match_rule(const char *name, struct rule *r)
+{
+	const struct ng_conf_if *e;
+
+	if (g.cfg.config) {
+		e = ng_conf_match(&g.conf, name);
+		if (e)
+			*r = (struct rule){ e->dirs, e->mode, !ng_conf_is_watch(&g.conf, e) };
+		return e != NULL;
+	}
+	for (int i = 0; i < g.cfg.match.n; i++)
+		if (!fnmatch(g.cfg.match.v[i], name, 0)) {
+			*r = (struct rule){ NG_WANT_INGRESS |
+					    (g.cfg.egress ? NG_WANT_EGRESS : 0),
+					    g.cfg.mode, false };
+			return true;
+		}
+	return false;
+}
+
 static bool matches(const char *name)
 {
-	for (int i = 0; i < g.cfg.match.n; i++)
-		if (!fnmatch(g.cfg.match.v[i], name, 0))
-			return true;
-	return false;
+	struct rule r;
+
+	return match_rule(name, &r);
 }
 
 static struct watched *find_index(int ifindex)
@@ -237,8 +273,11 @@ static void protect(int ifindex, const char *name, int type, const char *why)
 	struct capture c;
 	const char *text;
 	int lock, rc = -1;
+	struct rule rule;
 
-	if (type != ARPHRD_ETHER) {
+	if (!match_rule(name, &rule))
+		return;
+	if (type != ARPHRD_ETHER && !rule.explicit) {
 		struct watched *w = find_index(ifindex);
 
 		if (!w || w->state != WS_SKIPPED || strcmp(w->name, name))
@@ -251,8 +290,8 @@ static void protect(int ifindex, const char *name, int type, const char *why)
 	capture_begin(&c);
 	lock = ng_attach_prepare(&g.paths, 0);
 	if (lock >= 0) {
-		rc = ng_load_iface(&g.paths, name, (enum xdp_attach_mode)g.cfg.mode,
-				   NG_WANT_INGRESS | (g.cfg.egress ? NG_WANT_EGRESS : 0), false);
+		rc = ng_load_iface(&g.paths, name, (enum xdp_attach_mode)rule.mode, rule.dirs,
+				   false);
 		ng_unlock(lock);
 	}
 	text = capture_end(&c);
@@ -552,8 +591,11 @@ static void unload_on_exit(void)
 
 static const struct ng_opt watch_opts[] = {
 	NG_OPT(NG_OPT_LIST, struct watch_cfg, match, "match", 0, .metavar = "PATTERN",
-	       .flags = NG_OPT_REQUIRED,
-	       .help = "interface name pattern (fnmatch); repeatable"),
+	       .group = 1, .help = "interface name pattern (fnmatch); repeatable"),
+	NG_OPT(NG_OPT_STR, struct watch_cfg, config, "config", 'c', .metavar = "FILE",
+	       .group = 1,
+	       .help = "the patterns, directions and modes of FILE's [watch]\n"
+		       "sections, and its [interface] names (ntpguard.conf(5))"),
 	NG_OPT(NG_OPT_FLAG, struct watch_cfg, egress, "egress", 'e',
 	       .help = "also attach the TC egress program"),
 	NG_OPT(NG_OPT_ENUM, struct watch_cfg, mode, "mode", 0, .metavar = "MODE",
@@ -567,6 +609,36 @@ static const struct ng_opt watch_opts[] = {
 	NG_OPT_END
 };
 
+/* --config: read the file (errors on stderr); 0 or -1. */
+static int read_config(struct ng_conf *c)
+{
+	if (!ng_conf_load(g.cfg.config, c))
+		return 0;
+	ng_err("%s: %d error%s", g.cfg.config, c->errors, c->errors == 1 ? "" : "s");
+	ng_conf_free(c);
+	return -1;
+}
+
+static void reload_config(void)
+{
+	struct ng_conf c;
+	struct capture cap;
+	const char *text;
+	int rc;
+
+	capture_begin(&cap);
+	rc = read_config(&c);
+	text = capture_end(&cap);
+	if (rc) {
+		wlog(stderr, "SIGHUP: %s has errors, keeping the previous configuration: %s",
+		     g.cfg.config, text);
+		return;
+	}
+	ng_conf_free(&g.conf);
+	g.conf = c;
+	wlog(stdout, "SIGHUP: %s read again", g.cfg.config);
+}
+
 /* A signal arrived: SIGHUP rescans; 1 when it is time to exit. */
 static int on_signal(int sfd)
 {
@@ -576,8 +648,12 @@ static int on_signal(int sfd)
 	if (read(sfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
 		return 0;
 	if (si.ssi_signo == SIGHUP) {
+		ng_notify("RELOADING=1");
+		if (g.cfg.config)
+			reload_config();
 		wlog(stdout, "SIGHUP: rescanning");
 		resync("rescan");
+		ng_notify("READY=1");
 		return 0;
 	}
 	for (size_t i = 0; i < g.n; i++)
@@ -632,9 +708,22 @@ static int signals_open(void)
 
 static void log_start(void)
 {
-	char pats[512] = "";
+	char pats[1024] = "";
 	size_t len = 0;
 
+	if (g.cfg.config) {
+		for (int i = 0; i < g.conf.n_ifs + g.conf.n_watch && len < sizeof(pats) - 1; i++) {
+			const struct ng_conf_if *e = i < g.conf.n_ifs ? &g.conf.ifs[i] :
+					&g.conf.watch[i - g.conf.n_ifs];
+
+			len += (size_t)snprintf(pats + len, sizeof(pats) - len, "%s%s (%s, %s)",
+						i ? ", " : "", e->name, ng_conf_dirs_name(e->dirs),
+						ng_conf_mode_name(e->mode));
+		}
+		wlog(stdout, "watching interfaces of %s: %s (pins in %s)", g.cfg.config,
+		     len ? pats : "none named", g.paths.pin_dir);
+		return;
+	}
 	for (int i = 0; i < g.cfg.match.n && len < sizeof(pats) - 1; i++)
 		len += (size_t)snprintf(pats + len, sizeof(pats) - len, "%s%s",
 					i ? " " : "", g.cfg.match.v[i]);
@@ -653,6 +742,14 @@ static int cmd_watch(int argc, char **argv)
 	for (int i = 0; i < g.cfg.match.n; i++)
 		if (!*g.cfg.match.v[i])
 			return ng_cmd_usage_err(&watch_cmd, "--match: empty pattern");
+	if (!g.cfg.config && !g.cfg.match.n)
+		return ng_cmd_usage_err(&watch_cmd, "watch: no --match PATTERN or --config "
+					"FILE given");
+	if (g.cfg.config && (g.cfg.egress || g.cfg.mode != XDP_MODE_UNSPEC))
+		return ng_cmd_usage_err(&watch_cmd, "--egress and --mode come from the "
+					"configuration file with --config");
+	if (g.cfg.config && read_config(&g.conf))
+		return NG_EXIT_USAGE;
 
 	ng_paths_init(&g.paths);
 	/* Fail early (and once) on what would make every attach fail. */
@@ -670,6 +767,7 @@ static int cmd_watch(int argc, char **argv)
 	if (nl >= 0) {
 		log_start();
 		resync("present");
+		ng_notify("READY=1");   /* Type=notify: scanned, and listening */
 		if (!event_loop(nl, sfd))
 			ret = NG_EXIT_OK;
 	}
@@ -679,6 +777,7 @@ static int cmd_watch(int argc, char **argv)
 		close(sfd);
 	free(g.w);
 	free(g.cfg.match.v);
+	ng_conf_free(&g.conf);
 	return ret;
 }
 
@@ -689,7 +788,12 @@ NG_COMMAND(watch,
 	       "e.g. 'vnet*', 'tap*', 'veth*'): the existing ones at start, and each\n"
 	       "new one as soon as the kernel announces it (rtnetlink link\n"
 	       "notifications). Runs in the foreground, logs one timestamped line\n"
-	       "per event; scripts/ntpguard-watch.service runs it under systemd.\n\n"
+	       "per event; ntpguard-watch.service runs it under systemd.\n\n"
+	       "With --config FILE the patterns are FILE's [watch] sections and the\n"
+	       "names of its [interface] sections (so an interface missing when\n"
+	       "`apply` ran is attached when it appears), each with its direction\n"
+	       "and mode; SIGHUP reads FILE again. Watch only attaches: detaching\n"
+	       "what FILE no longer names is `apply`'s work.\n\n"
 	       "When a device disappears the kernel has already removed ntpguard's\n"
 	       "programs from it; its records stay as 'detached' and its counters\n"
 	       "stay readable (status, stats) until `ntpguard unload` removes the\n"

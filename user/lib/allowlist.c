@@ -106,12 +106,9 @@ int ng_allow_change(struct ng_state *st, const struct ng_cidr *c, int n, bool ad
 	return -1;
 }
 
-static int cmp_cidr(const void *pa, const void *pb)
+static int cmp_cidr(const void *a, const void *b)
 {
-	const struct ng_cidr *a = pa, *b = pb;
-	int r = memcmp(a->addr, b->addr, ng_cidr_bits(a) / 8);
-
-	return r ? r : (int)a->prefixlen - (int)b->prefixlen;
+	return ng_cidr_cmp(a, b);
 }
 
 struct ng_cidr *ng_allow_list(struct ng_state *st, int fam, int *count)

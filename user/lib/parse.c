@@ -127,6 +127,16 @@ bool ng_cidr_eq(const struct ng_cidr *a, const struct ng_cidr *b)
 	       !memcmp(a->addr, b->addr, ng_cidr_bits(a) / 8);
 }
 
+int ng_cidr_cmp(const struct ng_cidr *a, const struct ng_cidr *b)
+{
+	int r;
+
+	if (a->family != b->family)
+		return a->family == AF_INET ? -1 : 1;
+	r = memcmp(a->addr, b->addr, ng_cidr_bits(a) / 8);
+	return r ? r : (int)a->prefixlen - (int)b->prefixlen;
+}
+
 void ng_cidr_format(const struct ng_cidr *c, char *buf, size_t len)
 {
 	char a[INET6_ADDRSTRLEN];

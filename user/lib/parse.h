@@ -58,6 +58,8 @@ enum ng_cidr_err ng_parse_cidr(const char *s, struct ng_cidr *c);
 void ng_cidr_format(const struct ng_cidr *c, char *buf, size_t len);
 unsigned ng_cidr_bits(const struct ng_cidr *c);     /* 32 or 128 */
 bool ng_cidr_eq(const struct ng_cidr *a, const struct ng_cidr *b);
+/* Order: IPv4 before IPv6, then by address, then by length. */
+int ng_cidr_cmp(const struct ng_cidr *a, const struct ng_cidr *b);
 
 /* An interface name of this namespace: 0 and its ifindex, or -ENODEV
  * (no such interface, also for a name longer than the kernel allows). */

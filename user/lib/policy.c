@@ -109,8 +109,9 @@ static void format_val(const struct ng_policy *p, const struct pkey *k,
 		snprintf(buf, len, "%u", v);
 }
 
-/* VALUE of key k into *p; print why not and return -1. */
-static int set_value(struct ng_policy *p, const struct pkey *k, const char *val)
+/* VALUE of key k into *p; -1 and why not in err. */
+static int set_value(struct ng_policy *p, const struct pkey *k, const char *val,
+		     char *err, size_t len)
 {
 	const struct ng_enum *words = k->type == K_ACTION ? actions : on_off;
 	unsigned long long v;
@@ -119,8 +120,8 @@ static int set_value(struct ng_policy *p, const struct pkey *k, const char *val)
 
 	if (k->type == K_UINT) {
 		if (ng_parse_uint(val, k->min, k->max, &v)) {
-			ng_err("%s: '%s' is not an integer in %u..%u", k->name, val,
-			       k->min, k->max);
+			snprintf(err, len, "%s: '%s' is not an integer in %u..%u", k->name,
+				 val, k->min, k->max);
 			return -1;
 		}
 		set_val(p, k, (__u32)v);
@@ -128,19 +129,39 @@ static int set_value(struct ng_policy *p, const struct pkey *k, const char *val)
 	}
 	if (ng_parse_enum(val, words, &w)) {
 		ng_enum_list(words, NULL, list, sizeof(list));
-		ng_err("%s: '%s' is not %s", k->name, val, list);
+		snprintf(err, len, "%s: '%s' is not %s", k->name, val, list);
 		return -1;
 	}
 	set_val(p, k, (__u32)w);
 	return 0;
 }
 
+static const struct pkey *find_key(const char *name, size_t nlen)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		if (strlen(keys[i].name) == nlen && !strncmp(keys[i].name, name, nlen))
+			return &keys[i];
+	return NULL;
+}
+
+int ng_policy_set(struct ng_policy *p, const char *key, const char *val, char *err,
+		  size_t len)
+{
+	const struct pkey *k = find_key(key, strlen(key));
+
+	if (!k) {
+		snprintf(err, len, "'%s': unknown policy key (see `ntpguard set --help`)", key);
+		return -1;
+	}
+	return set_value(p, k, val, err, len);
+}
+
 /* Parse "KEY=VALUE" into *p; print why not and return -1. */
 int ng_policy_assign(const char *arg, struct ng_policy *p)
 {
 	const char *eq = strchr(arg, '=');
-	const struct pkey *k = NULL;
-	const char *val;
+	const struct pkey *k;
+	char err[256];
 	size_t nlen;
 
 	if (!eq || eq == arg) {
@@ -148,15 +169,52 @@ int ng_policy_assign(const char *arg, struct ng_policy *p)
 		return -1;
 	}
 	nlen = (size_t)(eq - arg);
-	val = eq + 1;
-	for (size_t i = 0; i < NKEYS; i++)
-		if (strlen(keys[i].name) == nlen && !strncmp(keys[i].name, arg, nlen))
-			k = &keys[i];
+	k = find_key(arg, nlen);
 	if (!k) {
 		ng_err("'%.*s': unknown key (see `ntpguard set --help`)", (int)nlen, arg);
 		return -1;
 	}
-	return set_value(p, k, val);
+	if (set_value(p, k, eq + 1, err, sizeof(err))) {
+		ng_err("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+size_t ng_policy_nkeys(void)
+{
+	return NKEYS;
+}
+
+const char *ng_policy_key(size_t i)
+{
+	return i < NKEYS ? keys[i].name : NULL;
+}
+
+bool ng_policy_is_key(const char *name)
+{
+	return find_key(name, strlen(name)) != NULL;
+}
+
+void ng_policy_value(const struct ng_policy *p, size_t i, char *buf, size_t len)
+{
+	if (i < NKEYS)
+		format_val(p, &keys[i], buf, len);
+	else
+		snprintf(buf, len, "?");
+}
+
+const char *ng_policy_key_help(size_t i)
+{
+	return i < NKEYS ? keys[i].help : NULL;
+}
+
+const char *ng_policy_key_values(size_t i)
+{
+	if (i >= NKEYS)
+		return NULL;
+	return keys[i].type == K_ACTION ? "drop ratecap pass" :
+	       keys[i].type == K_BOOL ? "on off" : NULL;
 }
 
 /* The live policy (defaults when none was ever written); 0 or -errno. */
