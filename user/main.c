@@ -13,7 +13,7 @@
 
 const struct ng_cmd *const ng_cmds[] = {
 	&apply_cmd, &load_cmd, &unload_cmd, &status_cmd, &allow_cmd, &stats_cmd, &top_cmd,
-	&export_cmd, &set_cmd, &watch_cmd, &check_cmd, &audit_cmd, &reflectors_cmd,
+	&export_cmd, &set_cmd, &watch_cmd, &check_cmd, &audit_cmd, &reflectors_cmd, &help_cmd,
 	NULL,
 };
 

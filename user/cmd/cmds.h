@@ -16,7 +16,7 @@ void ng_usage(FILE *f);
 
 extern const struct ng_cmd apply_cmd, load_cmd, unload_cmd, status_cmd, allow_cmd,
 	stats_cmd, top_cmd, export_cmd, set_cmd, watch_cmd, check_cmd, audit_cmd,
-	reflectors_cmd;
+	reflectors_cmd, help_cmd;
 
 /* stats --watch (stats_watch.c) */
 int ng_stats_watch(double interval);

@@ -472,3 +472,81 @@ void ng_cmd_help(const struct ng_cmd *c, FILE *f)
 	if (c->epilog)
 		fprintf(f, "\n%s", c->epilog);
 }
+
+/* ---- JSON (ntpguard help --json) -------------------------------------------- */
+
+static const char *type_name(enum ng_opt_type t)
+{
+	switch (t) {
+	case NG_OPT_FLAG:
+	case NG_OPT_SET: return "flag";
+	case NG_OPT_STR: return "string";
+	case NG_OPT_LIST: return "list";
+	case NG_OPT_UINT: return "integer";
+	case NG_OPT_NUM: return "number";
+	case NG_OPT_ENUM: return "enum";
+	default: return "none";
+	}
+}
+
+static const char *trim_left(const char *s)
+{
+	while (*s == ' ')
+		s++;
+	return s;
+}
+
+static void json_kv(FILE *f, const char *key, const char *val, bool comma)
+{
+	fprintf(f, "%s\"%s\": ", comma ? ", " : "", key);
+	if (val)
+		ng_json_str(f, val);
+	else
+		fputs("null", f);
+}
+
+void ng_cmd_json(const struct ng_cmd *c, FILE *f)
+{
+	char syn[512], left[96], *more = NULL;
+	size_t more_len = 0;
+	FILE *m;
+
+	ng_cmd_synopsis(c, syn, sizeof(syn));
+	if (c->help_more && (m = open_memstream(&more, &more_len))) {
+		c->help_more(m);
+		fclose(m);
+	}
+	fputc('{', f);
+	json_kv(f, "name", c->name, false);
+	json_kv(f, "summary", c->summary, true);
+	json_kv(f, "synopsis", syn, true);
+	json_kv(f, "args", c->args, true);
+	json_kv(f, "doc", c->doc, true);
+	json_kv(f, "more", more, true);
+	json_kv(f, "epilog", c->epilog, true);
+	free(more);
+	fprintf(f, ", \"options\": [");
+	for (size_t i = 0; c->opts[i].type != NG_OPT_NONE; i++) {
+		const struct ng_opt *o = &c->opts[i];
+		char sh[3] = { '-', (char)o->short_opt, 0 };
+
+		help_left(o, left, sizeof(left));
+		fprintf(f, "%s{", i ? ", " : "");
+		json_kv(f, "long", o->name, false);
+		json_kv(f, "short", o->short_opt ? sh : NULL, true);
+		json_kv(f, "metavar", takes_value(o) ? (o->metavar ? o->metavar : "VALUE") :
+			NULL, true);
+		json_kv(f, "type", type_name(o->type), true);
+		json_kv(f, "left", trim_left(left), true);
+		json_kv(f, "help", o->help, true);
+		fprintf(f, ", \"values\": [");
+		for (size_t k = 0; o->type == NG_OPT_ENUM && o->vals[k].name; k++) {
+			fprintf(f, "%s", k ? ", " : "");
+			ng_json_str(f, o->vals[k].name);
+		}
+		fprintf(f, "], \"required\": %s, \"optional_value\": %s, \"group\": %d}",
+			o->flags & NG_OPT_REQUIRED ? "true" : "false",
+			o->flags & NG_OPT_OPTIONAL ? "true" : "false", o->group);
+	}
+	fprintf(f, "]}");
+}

@@ -120,5 +120,10 @@ int ng_cmd_usage_err(const struct ng_cmd *c, const char *fmt, ...)
 /* "ntpguard load [--mode native|skb] ... IFACE..." */
 void ng_cmd_synopsis(const struct ng_cmd *c, char *buf, size_t len);
 void ng_cmd_help(const struct ng_cmd *c, FILE *f);
+/* The command as JSON: name, summary, synopsis, args, doc, epilog, the text
+ * help_more prints, and each option (long and short name, metavar, type,
+ * the words of an enum, help, required/optional/repeatable). For the man
+ * page, the README and the shell completion (`ntpguard help --json`). */
+void ng_cmd_json(const struct ng_cmd *c, FILE *f);
 
 #endif
