@@ -160,9 +160,14 @@ $(OUTPUT)/tests/ntpresponder: tests/ntpresponder.c $(HEADERS) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@
 
+$(OUTPUT)/tests/ngflow: tests/ngflow.c | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< -o $@
+
 test-bins: $(OUTPUT)/ntpguard $(OUTPUT)/tests/bpf_unit $(OUTPUT)/tests/bpf_policy $(OUTPUT)/tests/bpf_reflectors \
 	   $(BENCH_BINS) $(OUTPUT)/tests/diff_run $(OUTPUT)/tests/verifier_stats \
-	   $(OUTPUT)/tests/reject_preload.so
+	   $(OUTPUT)/tests/reject_preload.so \
+	   $(OUTPUT)/tests/ngflow
 
 deps:
 	scripts/deps.sh
