@@ -38,10 +38,13 @@ static int cidr_key(const struct ng_cidr *c, void *key)
  * NG_MAP_ALLOW_USED's NG_USED_ALLOW bit tells the data plane whether a
  * family's trie may hold entries. It is raised before the first insert and
  * lowered only after the trie was seen empty, so it is never 0 while an
- * entry exists. The NG_USED_PROBES bit (a running check) is kept.
+ * entry exists. The NG_USED_PROBES bit (a running check) is kept. Pins of
+ * layout 1 may not have the map: the next load creates it from the tries.
  */
 static int set_used(struct ng_state *st, __u32 fam, __u32 val)
 {
+	if (st->allow_used < 0)
+		return 0;       /* layout 1 pins: their programs do not read it */
 	return ng_state_used_bits(st, (int)fam, val ? NG_USED_ALLOW : 0,
 				  val ? 0 : NG_USED_ALLOW);
 }

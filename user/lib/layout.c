@@ -279,22 +279,31 @@ int ng_layout_stamp(const struct ng_paths *p)
 	return err ? -1 : 0;
 }
 
-/* Create the pinned map m as this binary's object defines it; its fd. */
-static int create_pinned(const struct bpf_map *m)
+/* Every map of this binary's object that is not pinned yet, created (with
+ * its BTF, as a load would) and pinned; the pinned ones are reused, no
+ * program is loaded. */
+static int create_missing_maps(const struct ng_paths *p)
 {
-	LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = bpf_map__map_flags(m));
-	int fd = bpf_map_create(bpf_map__type(m), bpf_map__name(m), bpf_map__key_size(m),
-				bpf_map__value_size(m), bpf_map__max_entries(m), &o);
+	struct ntpguard_bpf *obj = open_object(p);
+	int err;
 
-	if (fd < 0)
+	if (!obj)
 		return -errno;
-	if (bpf_obj_pin(fd, bpf_map__pin_path(m))) {
-		int err = -errno;
+	bpf_program__set_autoload(obj->progs.NG_PROG_XDP, false);
+	bpf_program__set_autoload(obj->progs.NG_PROG_TC, false);
+	err = ntpguard_bpf__load(obj);
+	ntpguard_bpf__destroy(obj);
+	return err;
+}
 
-		close(fd);
-		return err;
-	}
-	return fd;
+static int open_pin(const struct ng_paths *p, const char *name)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", p->pin_dir, name);
+	fd = bpf_obj_get(path);
+	return fd < 0 ? -errno : fd;
 }
 
 /* Is a family's trie holding anything? */
@@ -323,17 +332,22 @@ static bool trie_used(const struct ng_paths *p, const char *name)
  */
 static int migrate_1_to_2(const struct ng_paths *p, char *did, size_t len)
 {
-	struct ntpguard_bpf *obj = open_object(p);
-	int meta = -1, used, err = 0;
+	int used = open_pin(p, NG_STR(NG_MAP_ALLOW_USED)), meta, err = 0;
+	bool had_used = used >= 0;
 	size_t n = 0;
 
-	if (!obj)
-		return -errno;
-	used = create_pinned(obj->maps.NG_MAP_ALLOW_USED);
-	if (used >= 0) {
+	if (had_used)
+		close(used);
+	err = create_missing_maps(p);
+	if (err)
+		return err;
+	if (!had_used) {
+		used = open_pin(p, NG_STR(NG_MAP_ALLOW_USED));
+		if (used < 0)
+			return used;
 		for (__u32 f = 0; f < NG_ALLOW_FAMILIES && !err; f++) {
 			__u32 v = trie_used(p, f ? NG_STR(NG_MAP_ALLOW_V6) :
-					     NG_STR(NG_MAP_ALLOW_V4));
+					     NG_STR(NG_MAP_ALLOW_V4)) ? NG_USED_ALLOW : 0;
 
 			if (bpf_map_update_elem(used, &f, &v, BPF_ANY))
 				err = -errno;
@@ -341,21 +355,16 @@ static int migrate_1_to_2(const struct ng_paths *p, char *did, size_t len)
 		close(used);
 		n += (size_t)snprintf(did + n, len - n, "%s created from the allow-lists, ",
 				      NG_STR(NG_MAP_ALLOW_USED));
-	} else if (used != -EEXIST) {
-		err = used;
 	}
-	if (!err) {
-		meta = create_pinned(obj->maps.NG_MAP_META);
-		if (meta < 0)
-			err = meta;
-		else
-			err = write_meta(meta, 1);
-	}
+	meta = open_pin(p, NG_STR(NG_MAP_META));
+	if (!err && meta < 0)
+		err = meta;
 	if (!err)
-		snprintf(did + n, len - n, "%s created", NG_STR(NG_MAP_META));
+		err = write_meta(meta, 1);
 	if (meta >= 0)
 		close(meta);
-	ntpguard_bpf__destroy(obj);
+	if (!err)
+		snprintf(did + n, len - n, "%s created", NG_STR(NG_MAP_META));
 	return err;
 }
 

@@ -15,24 +15,26 @@
 #include "state.h"
 
 /* The maps by NG_MAPS_* bit: pin name and where its fd goes. */
+/* since: the first layout that has the map (older pins may lack it: its
+ * fd stays -1, and the next load creates it, layout.c) */
 static const struct {
 	unsigned bit;
 	const char *name;
 	size_t off;
 	bool optional;          /* absent pin: fd -1, no error */
+	unsigned since;         /* absent from pins of an older layout: fd -1 */
 } maps[] = {
-	{ NG_MAPS_IFACES, NG_STR(NG_MAP_IFACES), offsetof(struct ng_state, ifaces), false },
-	{ NG_MAPS_COUNTERS, NG_STR(NG_MAP_COUNTERS), offsetof(struct ng_state, counters), false },
-	{ NG_MAPS_POLICY, NG_STR(NG_MAP_POLICY), offsetof(struct ng_state, policy), false },
-	{ NG_MAPS_POLICY, NG_STR(NG_MAP_POLICY_SEL), offsetof(struct ng_state, policy_sel), false },
-	{ NG_MAPS_ALLOW, NG_STR(NG_MAP_ALLOW_V4), offsetof(struct ng_state, allow_v4), false },
-	{ NG_MAPS_ALLOW, NG_STR(NG_MAP_ALLOW_V6), offsetof(struct ng_state, allow_v6), false },
-	{ NG_MAPS_ALLOW, NG_STR(NG_MAP_ALLOW_USED), offsetof(struct ng_state, allow_used), false },
-	{ NG_MAPS_BUCKETS, NG_STR(NG_MAP_BUCKETS), offsetof(struct ng_state, buckets), false },
-	{ NG_MAPS_EVENTS, NG_STR(NG_MAP_EVENTS), offsetof(struct ng_state, events), false },
-	{ NG_MAPS_REFLECTORS, NG_STR(NG_MAP_REFLECTORS), offsetof(struct ng_state, reflectors),
-	  true },
-	{ NG_MAPS_PROBES, NG_STR(NG_MAP_PROBES), offsetof(struct ng_state, probes), true },
+	{ NG_MAPS_IFACES, NG_STR(NG_MAP_IFACES), offsetof(struct ng_state, ifaces), false, 1 },
+	{ NG_MAPS_COUNTERS, NG_STR(NG_MAP_COUNTERS), offsetof(struct ng_state, counters), false, 1 },
+	{ NG_MAPS_POLICY, NG_STR(NG_MAP_POLICY), offsetof(struct ng_state, policy), false, 1 },
+	{ NG_MAPS_POLICY, NG_STR(NG_MAP_POLICY_SEL), offsetof(struct ng_state, policy_sel), false, 1 },
+	{ NG_MAPS_ALLOW, NG_STR(NG_MAP_ALLOW_V4), offsetof(struct ng_state, allow_v4), false, 1 },
+	{ NG_MAPS_ALLOW, NG_STR(NG_MAP_ALLOW_V6), offsetof(struct ng_state, allow_v6), false, 1 },
+	{ NG_MAPS_ALLOW, NG_STR(NG_MAP_ALLOW_USED), offsetof(struct ng_state, allow_used), false, 2 },
+	{ NG_MAPS_BUCKETS, NG_STR(NG_MAP_BUCKETS), offsetof(struct ng_state, buckets), false, 1 },
+	{ NG_MAPS_EVENTS, NG_STR(NG_MAP_EVENTS), offsetof(struct ng_state, events), false, 1 },
+	{ NG_MAPS_REFLECTORS, NG_STR(NG_MAP_REFLECTORS), offsetof(struct ng_state, reflectors), true, 1 },
+	{ NG_MAPS_PROBES, NG_STR(NG_MAP_PROBES), offsetof(struct ng_state, probes), true, 1 },
 };
 #define NMAPS (sizeof(maps) / sizeof(maps[0]))
 
@@ -58,7 +60,6 @@ int ng_state_open(struct ng_state *st, const struct ng_paths *p, unsigned which,
 		  bool quiet)
 {
 	char path[PATH_MAX];
-
 	struct ng_layout l;
 
 	memset(st, 0, sizeof(*st));
@@ -78,8 +79,9 @@ int ng_state_open(struct ng_state *st, const struct ng_paths *p, unsigned which,
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", p->pin_dir, maps[i].name);
 		fd = bpf_obj_get(path);
-		if (fd < 0 && errno == ENOENT && maps[i].optional)
-			continue;
+		if (fd < 0 && errno == ENOENT &&
+		    (maps[i].optional || st->layout < maps[i].since))
+			continue;       /* optional, or older pins without it */
 		if (fd < 0) {
 			err = errno;
 			fail(st, "cannot open pinned map %s: %s", path, strerror(err));
