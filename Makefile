@@ -76,14 +76,15 @@ all: $(OUTPUT)/ntpguard
 $(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests $(OUTPUT)/bench:
 	$(Q)mkdir -p $@
 
-# One BPF object; BTF kept (-g): libxdp reads the run config from it.
-$(OUTPUT)/ntpguard.bpf.o: bpf/ntpguard.bpf.c $(HEADERS) $(OUTPUT)/version.h | $(OUTPUT)
+# One BPF object; BTF kept (-g): libxdp reads the run config from it. It
+# holds the version string (version.h), so every version's program differs.
+%/ntpguard.bpf.o: bpf/ntpguard.bpf.c $(HEADERS) %/version.h
 	$(call msg,BPF,$@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -I$(OUTPUT) -c $< -o $@
+	$(Q)$(CLANG) $(BPF_CFLAGS) -I$* -c $< -o $@
 
 # libbpf (inside bpftool) notes that it does not know libxdp's
 # .xdp_run_config section; that is expected, everything else is shown.
-$(OUTPUT)/ntpguard.skel.h: $(OUTPUT)/ntpguard.bpf.o
+%/ntpguard.skel.h: %/ntpguard.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name ntpguard_bpf > $@ 2> $@.err; rc=$$?; \
 	grep -v 'unrecognized data section.*\.xdp_run_config' $@.err >&2; \
@@ -113,7 +114,29 @@ $(OUTPUT)/user/%.o: user/%.c $(OUTPUT)/ntpguard.skel.h $(OUTPUT)/version.h $(HEA
 
 $(OUTPUT)/ntpguard: $(USER_OBJS)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# ---- a second build, for the upgrade tests -----------------------------------
+# The same sources with "+next" appended to the version inside the BPF
+# object: another program build (ng_build_id()), as a package upgrade
+# brings. Only the object and the two files that embed it are built again;
+# the rest is linked from the first build.
+NEXT      := $(OUTPUT)/next
+NEXT_OBJS := user/lib/attach.o user/lib/layout.o
+
+$(NEXT)/version.h: $(OUTPUT)/version.h
+	$(Q)mkdir -p $(@D)
+	$(Q)sed 's/^\(#define NG_VERSION "[^"]*\)"/\1+next"/' $< > $@
+
+$(NEXT)/user/%.o: user/%.c $(NEXT)/ntpguard.skel.h $(NEXT)/version.h $(HEADERS) $(USER_HDRS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -I$(NEXT) $(CFLAGS) $(USER_INC) -c $< -o $@
+
+$(NEXT)/ntpguard: $(filter-out $(addprefix $(OUTPUT)/,$(NEXT_OBJS)),$(USER_OBJS)) \
+		  $(addprefix $(NEXT)/,$(NEXT_OBJS))
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 # ---- tests -----------------------------------------------------------
 # bpf_unit and bpf_policy share one loader, and write policies through the
@@ -167,7 +190,8 @@ $(OUTPUT)/tests/ngflow: tests/ngflow.c | $(OUTPUT)/tests
 test-bins: $(OUTPUT)/ntpguard $(OUTPUT)/tests/bpf_unit $(OUTPUT)/tests/bpf_policy $(OUTPUT)/tests/bpf_reflectors \
 	   $(BENCH_BINS) $(OUTPUT)/tests/diff_run $(OUTPUT)/tests/verifier_stats \
 	   $(OUTPUT)/tests/reject_preload.so \
-	   $(OUTPUT)/tests/ngflow
+	   $(OUTPUT)/tests/ngflow \
+	   $(OUTPUT)/tests/ngflow $(NEXT)/ntpguard
 
 deps:
 	scripts/deps.sh

@@ -70,6 +70,7 @@ suite "ntpguard audit (config table, ntpsec ground truth)" tests/audit.sh
 suite "egress: host ntpd, VM behind a bridge, TC hook hygiene (namespaces)" tests/egress.sh
 suite "watch: interfaces that come and go (namespaces)" tests/watch.sh
 suite "apply: configuration files, watch and export --config (namespaces)" tests/apply.sh
+suite "upgrade: another build replaces the programs under traffic; layout versions (namespaces)" tests/upgrade.sh
 suite "evasion: fragments, extension chains, lengths, VLAN stacks end to end (namespaces)" tests/evasion.sh
 suite "reflection scenarios: attack, ntpguard on either side, real NTP software (namespaces)" tests/scenarios.sh
 suite "faults: churn under a flood, SIGKILL mid-command, concurrent commands, full maps (namespaces)" tests/faults.sh
