@@ -9,6 +9,13 @@
 #   make diff       differential test, BPF program vs reference classifier
 #                   (DIFF_FRAMES frames per policy, default 1000000; DIFF_SEED)
 #   make fuzz       every libFuzzer target in tests/fuzz/ for FUZZ_SECONDS each
+#   make docs       man pages ntpguard(8), ntpguard.conf(5), bash completion
+#   make readme     rewrite the README's command reference from the sources
+#   make install    binary, units, example config, man pages, completion,
+#                   alert rules; DESTDIR, PREFIX (default /usr/local) and the
+#                   directories below may be set
+#   make deb        the Debian package (dpkg-buildpackage -us -uc -b), in ..
+#   make bench-apply  apply with BENCH_PREFIXES prefixes (default 100000)
 #
 # Layout follows libbpf-bootstrap: all outputs under $(OUTPUT), `V=1` shows
 # the commands, intermediate files are kept.
@@ -70,7 +77,8 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all deps demo test bench diff fuzz fuzz-bins lint clean FORCE
+.PHONY: all deps demo test bench bench-apply diff fuzz fuzz-bins lint clean FORCE \
+	docs readme check-readme install uninstall deb
 all: $(OUTPUT)/ntpguard
 
 $(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests $(OUTPUT)/bench:
@@ -115,6 +123,77 @@ $(OUTPUT)/user/%.o: user/%.c $(OUTPUT)/ntpguard.skel.h $(OUTPUT)/version.h $(HEA
 $(OUTPUT)/ntpguard: $(USER_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# ---- documentation: one source (doc/, the option tables) ----------------------
+PYTHON ?= python3
+PANDOC ?= pandoc
+DOCDIR := $(OUTPUT)/doc
+DOC_SRCS := $(wildcard doc/*.md doc/commands/*.md) scripts/gendoc.py Makefile
+MANS := $(DOCDIR)/ntpguard.8 $(DOCDIR)/ntpguard.conf.5
+
+$(DOCDIR):
+	$(Q)mkdir -p $@
+
+# What the option tables say, for the generator.
+$(DOCDIR)/cli.json: $(OUTPUT)/ntpguard | $(DOCDIR)
+	$(Q)$(OUTPUT)/ntpguard help --json > $@
+
+$(DOCDIR)/ntpguard.8: $(DOCDIR)/cli.json $(DOC_SRCS)
+	$(call msg,MAN,$@)
+	$(Q)$(PYTHON) scripts/gendoc.py man8 $< | $(PANDOC) -s -f markdown-smart -t man -o $@
+
+$(DOCDIR)/ntpguard.conf.5: $(DOCDIR)/cli.json $(DOC_SRCS)
+	$(call msg,MAN,$@)
+	$(Q)$(PYTHON) scripts/gendoc.py man5 $< | $(PANDOC) -s -f markdown-smart -t man -o $@
+
+$(DOCDIR)/ntpguard.bash: $(DOCDIR)/cli.json scripts/gendoc.py
+	$(call msg,GEN,$@)
+	$(Q)$(PYTHON) scripts/gendoc.py bash $< > $@
+
+docs: $(MANS) $(DOCDIR)/ntpguard.bash
+
+readme: $(DOCDIR)/cli.json
+	$(PYTHON) scripts/gendoc.py readme --write $< README.md
+
+check-readme: $(DOCDIR)/cli.json
+	$(PYTHON) scripts/gendoc.py readme $< README.md
+
+# ---- install ---------------------------------------------------------------------
+# The units name the binary and the configuration where this install puts
+# them. The example configuration is installed only where none exists yet
+# (or into a DESTDIR staging tree), never over an administrator's file.
+UNITS := ntpguard.service ntpguard-watch.service ntpguard-export.service
+
+install: all docs
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(DATADIR)/ntpguard \
+		$(DESTDIR)$(SYSCONFDIR)/ntpguard
+	install -m 0755 $(OUTPUT)/ntpguard $(DESTDIR)$(SBINDIR)/ntpguard
+	for u in $(UNITS); do \
+		sed -e 's|@SBINDIR@|$(SBINDIR)|g' \
+		    -e 's|@CONFIG@|$(SYSCONFDIR)/ntpguard/ntpguard.conf|g' \
+		    dist/systemd/$$u.in > $(DESTDIR)$(UNITDIR)/$$u && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
+	done
+	install -m 0644 $(DOCDIR)/ntpguard.8 $(DESTDIR)$(MANDIR)/man8/ntpguard.8
+	install -m 0644 $(DOCDIR)/ntpguard.conf.5 $(DESTDIR)$(MANDIR)/man5/ntpguard.conf.5
+	install -m 0644 $(DOCDIR)/ntpguard.bash $(DESTDIR)$(BASHCOMPDIR)/ntpguard
+	install -m 0644 scripts/ntpguard-alerts.yml $(DESTDIR)$(DATADIR)/ntpguard/ntpguard-alerts.yml
+	install -m 0644 dist/ntpguard.conf $(DESTDIR)$(DATADIR)/ntpguard/ntpguard.conf.example
+	@if [ -n "$(DESTDIR)" ] || [ ! -e $(SYSCONFDIR)/ntpguard/ntpguard.conf ]; then \
+		install -m 0644 dist/ntpguard.conf $(DESTDIR)$(SYSCONFDIR)/ntpguard/ntpguard.conf; \
+	else \
+		echo "kept $(SYSCONFDIR)/ntpguard/ntpguard.conf (the example is $(DATADIR)/ntpguard/ntpguard.conf.example)"; \
+	fi
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/ntpguard $(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS)) \
+		$(DESTDIR)$(MANDIR)/man8/ntpguard.8 $(DESTDIR)$(MANDIR)/man5/ntpguard.conf.5 \
+		$(DESTDIR)$(BASHCOMPDIR)/ntpguard
+	rm -rf $(DESTDIR)$(DATADIR)/ntpguard
+
+deb:
+	dpkg-buildpackage -us -uc -b
 
 # ---- a second build, for the upgrade tests -----------------------------------
 # The same sources with "+next" appended to the version inside the BPF
@@ -190,7 +269,6 @@ $(OUTPUT)/tests/ngflow: tests/ngflow.c | $(OUTPUT)/tests
 test-bins: $(OUTPUT)/ntpguard $(OUTPUT)/tests/bpf_unit $(OUTPUT)/tests/bpf_policy $(OUTPUT)/tests/bpf_reflectors \
 	   $(BENCH_BINS) $(OUTPUT)/tests/diff_run $(OUTPUT)/tests/verifier_stats \
 	   $(OUTPUT)/tests/reject_preload.so \
-	   $(OUTPUT)/tests/ngflow \
 	   $(OUTPUT)/tests/ngflow $(NEXT)/ntpguard
 
 deps:
@@ -206,6 +284,11 @@ test:
 # (bench/run.sh installs what is missing and builds, as tests/run-all.sh does)
 bench:
 	bench/run.sh $(BENCH_ARGS)
+
+# apply with a large allow-list (BENCH_PREFIXES, default 100000)
+BENCH_PREFIXES ?= 100000
+bench-apply: $(OUTPUT)/ntpguard
+	tests/bench-apply.sh $(BENCH_PREFIXES)
 
 # ---- fuzzing: one libFuzzer binary per tests/fuzz/fuzz_NAME.c ---------------
 # A target needing more sources or libraries lists them here.

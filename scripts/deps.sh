@@ -34,6 +34,9 @@ PKGS=(clang llvm make gcc pkg-config libbpf-dev libxdp-dev xdp-tools bpftool
       # files), strace (fault injection: SIGKILL at the Nth bpf() call),
       # valgrind (tests/sanitize.sh)
       tmux systemd strace valgrind
+      # man pages and completion (make docs), the Debian package and its
+      # test in a fresh Debian image (tests/package.sh)
+      pandoc bash-completion dpkg-dev debhelper lintian mmdebstrap e2fsprogs
       # libraries chrony and ntpsec need (their packages are not installed)
       libedit2 libgnutls30 libnettle8 libseccomp2 libbsd0 libssl3)
 # Packages only unpacked into build/sysroot.
@@ -47,7 +50,9 @@ CMDS=(clang:clang llc:llvm llvm-objdump:llvm make:make gcc:gcc
       unshare:util-linux setpriv:util-linux
       qemu-system-x86_64:qemu-system-x86 busybox:busybox-static
       depmod:kmod modprobe:kmod xz:xz-utils tmux:tmux
-      systemd-analyze:systemd strace:strace valgrind:valgrind)
+      systemd-analyze:systemd strace:strace valgrind:valgrind
+      pandoc:pandoc dpkg-buildpackage:dpkg-dev dh:debhelper lintian:lintian
+      mmdebstrap:mmdebstrap mke2fs:e2fsprogs)
 # Files inside the sysroot.
 SYSROOT_FILES=(usr/sbin/chronyd usr/sbin/ntpd usr/bin/ntpq usr/bin/promtool
                usr/bin/prometheus-node-exporter)
@@ -89,7 +94,7 @@ check() {
 	# Libraries and Python modules, checked by package status.
 	for pkg in libbpf-dev libxdp-dev libelf-dev zlib1g-dev python3-scapy \
 	           python3-ntp libedit2 libgnutls30 libnettle8 libseccomp2 \
-	           libbsd0 libssl3; do
+	           libbsd0 libssl3 bash-completion; do
 		if [ "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null)" != \
 		     "install ok installed" ]; then
 			echo "missing package: $pkg"

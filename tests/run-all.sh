@@ -21,7 +21,7 @@ cd "$(dirname "$0")/.."
 if ! scripts/deps.sh --check >/dev/null 2>&1; then
 	scripts/deps.sh || { echo "tests: installing dependencies failed" >&2; exit 1; }
 fi
-make -s all test-bins fuzz-bins build/tests/ntpresponder || { echo "tests: build failed" >&2; exit 1; }
+make -s all test-bins fuzz-bins docs build/tests/ntpresponder || { echo "tests: build failed" >&2; exit 1; }
 
 passed=0 failed=0 skipped=0
 SKIPPED=()
@@ -51,6 +51,7 @@ lint() { # cppcheck over the C sources, as one test
 }
 
 suite "static analysis (cppcheck)" lint
+suite "docs: the README's command reference, man pages, bash completion from one source" tests/docs.sh
 /usr/bin/python3 tests/fixtures.py > build/tests/fixtures.txt || { echo "tests: fixture generation failed" >&2; exit 1; }
 TESTBIN=${NG_TESTBIN:-build/tests}   # tests/sanitize.sh: the sanitized runners
 suite "BPF unit tests (BPF_PROG_TEST_RUN fixtures)" "$TESTBIN/bpf_unit" build/tests/fixtures.txt

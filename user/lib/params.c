@@ -375,6 +375,7 @@ static void syn_group(struct buf *b, const struct ng_opt *opts, size_t first)
 			continue;
 		put(b, "%s", k++ ? sep : "");
 		syn_opt(b, &opts[i]);
+		put(b, "%s", opts[i].type == NG_OPT_LIST ? "..." : "");
 	}
 	put(b, "]");
 }
