@@ -784,43 +784,78 @@ ng_assume "11d control: a wrong expectation fails promtool test rules" not \
 printf '# HELP ntpguard_drops Drops.\n# TYPE ntpguard_drops counter\nntpguard_drops 1\n' >"$NG_TMP/bad.prom"
 ng_assume "11e control: a counter without _total fails promtool check metrics" not \
 	"$PROMTOOL" check metrics <"$NG_TMP/bad.prom"
+# The units as `make install` writes them, for this build.
+mkdir "$NG_TMP/units" "$NG_TMP/unitdir"
+for u in ntpguard ntpguard-watch ntpguard-export; do
+	sed -e "s|@SBINDIR@/ntpguard|$NG|g" -e "s|@CONFIG@|$NG_TMP/units/ntpguard.conf|g" \
+		"$NG_ROOT/dist/systemd/$u.service.in" >"$NG_TMP/units/$u.service"
+done
+cat >"$NG_TMP/units/ntpguard.conf" <<EOF
+[interface eth0]
+direction = both
+[interface $QIF]
+mode = skb
+[interface ngsvc0]
+[policy]
+mode6_request = ratecap
+track = on
+[allow]
+198.51.100.20
+2001:db8:5::/48
+[export]
+dir = $NG_TMP/unitdir
+EOF
+UNITS=("$NG_TMP/units/ntpguard.service" "$NG_TMP/units/ntpguard-watch.service"
+       "$NG_TMP/units/ntpguard-export.service")
 if command -v systemd-analyze >/dev/null 2>&1; then
-	mkdir "$NG_TMP/units"
-	sed "s|/usr/local/sbin/ntpguard|$NG|g" "$NG_ROOT/scripts/ntpguard-export.service" \
-		>"$NG_TMP/units/ntpguard-export.service"
-	sed "s|/usr/local/sbin/ntpguard|$NG|g" "$NG_ROOT/scripts/ntpguard@.service" \
-		>"$NG_TMP/units/ntpguard@eth0.service"
-	check "11f systemd-analyze verify: both units" \
-		systemd-analyze verify --man=no "$NG_TMP/units/ntpguard-export.service" \
-		"$NG_TMP/units/ntpguard@eth0.service"
+	check "11f systemd-analyze verify: the three units" \
+		systemd-analyze verify --man=no "${UNITS[@]}"
 	check_eq "11g ... without any warning" "" "$(cat "$NG_OUT" "$NG_ERR")"
-	echo "Bogus=1" >>"$NG_TMP/units/ntpguard-export.service"
-	systemd-analyze verify --man=no "$NG_TMP/units/ntpguard-export.service" >"$NG_TMP/verify.out" 2>&1
+	cp "$NG_TMP/units/ntpguard-export.service" "$NG_TMP/bogus.service"
+	echo "Bogus=1" >>"$NG_TMP/bogus.service"
+	systemd-analyze verify --man=no "$NG_TMP/bogus.service" >"$NG_TMP/verify.out" 2>&1
 	ng_assume "11h control: verify reports an unknown key" grep -q "Unknown key 'Bogus'" "$NG_TMP/verify.out"
 else
 	ng_fail "11f-11h systemd-analyze verify: systemd-analyze is missing (scripts/deps.sh installs it)"
 fi
-# The units' commands, run as systemd would (ExecStart/ExecStop, %I = IFACE).
-unit_cmd() { # unit_cmd UNIT KEY IFACE : the command line, for this build
-	sed -n "s/^$2=//p" "$NG_ROOT/scripts/$1" | sed -e "s|/usr/local/sbin/ntpguard|$NG|" \
-		-e "s|%I|$3|g" -e 's|\$NTPGUARD_LOAD_OPTS||' -e "s|/var/lib/prometheus/node-exporter|$NG_TMP/unitdir|"
+# The units' commands, run as systemd would ('-': failure ignored).
+unit_cmd() { # unit_cmd UNIT KEY : the command line
+	sed -n "s/^$2=-\{0,1\}//p" "$NG_TMP/units/$1"
 }
 ns srv ip link add ngsvc0 type veth peer name ngsvc1
 ns srv ip link set ngsvc0 up
 ns srv ip link set ngsvc1 up
 # shellcheck disable=SC2046
-check "11i ntpguard@ngsvc0: ExecStart loads the interface" ns srv $(unit_cmd ntpguard@.service ExecStart ngsvc0)
-check_eq "11j ... attached" attached \
-	"$(ns srv "$NG" status --json | ng_json "d['interfaces']['ngsvc0']['state']")"
+check "11i ntpguard.service: ExecStart applies the file" ns srv $(unit_cmd ntpguard.service ExecStart)
+check_grep_case "11j ... attaching the interface it names" "$NG_OUT" '^ngsvc0: attached \('
+check_eq "11k ... and keeping the others it names as they were" "attached attached skb" \
+	"$(ns srv "$NG" status --json | ng_json "' '.join([d['interfaces']['ngsvc0']['state'], d['interfaces']['eth0']['egress']['state'], d['interfaces']['$QIF']['mode']])")"
+sed -i '/^\[interface ngsvc0\]/d' "$NG_TMP/units/ntpguard.conf"
 # shellcheck disable=SC2046
-check "11k ntpguard@ngsvc0: ExecStop unloads it" ns srv $(unit_cmd ntpguard@.service ExecStop ngsvc0)
-check_eq "11l ... no longer attached, the other interfaces still are" "no attached" \
-	"$(ns srv "$NG" status --json | ng_json "('yes' if d['interfaces'].get('ngsvc0', {}).get('state') == 'attached' else 'no') + ' ' + d['interfaces']['eth0']['state']")"
-mkdir "$NG_TMP/unitdir"
+check "11l ExecReload applies the edited file" ns srv $(unit_cmd ntpguard.service ExecReload)
+check_grep_case "11m ... detaching the interface no longer named" "$NG_OUT" '^ngsvc0: detached'
 # shellcheck disable=SC2046
-check "11m ntpguard-export.service: its ExecStart (with --once) writes the file" \
-	ns srv $(unit_cmd ntpguard-export.service ExecStart x) --once
-check "11n ... a valid one" "$PROMTOOL" check metrics <"$NG_TMP/unitdir/ntpguard.prom"
+check "11n ExecStop detaches every interface" ns srv $(unit_cmd ntpguard.service ExecStop)
+check_eq "11o ... and keeps the maps: loaded, nothing attached, allow-list kept" "True  2" \
+	"$(ns srv "$NG" status --json | ng_json "'%s %s %d' % (d['loaded'], ' '.join(k for k, v in d['interfaces'].items() if v.get('state') == 'attached'), d['allow']['ipv4'] + d['allow']['ipv6'])")"
+# shellcheck disable=SC2046
+check "11p ExecStart again" ns srv $(unit_cmd ntpguard.service ExecStart)
+check_eq "11q ... eth0 attached again" attached \
+	"$(ns srv "$NG" status --json | ng_json "d['interfaces']['eth0']['state']")"
+# shellcheck disable=SC2046
+check "11r ntpguard-export.service: its ExecStart (with --once) writes the file of [export]" \
+	ns srv $(unit_cmd ntpguard-export.service ExecStart) --once
+check "11s ... a valid one" "$PROMTOOL" check metrics <"$NG_TMP/unitdir/ntpguard.prom"
+printf '[watch ngsvw*]\n' >>"$NG_TMP/units/ntpguard.conf"
+# shellcheck disable=SC2046
+ng_bg unitwatch ns srv $(unit_cmd ntpguard-watch.service ExecStart)
+WPID=$NG_BG_PID
+ng_wait_for 10 grep -q 'watching interfaces of' "$NG_TMP/unitwatch.log"
+ns srv ip link add ngsvw0 type veth peer name ngsvw1
+ng_wait_for 10 grep -q 'new ngsvw0 .*attached' "$NG_TMP/unitwatch.log"
+check_grep_case "11t ntpguard-watch.service: its ExecStart attaches a new interface of the file" \
+	"$NG_TMP/unitwatch.log" 'new ngsvw0 \(ifindex [0-9]+\): ngsvw0: attached'
+ng_stop "$WPID"
 
 ng_log "top output (after case 5 traffic):"
 sed 's/^/#   /' "$NG_TMP/top.txt"
