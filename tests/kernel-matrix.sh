@@ -13,6 +13,8 @@
 #   tests/vm-dispatcher.sh   libxdp's dispatcher with xdp-filter, both orders
 #   tests/evasion.sh         every evasion class end to end (with 8021q, so
 #                            the VLAN stacks run too; the host kernel has none)
+#   tests/upgrade.sh         another build replaces the program under traffic
+#                            through libxdp's dispatcher; layout versions
 #
 # Any failure, a kernel that rejects the program, a VM that does not boot or
 # times out, fails the matrix.
@@ -66,6 +68,7 @@ in_vm() {
 	suite "CLI over a veth pair" tests/vm-cli.sh
 	suite "libxdp dispatcher with xdp-filter" tests/vm-dispatcher.sh
 	suite "evasion classes end to end" tests/evasion.sh
+	suite "upgrade through the dispatcher under traffic; layout versions" tests/upgrade.sh
 	echo
 	echo "$passed passed, $failed failed, $skipped skipped"
 	[ "$failed" -eq 0 ]

@@ -16,8 +16,9 @@
 # ntpguard before layout versions left), of a newer layout, and of an
 # incompatible shape.
 #
-# Legacy XDP attach on this kernel; tests/package.sh runs the upgrade
-# through libxdp's dispatcher on Debian 12's kernel.
+# Where libxdp's dispatcher works (Debian's 6.1 and 6.12 in the kernel
+# matrix, tests/kernel-matrix.sh) the XDP program is replaced through it;
+# elsewhere (this host's kernel refuses freplace) by the kernel's replace.
 #
 # Topology (prefix ngt<pid>-): cli 192.0.2.2, 198.51.100.7 --- srv 192.0.2.1 (ngu0)
 #
@@ -31,7 +32,9 @@ V1=$NTPGUARD
 V2=$NG_ROOT/build/next/ntpguard
 FLOW=$NG_ROOT/build/tests/ngflow
 ng_require_bin ip nsenter bpftool tc "$NG_PY" "$V1" "$V2" "$FLOW"
+# Under qemu TCG (the kernel matrix) the VM is some ten times slower.
 RATE=1000
+[ "${NG_VM:-0}" = 1 ] && RATE=300
 
 ng_setup_bpffs
 P=$NG_PIN_DIR
@@ -95,6 +98,21 @@ recv7() { cut -d' ' -f3 "$NG_TMP/$1.recv"; }
 # =============================================================================
 ng_log "case 1: another build replaces the programs atomically while traffic flows"
 check "1a apply with the first build" v1 apply "$NG_TMP/ng.conf"
+XPATH=$(js "d['interfaces']['ngu0']['attach']")
+ng_log "XDP attach path: $XPATH"
+if [ "$XPATH" = dispatcher ]; then
+	HOW='libxdp dispatcher: added, older one removed'
+else
+	HOW="kernel XDP replace"
+fi
+# The XDP program(s) on ngu0 that are not a dispatcher: ntpguard's.
+xdp_ours() {
+	if [ "$XPATH" = dispatcher ]; then
+		ns srv xdp-loader status ngu0 | awk '$1 == "=>" { print $4 }' | paste -sd' '
+	else
+		ng_xdp_prog_id srv ngu0
+	fi
+}
 ID_IN=$(js "d['interfaces']['ngu0']['prog_id']")
 ID_EG=$(js "d['interfaces']['ngu0']['egress']['prog_id']")
 BUILD1=$(js "d['interfaces']['ngu0']['build']")
@@ -107,29 +125,37 @@ check_grep_case "1d ... on both directions, atomic" "$NG_OUT" '^ngu0: replace th
 D0=$(dropped7)
 P0=$(passed)
 during up v2 apply "$NG_TMP/ng.conf"
-check_grep_case "1e apply: the ingress program replaced by the kernel's XDP replace" "$NG_TMP/up.out" \
-	"^ngu0: program replaced by this build \\(kernel XDP replace\\), prog id $ID_IN -> [0-9]+\$"
+check_grep_case "1e apply: the ingress program replaced ($HOW)" "$NG_TMP/up.out" \
+	"^ngu0: program replaced by this build \\($HOW\\), prog id $ID_IN -> [0-9]+\$"
 check_grep_case "1f ... the egress filter in place" "$NG_TMP/up.out" \
 	"^ngu0 egress: program replaced by this build \\(TC filter replaced in place\\), prog id $ID_EG -> [0-9]+\$"
 check_grep_case "1g ... exit 0" "$NG_TMP/up.out" '^exit 0$'
-check_ge "1h traffic flowed: over 2 s of the stream were sent" $((2 * RATE)) "$(sent3 up)"
+check_ge "1h traffic flowed: over 2 s of the stream were sent" $((2 * RATE * 9 / 10)) "$(sent3 up)"
 check_eq "1i no send failed" 0 "$(cut -d' ' -f3 "$NG_TMP/up.sent")"
 check_eq "1j zero monlist requests reached the server socket" 0 "$(recv7 up)"
 check_eq "1k zero mode 3 requests lost (distinct at the socket = sent)" "$(sent3 up)" "$(recv3 up)"
 check_eq "1l counters carried over: mode7_request_dropped grew by exactly the monlist requests sent" \
 	"$(sent7 up)" "$(( $(dropped7) - D0 ))"
-check_eq "1m ... and ntp_passed by the mode 3 requests sent" "$(sent3 up)" "$(( $(passed) - P0 ))"
+if [ "$XPATH" = dispatcher ]; then
+	# between the two dispatcher replaces both programs run: a frame the
+	# older one passes is counted again by the newer one
+	check_ge "1m ... and ntp_passed by at least the mode 3 requests sent" "$(sent3 up)" \
+		"$(( $(passed) - P0 ))"
+else
+	check_eq "1m ... and ntp_passed by the mode 3 requests sent" "$(sent3 up)" \
+		"$(( $(passed) - P0 ))"
+fi
 check_eq "1n the records name the new programs, of this build" \
 	"False False $(v2 status --json | ng_json "d['build']")" \
 	"$(v2 status --json | ng_json "'%s %s %s' % (d['interfaces']['ngu0']['outdated'], d['interfaces']['ngu0']['egress']['outdated'], d['interfaces']['ngu0']['build'])")"
-check_eq "1o ... and the XDP program on the device is the recorded one" \
-	"$(v2 status --json | ng_json "d['interfaces']['ngu0']['prog_id']")" "$(ng_xdp_prog_id srv ngu0)"
+check_eq "1o ... and the XDP program on the device is the recorded one (the older one gone)" \
+	"$(v2 status --json | ng_json "d['interfaces']['ngu0']['prog_id']")" "$(xdp_ours)"
 check_eq "1p policy unchanged" "$POL1" "$(js "d['policy']")"
 check_eq "1q allow-list unchanged" "$ALLOW1" "$(v1 allow list --json)"
 check_rc "1r the second build's apply again: nothing to change" 0 v2 apply "$NG_TMP/ng.conf"
 check_grep_case "1s ... says so" "$NG_OUT" '^nothing to change'
 check_rc "1t load with the first build replaces it back (exit 0)" 0 v1 load --egress ngu0
-check_grep_case "1u ... atomically" "$NG_OUT" '^ngu0: program replaced by this build \(kernel XDP replace\)'
+check_grep_case "1u ... atomically" "$NG_OUT" "^ngu0: program replaced by this build \\($HOW\\)"
 check_eq "1v ... its build is recorded" "$BUILD1" "$(js "d['interfaces']['ngu0']['build']")"
 
 # =============================================================================
@@ -167,7 +193,7 @@ D0=$(dropped7)
 during mig v1 apply "$NG_TMP/ng.conf"
 check_grep_case "3g apply migrates, saying what it did" "$NG_TMP/mig.out" \
 	'^pins in .*: migrated from layout 1 to 2 \(ng_allow_used created from the allow-lists, ng_meta created\)'
-check_grep_case "3h ... and replaces the programs" "$NG_TMP/mig.out" '^ngu0: program replaced by this build \(kernel XDP replace\)'
+check_grep_case "3h ... and replaces the programs" "$NG_TMP/mig.out" "^ngu0: program replaced by this build \\($HOW\\)"
 check_eq "3i zero monlist requests reached the socket, zero mode 3 lost" "0 $(sent3 mig)" \
 	"$(recv7 mig) $(recv3 mig)"
 check_eq "3j counters carried over" "$(sent7 mig)" "$(( $(dropped7) - D0 ))"
@@ -192,7 +218,7 @@ v = struct.pack("<IIQ32sI28x", 0x4e474d31, 99, 0, b"9.9", 0)
 print(" ".join("0x%02x" % b for b in v))')
 # shellcheck disable=SC2086
 bpftool map update pinned "$P/ng_meta" key 0 0 0 0 value $META
-snap() { ls "$P"; bpftool map dump pinned "$P/ng_allow_v4"; bpftool map dump pinned "$P/ng_policy"; ng_xdp_prog_id srv ngu0; }
+snap() { ls "$P"; bpftool map dump pinned "$P/ng_allow_v4"; bpftool map dump pinned "$P/ng_policy"; xdp_ours; }
 S4=$(snap)
 for cmd in "status" "stats" "allow list" "allow add 192.0.2.99" "set monitor=on" \
 	   "load ngu0" "unload ngu0" "apply $NG_TMP/ng.conf"; do
@@ -228,7 +254,7 @@ for cmd in "status" "apply $NG_TMP/ng.conf" "load ngu0"; do
 done
 check_eq "5 nothing was created next to it" "$S5" "$(ls "$X/ntpguard")"
 check_eq "5 ... and ngu0 kept the program of the first bpffs" \
-	"$(js "d['interfaces']['ngu0']['prog_id']")" "$(ng_xdp_prog_id srv ngu0)"
+	"$(js "d['interfaces']['ngu0']['prog_id']")" "$(xdp_ours)"
 umount "$X"
 
 check "cleanup: unload --all" v1 unload --all
