@@ -118,7 +118,7 @@ $(OUTPUT)/user/lib/notice.o: $(OUTPUT)/notice_template.h
 $(OUTPUT)/user/%.o: user/%.c $(OUTPUT)/ntpguard.skel.h $(OUTPUT)/version.h $(HEADERS) $(USER_HDRS) | $(OUTPUT)/user
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(USER_INC) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(USER_INC) -c $< -o $@
 
 $(OUTPUT)/ntpguard: $(USER_OBJS)
 	$(call msg,LD,$@)
@@ -210,7 +210,7 @@ $(NEXT)/version.h: $(OUTPUT)/version.h
 $(NEXT)/user/%.o: user/%.c $(NEXT)/ntpguard.skel.h $(NEXT)/version.h $(HEADERS) $(USER_HDRS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) -I$(NEXT) $(CFLAGS) $(USER_INC) -c $< -o $@
+	$(Q)$(CC) -I$(NEXT) $(CPPFLAGS) $(CFLAGS) $(USER_INC) -c $< -o $@
 
 $(NEXT)/ntpguard: $(filter-out $(addprefix $(OUTPUT)/,$(NEXT_OBJS)),$(USER_OBJS)) \
 		  $(addprefix $(NEXT)/,$(NEXT_OBJS))
