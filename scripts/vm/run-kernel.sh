@@ -36,6 +36,8 @@
 set -uo pipefail
 
 NG_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=scripts/vm/lib.sh
+. "$NG_ROOT/scripts/vm/lib.sh"
 TIMEOUT=300 MEM=1024 CPUS=1 CONSOLE= APPEND=
 EXTRA_MODULES=()
 ENVS=()
@@ -90,24 +92,8 @@ chmod 0777 "$WORK/share"
 
 # ---- initramfs: busybox, the modules in load order, /init -------------------
 cp "$(command -v busybox)" "$WORK/initramfs/bin/busybox"
-: >"$WORK/initramfs/modules/order"
-for mod in "${BASE_MODULES[@]}" "${EXTRA_MODULES[@]}"; do
-	deps=$(modprobe -d "$KDIR" -S "$REL" --show-depends "$mod" 2>&1) ||
-		die "$REL: module $mod: $deps"
-	while read -r kind path _; do
-		[ "$kind" = insmod ] || continue   # "builtin NAME"
-		name=${path##*/}
-		name=${name%.xz}
-		name=${name%.zst}
-		grep -qxF "$name" "$WORK/initramfs/modules/order" && continue
-		case "$path" in
-		*.xz) xz -dc "$path" >"$WORK/initramfs/modules/$name" ;;
-		*.zst) zstd -qdc "$path" >"$WORK/initramfs/modules/$name" ;;
-		*) cp "$path" "$WORK/initramfs/modules/$name" ;;
-		esac || die "cannot unpack $path"
-		echo "$name" >>"$WORK/initramfs/modules/order"
-	done <<<"$deps"
-done
+vm_modules "$KDIR" "$REL" "$WORK/initramfs/modules" "${BASE_MODULES[@]}" "${EXTRA_MODULES[@]}" ||
+	die "cannot gather the modules"
 
 cat >"$WORK/initramfs/init" <<'EOF'
 #!/bin/busybox sh
@@ -160,9 +146,9 @@ echo "ngvm: done, rc $(cat /out/rc)"
 poweroff -f
 EOF
 chmod 0755 "$WORK/initramfs/init"
-printf '%s\n' "$PWD" >"$WORK/initramfs/cwd"
-(cd "$WORK/initramfs" && find . | busybox cpio -o -H newc 2>/dev/null) >"$WORK/initramfs.cpio" ||
-	die "cpio failed"
+printf '%s
+' "$PWD" >"$WORK/initramfs/cwd"
+vm_cpio "$WORK/initramfs" "$WORK/initramfs.cpio" || die "cpio failed"
 
 # ---- the command -------------------------------------------------------------
 {
