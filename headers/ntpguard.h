@@ -358,7 +358,9 @@ _Static_assert(sizeof(struct ng_ifrec) == 72, "ifrec ABI");
 /* ---- layout of the pins (written by userspace only) -------------------- */
 /*
  * Layout versions (user/lib/layout.c knows each and migrates forward):
- *   1  before layout versions: no NG_MAP_META, ng_ifrec.build always 0
+ *   1  before layout versions: no NG_MAP_META, ng_ifrec.build always 0;
+ *      the maps added over time (NG_MAP_ALLOW_USED, NG_MAP_PROBES,
+ *      NG_MAP_REFLECTORS) may be missing: the next load creates them
  *   2  NG_MAP_META; ng_ifrec.build records the attached program's build
  */
 #define NG_LAYOUT_VERSION 2u

@@ -234,6 +234,8 @@ sed 's/^track = on/trak = on/' "$C/good.conf" >"$C/bad-key.conf"
 bad bad-key.conf "$C/bad-key.conf:[0-9]+" "'trak': unknown policy key"
 printf '[maps]\nmax_sources = 7\n' | mk bad-range.conf
 bad bad-range.conf "$C/bad-range.conf:$((GL + 2))" "max_sources: '7' is not an integer in 16\\.\\.16777216"
+printf '[maps]\nmax_reflectors = 2000000\n' | mk bad-range2.conf
+bad bad-range2.conf "$C/bad-range2.conf:$((GL + 2))" "max_reflectors: '2000000' is not an integer in 16\\.\\.1048576"
 printf '198.51.100.7/24\n' >"$C/hostbits.list"
 sed 's|^file = allow.d/\*.list|file = hostbits.list|' "$C/good.conf" >"$C/hostbits.conf"
 bad hostbits.conf "$C/hostbits.list:1" "'198.51.100.7/24' has host bits set \\(did you mean 198.51.100.0/24\\?\\)"

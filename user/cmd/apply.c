@@ -386,19 +386,25 @@ static int read_current(const struct ng_paths *paths, const struct ng_conf *c,
 	return ret;
 }
 
-/* The table size of the file, unless the loaded one differs (said). */
-static __u32 max_sources(const struct ng_paths *paths, const struct ng_conf *c)
+/* A table size of the file, unless the loaded table differs (said: it is
+ * resized only when ntpguard is loaded afresh). */
+static __u32 table_size(const struct ng_paths *paths, const char *map, const char *key,
+			__u32 want)
 {
-	__u32 pinned = ng_pinned_max_entries(paths, NG_STR(NG_MAP_BUCKETS));
+	__u32 pinned = ng_pinned_max_entries(paths, map);
 
-	if (c->max_sources && pinned && pinned != c->max_sources) {
-		fprintf(stderr, "ntpguard: warning: [maps] max_sources = %u, but the loaded "
-			"rate-cap table holds %u sources; it is resized only when ntpguard is "
-			"loaded afresh (`ntpguard unload --all`, then apply)\n",
-			c->max_sources, pinned);
+	if (want && pinned && pinned != want) {
+		fprintf(stderr, "ntpguard: warning: [maps] %s = %u, but the loaded table "
+			"holds %u; it is resized only when ntpguard is loaded afresh "
+			"(`ntpguard unload --all`, then apply)\n", key, want, pinned);
 		return 0;
 	}
-	return c->max_sources;
+	return want;
+}
+
+static __u32 max_sources(const struct ng_paths *paths, const struct ng_conf *c)
+{
+	return table_size(paths, NG_STR(NG_MAP_BUCKETS), "max_sources", c->max_sources);
 }
 
 static int cmd_apply(int argc, char **argv)
@@ -436,6 +442,9 @@ static int cmd_apply(int argc, char **argv)
 		lock = ng_attach_prepare(&paths, max_sources(&paths, &c));
 		if (lock < 0)
 			goto out;
+		if (ng_attach_max_reflectors(&paths, table_size(&paths,
+				NG_STR(NG_MAP_REFLECTORS), "max_reflectors", c.max_reflectors)))
+			goto out;
 	} else if (ng_is_bpffs(paths.bpffs)) {
 		lock = ng_lock(&paths);
 		if (lock < 0)
@@ -446,6 +455,7 @@ static int cmd_apply(int argc, char **argv)
 		}
 		pl.layout_from = layout.migrate ? layout.version : 0;
 		max_sources(&paths, &c);
+		table_size(&paths, NG_STR(NG_MAP_REFLECTORS), "max_reflectors", c.max_reflectors);
 	}
 	pl.changes = !!pl.layout_from;
 	if (read_current(&paths, &c, &pl, &snap))

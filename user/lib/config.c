@@ -464,13 +464,22 @@ static void key_value(struct loader *L, char *line, char *eq)
 		}
 		break;
 	case S_MAPS:
-		if (strcmp(key, "max_sources"))
-			conf_err(L, &L->at, "[maps]: unknown key '%s' (keys: max_sources)", key);
-		else if (ng_parse_uint(val, 16, 1u << 24, &u))
-			conf_err(L, &L->at, "max_sources: '%s' is not an integer in 16..%u", val,
-				 1u << 24);
-		else
-			c->max_sources = (__u32)u;
+		if (!strcmp(key, "max_sources")) {
+			if (ng_parse_uint(val, 16, 1u << 24, &u))
+				conf_err(L, &L->at, "max_sources: '%s' is not an integer in "
+					 "16..%u", val, 1u << 24);
+			else
+				c->max_sources = (__u32)u;
+		} else if (!strcmp(key, "max_reflectors")) {
+			if (ng_parse_uint(val, 16, 1u << 20, &u))
+				conf_err(L, &L->at, "max_reflectors: '%s' is not an integer in "
+					 "16..%u", val, 1u << 20);
+			else
+				c->max_reflectors = (__u32)u;
+		} else {
+			conf_err(L, &L->at, "[maps]: unknown key '%s' (keys: max_sources, "
+				 "max_reflectors)", key);
+		}
 		break;
 	default:
 		break;

@@ -21,6 +21,7 @@
  *	interval = 15
  *	[maps]
  *	max_sources = 65536             load --max-sources
+ *	max_reflectors = 4096           load --max-reflectors
  *
  * Loading reads and checks everything (every included file too) and
  * reports every error as FILE:LINE: MESSAGE; a file with an error is
@@ -73,6 +74,7 @@ struct ng_conf {
 	char export_dir[PATH_MAX];
 	double export_interval;
 	__u32 max_sources;              /* 0: not set */
+	__u32 max_reflectors;           /* 0: not set */
 	char **files;                   /* every file read, for ng_conf_at */
 	int n_files;
 	int errors;
