@@ -627,40 +627,26 @@ static int xdp_legacy_replace(const struct ng_paths *paths, const struct ng_ifre
 static int xdp_dispatcher_replace(const struct ng_paths *paths, const struct ng_ifrec *x,
 				  __u32 slot, struct attach_result *res)
 {
-	DECLARE_LIBXDP_OPTS(xdp_program_opts, xopts);
 	enum xdp_attach_mode mode = x->mode == NG_MODE_SKB ? XDP_MODE_SKB : XDP_MODE_NATIVE;
-	struct ntpguard_bpf *skel = open_instance(paths, slot, NG_DIR_INGRESS);
-	struct xdp_program *prog, *p = NULL;
+	struct xdp_program *p = NULL;
 	struct xdp_multiprog *mp;
-	int err;
+	int err = xdp_attach_once(paths, (int)x->ifindex, slot, mode, res);
 
-	if (!skel)
-		return -errno;
-	xopts.obj = skel->obj;
-	xopts.prog_name = NG_STR(NG_PROG_XDP);
-	prog = xdp_program__create(&xopts);
-	err = libxdp_get_error(prog);
-	if (!err)
-		err = xdp_program__attach(prog, (int)x->ifindex, mode, 0);
-	if (!err)
-		res->prog_id = xdp_program__id(prog);
-	if (!err && !ng_xdp_find((int)x->ifindex, res->prog_id, &res->mode, &res->path))
-		err = -ENOENT;
-	xdp_program__close(prog);
-	ntpguard_bpf__destroy(skel);
 	if (err)
 		return err;
 	if (res->path != NG_PATH_DISPATCHER)
 		return -EXDEV;  /* cannot happen: the old one was in a dispatcher */
 	mp = xdp_multiprog__get_from_ifindex((int)x->ifindex);
 	err = libxdp_get_error(mp);
-	while (!err && (p = xdp_multiprog__next_prog(p, mp)))
-		if (xdp_program__id(p) == x->prog_id)
-			break;
-	if (!err && p)
-		err = xdp_program__detach(p, (int)x->ifindex, xdp_multiprog__attach_mode(mp), 0);
-	if (!err)
+	if (!err) {
+		while ((p = xdp_multiprog__next_prog(p, mp)))
+			if (xdp_program__id(p) == x->prog_id)
+				break;
+		if (p)
+			err = xdp_program__detach(p, (int)x->ifindex,
+						  xdp_multiprog__attach_mode(mp), 0);
 		xdp_multiprog__close(mp);
+	}
 	if (err)
 		ng_err("%s: this build was added to the dispatcher (prog id %u), but the older "
 		       "program (prog id %u) could not be removed: %s; both filter until "
