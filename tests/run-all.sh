@@ -78,6 +78,7 @@ suite "faults: churn under a flood, SIGKILL mid-command, concurrent commands, fu
 suite "verifier on this kernel: acceptance, budget, rejected-load message" tests/verifier.sh
 suite "CLI over a veth pair on this kernel: counters and arrival" tests/vm-cli.sh
 suite "kernel matrix: Debian 6.1 and 6.12 under qemu (tests, dispatcher, xdp-filter)" tests/kernel-matrix.sh
+suite "the Debian package in a fresh Debian 12 VM: install, reboot, upgrade under traffic, Ansible, purge" tests/package.sh
 
 echo
 if [ "$skipped" -gt 0 ] || [ ${#SKIPPED[@]} -gt 0 ]; then

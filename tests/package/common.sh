@@ -33,6 +33,25 @@ make_veth() {
 	ns cli ip route add 192.0.2.1/32 dev ngpk1 src 192.0.2.2
 }
 
+# veth_checks N WHEN: the veth created now (WHEN: "now", "again"), attached
+# by ntpguard-watch; a monlist flow dropped, an allow-listed host's passing.
+# Checks N1, N2, N3.
+veth_checks() {
+	make_veth
+	for _ in $(seq 100); do
+		[ "$(st "d['interfaces'].get('ngpk0', {}).get('state')")" = attached ] && break
+		sleep 0.2
+	done
+	check_eq "${1}1 ngpk0, created $2, attached by ntpguard-watch" attached \
+		"$(st "d['interfaces'].get('ngpk0', {}).get('state')")"
+	flow "drop$1" 192.0.2.2 200
+	check_eq "${1}2 monlist from 192.0.2.2 never reaches the socket; mode 3 does" "200 0" \
+		"$(cat "$NG_TMP/drop$1.recv")"
+	flow "allow$1" 198.51.100.7 100
+	check_eq "${1}3 monlist from the allow-listed 198.51.100.7 does" "100 100" \
+		"$(cat "$NG_TMP/allow$1.recv")"
+}
+
 # flow NAME SRC COUNT: COUNT mode 3 and COUNT monlist requests from SRC to
 # the server socket; "recv3 recv7" in $NG_TMP/NAME.recv
 flow() {

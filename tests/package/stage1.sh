@@ -62,17 +62,7 @@ check_eq "1o $NIC attached in both directions" "attached attached" \
 	"$(st "d['interfaces']['$NIC']['state'] + ' ' + d['interfaces']['$NIC']['egress']['state']")"
 ng_log "attach path on $NIC: $(st "d['interfaces']['$NIC']['attach']") $(st "d['interfaces']['$NIC']['mode']")"
 phase "the veth and traffic"
-make_veth
-for _ in $(seq 100); do
-	[ "$(st "d['interfaces'].get('ngpk0', {}).get('state')")" = attached ] && break
-	sleep 0.2
-done
-check_eq "1p ngpk0, created now, attached by ntpguard-watch" attached \
-	"$(st "d['interfaces'].get('ngpk0', {}).get('state')")"
-flow drop1 192.0.2.2 200
-check_eq "1q monlist from 192.0.2.2 never reaches the socket; mode 3 does" "200 0" "$(cat "$NG_TMP/drop1.recv")"
-flow allow1 198.51.100.7 100
-check_eq "1r monlist from the allow-listed 198.51.100.7 does" "100 100" "$(cat "$NG_TMP/allow1.recv")"
+veth_checks 1p now
 st "d['policy']" >"$CTL/policy.before"
 ntpguard allow list --json >"$CTL/allow.before"
 check_grep_case "1s the allow-list as the file says" "$CTL/allow.before" \
