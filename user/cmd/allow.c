@@ -121,22 +121,60 @@ static int check_args(const struct allow_cfg *cfg, int argc, char **argv, int fi
 	return NG_CONTINUE;
 }
 
-/* Every CIDR of args, validated before any map is touched; NULL: said why. */
+/* Indices into the prefixes c, by prefix, then by position: equal prefixes
+ * end up next to each other, the one given first ahead. */
+static int cmp_index(const void *a, const void *b, void *c)
+{
+	const struct ng_cidr *base = c;
+	int i = *(const int *)a, j = *(const int *)b;
+	int r = ng_cidr_cmp(&base[i], &base[j]);
+
+	return r ? r : i - j;
+}
+
+/* The position of the first argument among c[0..n) that repeats an earlier
+ * one, or -1. Sorted, not compared pairwise: `allow add` takes 100,000
+ * prefixes in one command. */
+static int first_repeat(const struct ng_cidr *c, int n)
+{
+	int *idx = malloc((size_t)(n ? n : 1) * sizeof(*idx)), rep = -1;
+
+	if (!idx)
+		return -2;
+	for (int i = 0; i < n; i++)
+		idx[i] = i;
+	qsort_r(idx, (size_t)n, sizeof(*idx), cmp_index, (void *)c);
+	for (int k = 1; k < n; k++)
+		if (ng_cidr_eq(&c[idx[k]], &c[idx[k - 1]]) && (rep < 0 || idx[k] < rep))
+			rep = idx[k];
+	free(idx);
+	return rep;
+}
+
+/* Every CIDR of args, validated before any map is touched; NULL: said why.
+ * The first argument that is wrong is reported: one that is not a prefix,
+ * or one that repeats an earlier argument. */
 static struct ng_cidr *parse_cidrs(char **args, int n)
 {
 	struct ng_cidr *c = calloc((size_t)n + 1, sizeof(*c));
+	int bad = 0, rep;
 
-	for (int i = 0; c && i < n; i++) {
-		if (cidr_parse(args[i], &c[i]))
-			goto bad;
-		for (int j = 0; j < i; j++)
-			if (ng_cidr_eq(&c[i], &c[j])) {
-				ng_err("'%s' is given twice", args[i]);
-				goto bad;
-			}
+	if (!c) {
+		ng_err("out of memory");
+		return NULL;
 	}
-	return c;
-bad:
+	while (bad < n && ng_parse_cidr(args[bad], &c[bad]) == NG_CIDR_OK)
+		bad++;
+	rep = first_repeat(c, bad);
+	if (rep == -2) {
+		ng_err("out of memory");
+	} else if (rep >= 0) {
+		ng_err("'%s' is given twice", args[rep]);
+	} else if (bad < n) {
+		cidr_parse(args[bad], &c[bad]);
+	} else {
+		return c;
+	}
 	free(c);
 	return NULL;
 }
