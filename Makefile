@@ -288,7 +288,7 @@ bench:
 # apply with a large allow-list (BENCH_PREFIXES, default 100000)
 BENCH_PREFIXES ?= 100000
 bench-apply: $(OUTPUT)/ntpguard
-	tests/bench-apply.sh $(BENCH_PREFIXES)
+	bench/apply.sh $(BENCH_PREFIXES)
 
 # ---- fuzzing: one libFuzzer binary per tests/fuzz/fuzz_NAME.c ---------------
 # A target needing more sources or libraries lists them here.

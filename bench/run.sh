@@ -10,7 +10,8 @@
 #      no filter, the empty program, ntpguard, xdp-filter, nftables, iptables
 #   3. userspace: bench/userspace.sh -- stats/export on this machine and with
 #      64 possible CPUs (Debian 12's kernel under qemu), allow add of
-#      100,000 prefixes
+#      100,000 prefixes; bench/apply.sh -- `ntpguard apply` of a
+#      configuration with 100,000 prefixes, from nothing and again
 #
 # Results: build/bench/results.md (machine, kernel, every table and ratio)
 # and one JSON file per part next to it.
@@ -35,7 +36,7 @@ while [ $# -gt 0 ]; do
 	--quick) QUICK=1; shift ;;
 	--only) ONLY=$2; shift 2 ;;
 	--compare) COMPARE=$2; shift 2 ;;
-	-h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -62,9 +63,9 @@ fi
 
 if [ "$QUICK" = 1 ]; then
 	PACKET_ARGS=(--rounds 3 --repeat 300000) E2E_ARGS=(--rounds 1 --count 200000)
-	US_ARGS=(--no-vm --allow 10000)
+	US_ARGS=(--no-vm --allow 10000) APPLY_N=10000
 else
-	PACKET_ARGS=() E2E_ARGS=() US_ARGS=()
+	PACKET_ARGS=() E2E_ARGS=() US_ARGS=() APPLY_N=100000
 fi
 
 mkdir -p "$OUT"
@@ -126,6 +127,7 @@ if want userspace; then
 	echo "bench: userspace (CLI, 64 possible CPUs)" >&2
 	section "Userspace" "$OUT/userspace.txt" \
 		bench/userspace.sh --json "$OUT/userspace.json" "${US_ARGS[@]}" >>"$RES.tmp"
+	section "apply with $APPLY_N prefixes" "$OUT/apply.txt" bench/apply.sh "$APPLY_N" >>"$RES.tmp"
 fi
 echo >>"$RES.tmp"
 echo "Total bench time: $(( $(date +%s) - start )) s" >>"$RES.tmp"

@@ -1,6 +1,6 @@
 #!/bin/bash
-# tests/bench-apply.sh - how long `ntpguard apply` takes with a large
-# allow-list (make bench-apply; not part of make test: a benchmark, not a
+# apply.sh - how long `ntpguard apply` takes with a large allow-list (make
+# bench-apply; part of make bench's userspace part; a benchmark, not a
 # timed test). In a private network namespace and bpffs:
 #
 #   1. from nothing: N prefixes (a file of them), one interface
@@ -9,12 +9,16 @@
 #   4. --dry-run of the first file
 #   5. every prefix removed
 #
-#   tests/bench-apply.sh [N]        N prefixes (default 100000): 80 % IPv4
-#                                   (/32 and /24), 20 % IPv6 (/48 and /128)
+#   bench/apply.sh [N]        N prefixes (default 100000): about 80 % IPv4
+#                             (/32 and /24), 20 % IPv6 (/64 and /128)
+#
+# Each step's result is read back (the allow-list's size, apply's last
+# line); a wrong one stops the run: a fast apply that did not apply is no
+# figure.
 set -u
 NG_TAG=ngb
 # shellcheck source=tests/lib.sh
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../tests/lib.sh"
 ng_require_root
 ng_require_bin ip nsenter "$NG_PY" "$NTPGUARD"
 N=${1:-100000}
@@ -53,22 +57,31 @@ gen 2 >"$NG_TMP/c.list"
 	sort -u >"$NG_TMP/b.list"
 conf() { printf '[interface ngb0]\n[allow]\nfile = %s\n' "$1" >"$NG_TMP/ng.conf"; }
 
-run() { # run LABEL ARGS... : time one apply, print its last line
-	local t0 t1
+# run LABEL WANT_LAST WANT_COUNT ARGS... : time one apply; its last line must
+# match WANT_LAST and the allow-list then hold WANT_COUNT prefixes.
+run() {
+	local label=$1 last=$2 count=$3 t0 t1 n
+	shift 3
 	t0=$(date +%s%N)
-	ns b "$NTPGUARD" apply "$@" >"$NG_TMP/out" 2>"$NG_TMP/err" || { cat "$NG_TMP/err"; exit 1; }
+	ns b "$NTPGUARD" apply "$@" >"$NG_TMP/out" 2>"$NG_TMP/err" ||
+		ng_die "$label: apply failed: $(tail -n 3 "$NG_TMP/err")"
 	t1=$(date +%s%N)
-	printf '%-42s %6.2f s   %s\n' "$LABEL" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print (b - a) / 1e9 }')" \
+	printf '%-42s %6.2f s   %s\n' "$label" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print (b - a) / 1e9 }')" \
 		"$(tail -n 1 "$NG_TMP/out")"
+	tail -n 1 "$NG_TMP/out" | grep -Eq "$last" ||
+		ng_die "$label: apply said '$(tail -n 1 "$NG_TMP/out")', not /$last/"
+	n=$(ns b "$NTPGUARD" allow list 2>/dev/null | wc -l)
+	[ "$n" -eq "$count" ] || ng_die "$label: the allow-list holds $n prefixes, not $count"
 }
 echo "# $N prefixes ($(grep -c : "$NG_TMP/a.list") IPv6), kernel $(uname -r), $(nproc) CPUs"
+NB=$(wc -l <"$NG_TMP/b.list")
 conf "$NG_TMP/a.list"
-LABEL="1. from nothing" run "$NG_TMP/ng.conf"
-LABEL="2. again: nothing to change" run "$NG_TMP/ng.conf"
+run "1. from nothing" '^applied 2 changes' "$N" "$NG_TMP/ng.conf"
+run "2. again: nothing to change" '^nothing to change' "$N" "$NG_TMP/ng.conf"
 conf "$NG_TMP/b.list"
-LABEL="3. 10 % replaced" run "$NG_TMP/ng.conf"
+run "3. 10 % replaced" '^applied 2 changes' "$NB" "$NG_TMP/ng.conf"
 conf "$NG_TMP/a.list"
-LABEL="4. --dry-run back to the first list" run --dry-run "$NG_TMP/ng.conf"
+run "4. --dry-run back to the first list" '^dry run: 2 changes planned' "$NB" --dry-run "$NG_TMP/ng.conf"
 printf '[interface ngb0]\n' >"$NG_TMP/ng.conf"
-LABEL="5. every prefix removed" run "$NG_TMP/ng.conf"
+run "5. every prefix removed" '^applied 1 change ' 0 "$NG_TMP/ng.conf"
 ns b "$NTPGUARD" unload --all >/dev/null
