@@ -103,6 +103,10 @@ check_eq "3g policy keys for set" "mode6_request= mode6_request_burst= mode6_req
 	"$(complete_words ntpguard set mode6)"
 check_eq "3h a key's values" "mode7_request=drop mode7_request=pass mode7_request=ratecap" \
 	"$(complete_words ntpguard set mode7_request=)"
+check_eq "3h2 ... also of reflectors (on|off, stored inverted)" "reflectors=off reflectors=on" \
+	"$(complete_words ntpguard set reflectors=)"
+check_eq "3h3 every policy key has its words, or an integer default" "" \
+	"$("$NG_PY" -c 'import json,sys; print(" ".join(k["name"] for k in json.load(open(sys.argv[1]))["policy_keys"] if not k["values"] and not k["default"].isdigit()))' "$D/cli.json")"
 check_eq "3i allow's sub-commands" "add del list" "$(complete_words ntpguard allow '')"
 check_eq "3j watch --config: files" "$(cd "$NG_ROOT" && compgen -f dist/ntp)" \
 	"$(cd "$NG_ROOT" && complete_words ntpguard watch --config dist/ntp)"

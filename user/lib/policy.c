@@ -214,7 +214,7 @@ const char *ng_policy_key_values(size_t i)
 	if (i >= NKEYS)
 		return NULL;
 	return keys[i].type == K_ACTION ? "drop ratecap pass" :
-	       keys[i].type == K_BOOL ? "on off" : NULL;
+	       keys[i].type == K_BOOL || keys[i].type == K_NBOOL ? "on off" : NULL;
 }
 
 /* The live policy (defaults when none was ever written); 0 or -errno. */
