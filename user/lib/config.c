@@ -305,7 +305,9 @@ static void add_prefix(struct loader *L, const char *word)
 		return;
 	}
 	c->allow = p;
-	c->allow[c->n_allow++] = (struct ng_conf_prefix){ .cidr = cidr, .at = L->at };
+	c->allow[c->n_allow] = (struct ng_conf_prefix){ .cidr = cidr, .at = L->at,
+						       .seq = c->n_allow };
+	c->n_allow++;
 }
 
 /* A file of prefixes: one per line, '#' comments, blank lines. */
@@ -534,11 +536,8 @@ static int cmp_prefix(const void *a, const void *b)
 	const struct ng_conf_prefix *x = a, *y = b;
 	int r = ng_cidr_cmp(&x->cidr, &y->cidr);
 
-	/* equal prefixes: the first said first */
-	if (r)
-		return r;
-	r = strcmp(x->at.file, y->at.file);
-	return r ? r : x->at.line - y->at.line;
+	/* equal prefixes: the one read first ahead, the later one is the repeat */
+	return r ? r : x->seq - y->seq;
 }
 
 /* Sort, and keep each prefix once (a warning names both places). */

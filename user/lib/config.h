@@ -61,6 +61,7 @@ struct ng_conf_if {
 struct ng_conf_prefix {
 	struct ng_cidr cidr;
 	struct ng_conf_at at;
+	int seq;                /* in the order read (file, then included files) */
 };
 
 struct ng_conf {
