@@ -75,19 +75,23 @@ st_line() { state | grep -E "^$1" || true; }
 policy_of() { ngs status --json | ng_json "d['policy']['$1']"; }
 
 # flow SRC COUNT: COUNT mode 3 and COUNT monlist requests from SRC to the
-# server socket; prints what the socket received: "MODE3 MODE7".
+# server socket; prints what the socket received: "MODE3 MODE7" (distinct
+# mode 3 requests), read once the sender's end mark has arrived.
 flow() {
 	local src=$1 n=$2 out=$NG_TMP/flow.srv pid
 	rm -f "$out" "$NG_TMP/flowsrv.log"
-	ng_bg flowsrv ns srv "$FLOW" serve --bind 192.0.2.1 --out "$out" --max-seconds 30
+	ng_bg flowsrv ns srv "$FLOW" serve --bind 192.0.2.1 --out "$out" --max-seconds 40
 	pid=$NG_BG_PID
 	ng_wait_for 5 grep -q serving "$NG_TMP/flowsrv.log"
 	# the source address: the route's preferred source
 	ns cli ip route replace 192.0.2.1/32 dev ngap1 src "$src"
 	ns cli "$FLOW" send --dst 192.0.2.1 --rate3 400 --rate7 400 --count "$n" \
 		--max-seconds 20 >"$NG_TMP/flow.sent"
-	sleep 0.3
-	ng_stop "$pid"
+	# the server stops at the sender's end mark: then it has counted all
+	if ! ng_flow_end "$pid" "$out"; then
+		echo "the end mark never reached the server: $(cat "$out" 2>/dev/null)"
+		return
+	fi
 	if ! grep -q "^sent mode3 $n mode7 $n failed 0\$" "$NG_TMP/flow.sent"; then
 		echo "sender: $(cat "$NG_TMP/flow.sent")"
 		return

@@ -50,6 +50,8 @@
 #                                         (port_state, script, addrs)
 #   ng_json EXPR < json                   eval EXPR on the parsed input (d)
 #   ng_xdp_prog_id NS IFACE               id of the XDP program on IFACE, or ""
+#   ng_flow_end PID OUT                   an ngflow server has seen the end
+#                                         mark and written OUT (a barrier)
 #   ng_summary                            prints "N passed, N failed, N skipped";
 #                                         returns
 #                                         non-zero when anything failed
@@ -551,4 +553,20 @@ x = l.get("xdp") or {}
 pid = x.get("prog", {}).get("id") or (x.get("attached") or [{}])[0].get("prog", {}).get("id")
 print(pid or "")
 '
+}
+
+# ---- ngflow (build/tests/ngflow) ----------------------------------------------
+
+# ng_flow_end PID OUT : wait (at most 15 s) until the ngflow server PID has
+# seen its sender's end mark and written its counts to OUT; then every
+# datagram sent before the mark has reached its socket or was dropped on
+# the way. Returns 1 if the mark never came (the server is stopped; OUT then
+# says "end 0"): the counts cannot be trusted for an exact comparison.
+ng_flow_end() {
+	if ng_wait_for 15 grep -q ' end 1$' "$2"; then
+		wait "$1" 2>/dev/null
+		return 0
+	fi
+	ng_stop "$1"
+	return 1
 }

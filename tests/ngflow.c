@@ -6,9 +6,10 @@
  *   ngflow serve --bind ADDR [--port P] --out FILE [--max-seconds S]
  *       Counts every datagram arriving on ADDR:P by NTP mode (byte 0 & 7).
  *       Mode 3 requests carry a sequence number (below); the server counts
- *       distinct ones, so a loss is sent - distinct. Until SIGTERM/SIGINT or
- *       S seconds (default 600); then writes FILE (atomically) and exits 0:
- *           mode3 N distinct D mode7 M other O
+ *       distinct ones, so a loss is sent - distinct. Until the sender's end
+ *       mark arrives (E = 1), SIGTERM/SIGINT or S seconds (default 600);
+ *       then writes FILE (atomically) and exits 0:
+ *           mode3 N distinct D mode7 M other O end E
  *
  *   ngflow send --dst ADDR [--port P] [--rate3 R] [--rate7 R] [--count N]
  *               [--max-seconds S] [--out FILE]
@@ -17,10 +18,14 @@
  *       form: VN 2, implementation 3, request code 42) to ADDR:P from one
  *       ordinary UDP socket, each stream strictly paced at R per second
  *       (defaults 200 and 200), until SIGTERM/SIGINT, S seconds (default
- *       120) or, with --count, N of each. Then writes (FILE, or stdout):
- *           sent mode3 N mode7 M failed F
+ *       120) or, with --count, N of each.
  *       A send the kernel refuses (full queue) is counted in F and not in N
- *       or M.
+ *       or M. Last comes the end mark (48 octets, mode 0: ntpguard passes
+ *       it as time service; not counted), which stops the server: a
+ *       barrier, since the sender stays on one CPU and every datagram takes
+ *       the same path, so each one sent before the mark has reached the
+ *       socket or was dropped on the way once the server has seen it.
+ *       Writes (FILE, or stdout): sent mode3 N mode7 M failed F
  *
  * Bounded in time and rate (at most 20,000 per second per stream). IPv4 or
  * IPv6 addresses.
@@ -29,6 +34,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -40,6 +46,10 @@
 
 #define MAX_RATE 20000
 #define MAX_SEQ  (1u << 24)     /* distinct sequence numbers tracked */
+
+/* The end mark: LI 0, VN 4, mode 0, then a tag no NTP packet carries. */
+static const unsigned char end_mark[48] = { 0x20, [8] = 'n', 'g', 'f', 'l', 'o', 'w', '-',
+					     'e', 'n', 'd' };
 
 static volatile sig_atomic_t stop;
 
@@ -111,6 +121,7 @@ static int serve(const char *bind_addr, int port, const char *out, double max_s)
 	struct sockaddr_storage ss;
 	socklen_t len = make_addr(bind_addr, port, &ss);
 	unsigned long long n3 = 0, distinct = 0, n7 = 0, other = 0;
+	int ended = 0;
 	unsigned char *seen = calloc(MAX_SEQ / 8, 1), buf[2048];
 	int fd, rcv = 16 << 20;
 	struct timeval tv = { .tv_sec = 0, .tv_usec = 100000 };
@@ -138,6 +149,10 @@ static int serve(const char *bind_addr, int port, const char *out, double max_s)
 
 		if (n < 0)
 			continue;       /* timeout or signal: check the clock */
+		if (n == sizeof(end_mark) && !memcmp(buf, end_mark, sizeof(end_mark))) {
+			ended = 1;
+			break;
+		}
 		if (n < 1) {
 			other++;
 		} else if ((buf[0] & 7) == 3 && n == 48) {
@@ -156,10 +171,24 @@ static int serve(const char *bind_addr, int port, const char *out, double max_s)
 			other++;
 		}
 	}
-	snprintf(line, sizeof(line), "mode3 %llu distinct %llu mode7 %llu other %llu\n",
-		 n3, distinct, n7, other);
+	snprintf(line, sizeof(line), "mode3 %llu distinct %llu mode7 %llu other %llu end %d\n",
+		 n3, distinct, n7, other, ended);
 	write_out(out, line);
 	return 0;
+}
+
+/* Every datagram from one CPU: on their way through veth and the stack
+ * (per-CPU backlogs) they stay in the order they were sent. */
+static void pin_to_this_cpu(void)
+{
+	int cpu = sched_getcpu();
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	if (cpu >= 0) {
+		CPU_SET(cpu, &set);
+		sched_setaffinity(0, sizeof(set), &set);
+	}
 }
 
 static int sender(const char *dst, int port, int rate3, int rate7, long count,
@@ -182,6 +211,7 @@ static int sender(const char *dst, int port, int rate3, int rate7, long count,
 	if (fd < 0)
 		die("socket");
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &snd, sizeof(snd));
+	pin_to_this_cpu();
 	signals();
 	t0 = now();
 	end = t0 + max_s;
@@ -225,6 +255,9 @@ static int sender(const char *dst, int port, int rate3, int rate7, long count,
 			nanosleep(&ts, NULL);
 		}
 	}
+	if (sendto(fd, end_mark, sizeof(end_mark), 0, (struct sockaddr *)&ss, len) !=
+	    (ssize_t)sizeof(end_mark))
+		fprintf(stderr, "ngflow: the end mark: %s\n", strerror(errno));
 	snprintf(line, sizeof(line), "sent mode3 %llu mode7 %llu failed %llu\n", n3, n7,
 		 failed);
 	write_out(out, line);

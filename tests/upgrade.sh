@@ -65,27 +65,36 @@ EOF
 dropped7() { v1 stats --json | ng_json "d['interfaces']['ngu0']['reasons']['mode7_request_dropped']['packets']"; }
 passed() { v1 stats --json | ng_json "d['interfaces']['ngu0']['reasons']['ntp_passed']['packets']"; }
 
-# during NAME CMD... : run CMD while the flood and the stream flow; leaves
-# "sent3 sent7" in $NG_TMP/NAME.sent and "recv3 distinct3 recv7" in
-# $NG_TMP/NAME.recv; CMD's output in $NG_TMP/NAME.out.
+# grown BY : the mode 3 stream has passed ngu0's program BY more times
+# since mark_passed (bounded): the traffic flows.
+mark_passed() { P_MARK=$(passed); }
+grown() { local v; v=$(passed); [[ "$v" =~ ^[0-9]+$ ]] && [ "$v" -ge $((P_MARK + $1)) ]; }
+
+# during NAME CMD... : run CMD while the flood and the stream flow (a second
+# of them seen passing ngu0 before CMD, and again after it); leaves
+# "sent3 sent7 failed" in $NG_TMP/NAME.sent and "recv3 distinct3 recv7" in
+# $NG_TMP/NAME.recv, read once the sender's end mark reached the server;
+# CMD's output in $NG_TMP/NAME.out.
 during() {
 	local name=$1 spid cpid
 	shift
 	rm -f "$NG_TMP/$name.srv" "$NG_TMP/$name.cli" "$NG_TMP/srv-$name.log"
 	ng_bg "srv-$name" ns srv "$FLOW" serve --bind 192.0.2.1 --out "$NG_TMP/$name.srv" \
-		--max-seconds 60
+		--max-seconds 90
 	spid=$NG_BG_PID
 	ng_wait_for 5 grep -q serving "$NG_TMP/srv-$name.log"
+	mark_passed
 	ng_bg "cli-$name" ns cli "$FLOW" send --dst 192.0.2.1 --rate3 $RATE --rate7 $RATE \
-		--max-seconds 40 --out "$NG_TMP/$name.cli"
+		--max-seconds 60 --out "$NG_TMP/$name.cli"
 	cpid=$NG_BG_PID
-	sleep 1
+	ng_wait_for 20 grown $RATE || ng_fail "harness: $name: no traffic before the command"
 	"$@" >"$NG_TMP/$name.out" 2>&1
 	echo "exit $?" >>"$NG_TMP/$name.out"
-	sleep 1
+	mark_passed
+	ng_wait_for 20 grown $RATE || ng_fail "harness: $name: no traffic after the command"
 	ng_stop "$cpid"
-	sleep 0.5
-	ng_stop "$spid"
+	ng_flow_end "$spid" "$NG_TMP/$name.srv" ||
+		ng_fail "harness: $name: the sender's end mark never reached the server"
 	awk '{ print $3, $5, $7 }' "$NG_TMP/$name.cli" >"$NG_TMP/$name.sent" 2>/dev/null
 	awk '{ print $2, $4, $6 }' "$NG_TMP/$name.srv" >"$NG_TMP/$name.recv" 2>/dev/null
 	ng_log "$name: sent (mode 3, monlist, failed sends): $(cat "$NG_TMP/$name.sent"); socket got (mode 3, distinct, monlist): $(cat "$NG_TMP/$name.recv")"
@@ -139,11 +148,11 @@ check_eq "1l counters carried over: mode7_request_dropped grew by exactly the mo
 if [ "$XPATH" = dispatcher ]; then
 	# between the two dispatcher replaces both programs run: a frame the
 	# older one passes is counted again by the newer one
-	check_ge "1m ... and ntp_passed by at least the mode 3 requests sent" "$(sent3 up)" \
+	check_ge "1m ... and ntp_passed by at least the mode 3 requests sent and the end mark" "$(( $(sent3 up) + 1 ))" \
 		"$(( $(passed) - P0 ))"
 else
-	check_eq "1m ... and ntp_passed by the mode 3 requests sent" "$(sent3 up)" \
-		"$(( $(passed) - P0 ))"
+	check_eq "1m ... and ntp_passed by the mode 3 requests sent and the end mark" \
+		"$(( $(sent3 up) + 1 ))" "$(( $(passed) - P0 ))"
 fi
 check_eq "1n the records name the new programs, of this build" \
 	"False False $(v2 status --json | ng_json "d['build']")" \

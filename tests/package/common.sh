@@ -15,6 +15,10 @@ ng_require_bin ip python3 "$FLOW"
 T_STAGE=$(date +%s)
 phase() { ng_log "--- $* (at $(( $(date +%s) - T_STAGE )) s)"; }
 st() { ntpguard status --json | ng_json "$1"; }
+# ntp_passed of ngpk0's ingress program; grown BY: by BY more than at mark_passed
+passed() { ntpguard stats --json | ng_json "d['interfaces']['ngpk0']['reasons']['ntp_passed']['packets']"; }
+mark_passed() { P_MARK=$(passed); }
+grown() { local v; v=$(passed); [[ "$v" =~ ^[0-9]+$ ]] && [ "$v" -ge $((P_MARK + $1)) ]; }
 # The ntpguard program ids inside libxdp's dispatcher on IFACE (or the
 # program itself on a legacy attach).
 xdp_progs() { xdp-loader status "$1" 2>/dev/null | awk '$1 == "=>" { print $4 }' | paste -sd' '; }
@@ -53,7 +57,8 @@ veth_checks() {
 }
 
 # flow NAME SRC COUNT: COUNT mode 3 and COUNT monlist requests from SRC to
-# the server socket; "recv3 recv7" in $NG_TMP/NAME.recv
+# the server socket; "recv3 recv7" in $NG_TMP/NAME.recv, read once the
+# sender's end mark reached the server
 flow() {
 	local name=$1 src=$2 n=$3 pid
 	ng_bg "srv-$name" "$FLOW" serve --bind 192.0.2.1 --out "$NG_TMP/$name.srv" --max-seconds 120
@@ -63,8 +68,8 @@ flow() {
 	ns cli "$FLOW" send --dst 192.0.2.1 --rate3 200 --rate7 200 --count "$n" \
 		--max-seconds 60 --out "$NG_TMP/$name.cli"
 	ns cli ip route replace 192.0.2.1/32 dev ngpk1 src 192.0.2.2
-	sleep 1
-	ng_stop "$pid"
+	ng_flow_end "$pid" "$NG_TMP/$name.srv" ||
+		ng_fail "harness: $name: the sender's end mark never reached the server"
 	awk '{ print $4, $6 }' "$NG_TMP/$name.srv" >"$NG_TMP/$name.recv"
 	ng_log "$name from $src: sent $(cat "$NG_TMP/$name.cli"); the socket got (mode 3 distinct, monlist): $(cat "$NG_TMP/$name.recv")"
 }

@@ -45,18 +45,21 @@ W0=$(systemctl show -p MainPID --value ntpguard-watch.service)
 ng_bg srv-up "$FLOW" serve --bind 192.0.2.1 --out "$NG_TMP/up.srv" --max-seconds 600
 SPID=$NG_BG_PID
 ng_wait_for 10 grep -q serving "$NG_TMP/srv-up.log"
+mark_passed
 ng_bg cli-up ns cli "$FLOW" send --dst 192.0.2.1 --rate3 300 --rate7 300 --max-seconds 500 \
 	--out "$NG_TMP/up.cli"
 CPID=$NG_BG_PID
-sleep 2
+# two seconds of the stream through ngpk0's program before the upgrade, two after
+ng_wait_for 60 grown 600 || ng_fail "harness: no traffic before the upgrade"
 T_UP=$(date '+%Y-%m-%d %H:%M:%S')
 check "2k apt-get install ./ntpguard_2.deb while the flood flows" \
 	apt-get install -y "$CTL/v2.deb"
 cp "$NG_OUT" "$NG_TMP/upgrade.out"
-sleep 2
+mark_passed
+ng_wait_for 60 grown 600 || ng_fail "harness: no traffic after the upgrade"
 ng_stop "$CPID"
-sleep 1
-ng_stop "$SPID"
+ng_flow_end "$SPID" "$NG_TMP/up.srv" ||
+	ng_fail "harness: upgrade: the sender's end mark never reached the server"
 read -r SENT3 SENT7 FAILED < <(awk '{ print $3, $5, $7 }' "$NG_TMP/up.cli")
 read -r RECV3 RECV7 < <(awk '{ print $4, $6 }' "$NG_TMP/up.srv")
 ng_log "upgrade: sent mode 3 $SENT3, monlist $SENT7 (failed sends $FAILED); the socket got mode 3 $RECV3 (distinct), monlist $RECV7"
