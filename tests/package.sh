@@ -1,5 +1,7 @@
 #!/bin/bash
-# tests/package.sh - the Debian package, for real: built twice
+# tests/package.sh - `make install DESTDIR=... PREFIX=/usr/local` into a
+# staging tree (every file, the units' paths, uninstall), then the Debian
+# package, for real: built twice
 # (dpkg-buildpackage -us -uc -b; the second build one version newer),
 # checked with lintian, installed into a fresh Debian 12 image
 # (scripts/vm/debian-image.sh: mmdebstrap, cached under build/vm/) booted
@@ -52,9 +54,41 @@ done
 scripts/vm/kernels.sh check >/dev/null || fatal "missing kernels (scripts/deps.sh)"
 make -s build/tests/ngflow || fatal "cannot build ngflow"
 
+# ---- make install into a staging tree ----------------------------------------------
+D=$PKG/destdir
+rm -rf "$PKG"
+mkdir -p "$D"
+if make -s install DESTDIR="$D" PREFIX=/usr/local >"$PKG/install.log" 2>&1; then
+	ok "make install DESTDIR=... PREFIX=/usr/local"
+else
+	tail -n 5 "$PKG/install.log"
+	bad "make install DESTDIR=... PREFIX=/usr/local failed"
+fi
+want="etc/ntpguard/ntpguard.conf
+usr/local/lib/systemd/system/ntpguard-export.service
+usr/local/lib/systemd/system/ntpguard-watch.service
+usr/local/lib/systemd/system/ntpguard.service
+usr/local/sbin/ntpguard
+usr/local/share/bash-completion/completions/ntpguard
+usr/local/share/man/man5/ntpguard.conf.5
+usr/local/share/man/man8/ntpguard.8
+usr/local/share/ntpguard/ntpguard-alerts.yml
+usr/local/share/ntpguard/ntpguard.conf.example"
+got=$(cd "$D" && find . -type f | sed 's|^\./||' | sort)
+[ "$got" = "$want" ] && ok "... exactly the files: binary, units, configuration and its example, man pages, completion, alert rules" ||
+	bad "make install: the files differ: $(diff <(echo "$want") <(echo "$got") | grep '^[<>]' | paste -sd' ')"
+got=$(sed -n 's/^Exec\(Start\|Reload\)=//p' "$D/usr/local/lib/systemd/system/ntpguard.service" | paste -sd'|')
+[ "$got" = "/usr/local/sbin/ntpguard apply /etc/ntpguard/ntpguard.conf|/usr/local/sbin/ntpguard apply /etc/ntpguard/ntpguard.conf" ] &&
+	ok "... the units name the installed binary and configuration" || bad "make install: ntpguard.service runs '$got'"
+grep -q '@[A-Z]*@' "$D"/usr/local/lib/systemd/system/*.service &&
+	bad "make install: a unit kept a @PLACEHOLDER@" || ok "... no placeholder left in the units"
+make -s uninstall DESTDIR="$D" PREFIX=/usr/local >>"$PKG/install.log" 2>&1
+got=$(cd "$D" && find . -type f | sed 's|^\./||' | sort)
+[ "$got" = etc/ntpguard/ntpguard.conf ] && ok "make uninstall: everything but the configuration is gone" ||
+	bad "make uninstall left: $(echo "$got" | paste -sd' ')"
+
 # ---- two builds of the package ---------------------------------------------------
 # The source: what git tracks, and files not yet added that are not ignored.
-rm -rf "$PKG"
 mkdir -p "$PKG/ctl"
 build() { # build NAME [VERSION]: the .deb into $PKG/NAME
 	local name=$1 version=${2:-} src=$PKG/$1/src
