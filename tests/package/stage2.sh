@@ -117,6 +117,14 @@ check_not "2z8 a policy value ntpguard refuses: the play fails" play -e '{"ntpgu
 check_grep_case "2z9 ... at the template's validation (apply --dry-run)" "$NG_OUT" "mode7_request: 'dorp' is not drop, ratecap or pass"
 check_eq "2z10 ... the file and the policy are unchanged" "$(cat "$NG_TMP/conf.before") $S" \
 	"$(cat /etc/ntpguard/ntpguard.conf) $(st "d['policy']")"
+phase "the role with a bad prefix in an allow-list file"
+cp /etc/ntpguard/allow.d/noc.list "$NG_TMP/noc.before"
+check_not "2z11 a prefix with host bits in ntpguard_allow_files: the play fails" play \
+	-e '{"ntpguard_allow_files": [{"name": "noc.list", "prefixes": ["203.0.113.9/24"]}]}'
+check_grep_case "2z12 ... at the file's validation, naming the line" "$NG_OUT" \
+	":2: '203.0.113.9/24' has host bits set"
+check_eq "2z13 ... the prefix file on the host is unchanged, and a reload applies cleanly" \
+	"$(cat "$NG_TMP/noc.before") 0" "$(cat /etc/ntpguard/allow.d/noc.list) $(systemctl reload ntpguard.service; echo $?)"
 
 # ---- apt purge -------------------------------------------------------------------
 phase "apt purge"
