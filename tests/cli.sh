@@ -296,6 +296,15 @@ errv "allow add X X (twice in one command)" 2 "^ntpguard: '192\.0\.2\.0/24' is g
 	ngc allow add 192.0.2.0/24 192.0.2.0/24
 errv "allow add a b a (twice, IPv6 spellings)" 2 "^ntpguard: '2001:DB8:2::1/128' is given twice$" \
 	ngc allow add 2001:db8:2::1 192.0.2.0/24 2001:DB8:2::1/128
+# The first argument that is wrong is named: of two repeats the earlier
+# second occurrence (the check sorts the arguments), a repeat before a bad
+# address, a bad address before a repeat.
+errv "allow add a b c b a: the first repeat" 2 "^ntpguard: '192\.0\.2\.2' is given twice$" \
+	ngc allow add 192.0.2.9 192.0.2.2 192.0.2.5 192.0.2.2 192.0.2.9
+errv "allow add a a bogus: the repeat first" 2 "^ntpguard: '192\.0\.2\.9' is given twice$" \
+	ngc allow add 192.0.2.9 192.0.2.9 bogus
+errv "allow add a bogus a: the bad address first" 2 "^ntpguard: 'bogus' $NOT_ADDR" \
+	ngc allow add 192.0.2.9 bogus 192.0.2.9
 # Refused against the map's content: the entry named, and "nothing was changed".
 err "allow add existing entry" 1 '^ntpguard: 198\.51\.100\.0/24 is already on the allow-list$' \
 	ngc allow add 198.51.100.0/24
