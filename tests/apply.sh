@@ -186,7 +186,7 @@ check_grep_case "4g ... says so" "$NG_OUT" '^nothing to change'
 
 # =============================================================================
 ng_log "case 5: interface removed; one loaded by hand is not in the file either"
-check "5a load ngaq0 by hand" ngs load ngaq0
+ng_assume "5a load ngaq0 by hand" ngs load ngaq0
 grep -v '^\[interface ngap0\]' "$C/two.conf" | grep -v '^direction' >"$C/three.conf"
 rm "$C/allow.d/probe.list"
 check_rc "5b apply: exit 0" 0 ngs apply "$C/three.conf"
@@ -213,7 +213,7 @@ check_grep_case "6c ... and nothing else changed" "$NG_OUT" '^nothing to change'
 ng_log "case 7: invalid files are refused whole, naming file and line"
 cp "$C/one.conf" "$C/good.conf"
 printf '198.51.100.0/24\n' >"$C/allow.d/probe.list"
-check_rc "7a back to the first file" 0 ngs apply "$C/good.conf"
+ng_assume "7a back to the first file" ngs apply "$C/good.conf"
 S7=$(state)
 # bad NAME LINE REGEX : the file $C/NAME is refused (exit 2) with an error
 # at LINE matching REGEX, "nothing was changed", and the state is the same.

@@ -18,6 +18,7 @@ for f in "$D/cli.json" "$D/ntpguard.8" "$D/ntpguard.conf.5" "$D/ntpguard.bash" \
 	[ -r "$f" ] || ng_die "missing $f (make docs; scripts/deps.sh)"
 done
 GEN=$NG_ROOT/scripts/gendoc.py
+not() { ! "$@"; }
 
 ng_log "the README"
 check "1a the README's generated blocks are what the sources make" \
@@ -25,8 +26,8 @@ check "1a the README's generated blocks are what the sources make" \
 cp "$NG_ROOT/README.md" "$NG_TMP/README.md"
 sed -i 's/^| `-n, --dry-run` | print what would change; change nothing |$/| `-n, --dry-run` | print what would change |/' \
 	"$NG_TMP/README.md"
-check_not "1b control: a README whose option text drifted fails" \
-	"$NG_PY" "$GEN" readme "$D/cli.json" "$NG_TMP/README.md"
+ng_assume "1b control: a README whose option text drifted fails" \
+	not "$NG_PY" "$GEN" readme "$D/cli.json" "$NG_TMP/README.md"
 check_grep_case "1c ... with a diff naming the line" "$NG_OUT" '^-\| `-n, --dry-run` \| print what would change \|$'
 "$NG_PY" - "$D/cli.json" "$NG_ROOT/README.md" >"$NG_TMP/missing" <<'PY'
 import json, sys
@@ -111,7 +112,7 @@ check_eq "3i allow's sub-commands" "add del list" "$(complete_words ntpguard all
 check_eq "3j watch --config: files" "$(cd "$NG_ROOT" && compgen -f dist/ntp)" \
 	"$(cd "$NG_ROOT" && complete_words ntpguard watch --config dist/ntp)"
 check_eq "3k help COMMAND" "set stats status" "$(complete_words ntpguard help s)"
-check_eq "3l control: nothing for an unknown command's arguments" "" \
+ng_assume_eq "3l control: nothing for an unknown command's arguments" "" \
 	"$(complete_words ntpguard bogus l)"
 
 ng_summary

@@ -28,7 +28,7 @@
 # agent from a 9p share (build/pkg/ctl). About 5 minutes once the image is
 # cached (its first build: about 2 minutes more).
 #
-#   tests/package.sh        prints "N passed, N failed"
+#   tests/package.sh        prints "N passed, N failed, N skipped"
 #   NG_KEEP_TMP=1           keep build/pkg/ as it is (it is kept anyway
 #                           until the next run)
 set -u
@@ -36,14 +36,14 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 PKG=$ROOT/build/pkg
 KDIR=$ROOT/build/kernels/linux-image-amd64
-passed=0 failed=0
+passed=0 failed=0 skipped=0
 
 ok() { passed=$((passed + 1)); echo "ok   $*"; }
 bad() { failed=$((failed + 1)); echo "FAIL $*"; }
 fatal() {
 	echo "FATAL: $*" >&2
 	failed=$((failed + 1))
-	echo "$passed passed, $failed failed"
+	echo "$passed passed, $failed failed, $skipped skipped"
 	exit 1
 }
 
@@ -153,16 +153,17 @@ for n in 1 2; do
 		continue
 	fi
 	cat "$PKG/ctl/out$n"
-	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$PKG/ctl/out$n" | tail -n 1)
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$' "$PKG/ctl/out$n" | tail -n 1)
 	rc=$(cat "$PKG/ctl/rc$n" 2>/dev/null || echo 125)
 	if [ -z "$line" ]; then
 		bad "boot $n: no summary (exit $rc)"
 		continue
 	fi
-	p=${line%% passed*} f=${line#*, }
+	p=${line%% passed*} f=${line#*, } s=0
 	f=${f%% failed*}
+	[[ "$line" == *skipped ]] && { s=${line##*failed, }; s=${s%% skipped}; }
 	[ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
-	passed=$((passed + p)) failed=$((failed + f))
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 done
 [ "$VMRC" -eq 0 ] && ok "the VM powered off by itself" || bad "the VM did not power off (exit $VMRC)"
 if [ -f "$PKG/ctl/upgrade.counts" ]; then
@@ -170,5 +171,5 @@ if [ -f "$PKG/ctl/upgrade.counts" ]; then
 	echo "# upgrade under traffic: mode 3 sent $s3, received $r3; monlist sent $s7, received $r7"
 fi
 echo
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

@@ -66,7 +66,7 @@ ng_log "upgrade: sent mode 3 $SENT3, monlist $SENT7 (failed sends $FAILED); the 
 echo "$SENT3 $SENT7 $RECV3 $RECV7" >"$CTL/upgrade.counts"
 check_eq "2l installed: the second build" "install ok installed $(cat "$CTL/v2.version")" \
 	"$(dpkg-query -W -f='${Status} ${Version}' ntpguard)"
-check_ge "2m traffic flowed during the upgrade (mode 3 requests sent)" 600 "$SENT3"
+ng_assume "2m traffic flowed during the upgrade ($SENT3 mode 3 requests sent)" test "$SENT3" -ge 1200
 check_eq "2n zero monlist requests reached the socket during the upgrade" 0 "$RECV7"
 check_eq "2o zero mode 3 requests lost" "$SENT3" "$RECV3"
 journalctl -u ntpguard.service --since "$T_UP" --no-pager >"$NG_TMP/up.journal"
