@@ -184,9 +184,10 @@ static void put16(__u8 *p, unsigned v)
 	p[1] = (__u8)v;
 }
 
-static void addr(int family, const char *s, __u8 *out)
+/* The address into out (size bytes, at least the family's 4 or 16), zero-filled. */
+static void addr(int family, const char *s, __u8 *out, size_t size)
 {
-	memset(out, 0, 16);
+	memset(out, 0, size);
 	if (inet_pton(family == 4 ? AF_INET : AF_INET6, s, out) != 1) {
 		fprintf(stderr, "bpf_reflectors: bad address %s\n", s);
 		exit(2);
@@ -254,8 +255,8 @@ static struct frame resp(int family, const char *src, const char *dst, unsigned 
 {
 	__u8 s[16], d[16];
 
-	addr(family, src, s);
-	addr(family, dst, d);
+	addr(family, src, s, sizeof(s));
+	addr(family, dst, d, sizeof(d));
 	return resp_raw(family, s, d, 123, ntp_len, 0);
 }
 
@@ -334,7 +335,7 @@ static struct ng_rkey rkey(int family, const char *src)
 	memset(&k, 0, sizeof(k));
 	k.slot = TEST_SLOT;
 	k.family = (__u8)family;
-	addr(family, src, k.addr);
+	addr(family, src, k.addr, sizeof(k.addr));
 	return k;
 }
 
@@ -430,7 +431,7 @@ static void t_victims_small(void)
 		unsigned b;
 
 		snprintf(dst, sizeof(dst), "198.51.100.%d", i);
-		addr(4, dst, d);
+		addr(4, dst, d, sizeof(d));
 		b = victim_bit(4, d);
 		if (seen[b / 64] & (1ull << (b % 64)))
 			continue;       /* a collision: not this test's subject */
@@ -484,8 +485,8 @@ static void t_ipv6_keys(void)
 	{
 		__u8 d1[16], d2[16];
 
-		addr(6, "2001:db8:77::1", d1);
-		addr(6, "2001:db8:78::1", d2);
+		addr(6, "2001:db8:77::1", d1, sizeof(d1));
+		addr(6, "2001:db8:78::1", d2, sizeof(d2));
 		EXPECT_EQ("::123 victims (2 /64s)",
 			  victim_bit(6, d1) == victim_bit(6, d2) ? 1 : 2, victims(&a, &lower));
 	}
@@ -500,15 +501,15 @@ static void t_vlan(void)
 
 	begin();
 	reset();
-	addr(4, "192.0.2.125", s);
-	addr(4, "198.51.100.9", d);
+	addr(4, "192.0.2.125", s, sizeof(s));
+	addr(4, "198.51.100.9", d, sizeof(d));
 	for (int v = 0; v <= 3; v++) {
 		struct frame f = resp_raw(4, s, d, 123, 440, v);
 
 		EXPECT_EQ("verdict", XDP_DROP, run(&f));
 	}
-	addr(6, "2001:db8:2::5", s);
-	addr(6, "2001:db8:99::9", d);
+	addr(6, "2001:db8:2::5", s, sizeof(s));
+	addr(6, "2001:db8:99::9", d, sizeof(d));
 	{
 		struct frame f = resp_raw(6, s, d, 123, 440, 3);
 
@@ -543,15 +544,15 @@ static void t_not_recorded(void)
 		EXPECT_EQ("200-octet reply passes", XDP_PASS, run(&small));
 		EXPECT_EQ("8-octet error reply passes", XDP_PASS, run(&err));
 	}
-	addr(4, "192.0.2.126", s);
-	addr(4, "198.51.100.7", d);
+	addr(4, "192.0.2.126", s, sizeof(s));
+	addr(4, "198.51.100.7", d, sizeof(d));
 	{
 		struct frame notntp = resp_raw(4, s, d, 4123, 440, 0);
 
 		EXPECT_EQ("oversized, not from port 123: passes", XDP_PASS, run(&notntp));
 	}
 	/* an allow-listed destination (a management host running ntpdc) */
-	addr(4, "198.51.100.20", k.addr);
+	addr(4, "198.51.100.20", k.addr, sizeof(k.addr));
 	if (bpf_map_update_elem(R.allow4_fd, &k, &fam, BPF_ANY) ||
 	    bpf_map_update_elem(R.used_fd, &fam, &one, BPF_ANY))
 		die("allow-listing");
@@ -710,8 +711,8 @@ static struct ng_probe_key flow_key(int family, const char *local, unsigned lpor
 	memset(&k, 0, sizeof(k));
 	k.family = (__u8)family;
 	k.lport = (__u16)lport;
-	addr(family, local, k.local);
-	addr(family, remote, k.remote);
+	addr(family, local, k.local, sizeof(k.local));
+	addr(family, remote, k.remote, sizeof(k.remote));
 	return k;
 }
 
@@ -764,8 +765,8 @@ static struct frame m7(int family, const char *src, unsigned sport, const char *
 {
 	__u8 s[16], d[16];
 
-	addr(family, src, s);
-	addr(family, dst, d);
+	addr(family, src, s, sizeof(s));
+	addr(family, dst, d, sizeof(d));
 	return udp_frame(family, s, d, sport, dport, response ? 0x97 : 0x17,
 			 response ? 440 : 8, 0);
 }
@@ -845,7 +846,7 @@ static void t_probe_and_allow_bits(void)
 	begin();
 	reset();
 	clear_flows();
-	addr(4, "198.51.100.20", k.addr);
+	addr(4, "198.51.100.20", k.addr, sizeof(k.addr));
 	if (bpf_map_update_elem(R.allow4_fd, &k, &zero, BPF_ANY))
 		die("allow-listing");
 	add_flow(4, "192.0.2.1", 45000, "192.0.2.123", coarse_now() + 60 * NG_NSEC);
