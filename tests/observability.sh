@@ -718,10 +718,17 @@ if [ "$HAVE_TMUX" = 1 ]; then
 	check_grep "9m tmux: the egress attachment and the escaped-name interface are listed" \
 		"$SCREEN" '^eth0 egress \(tc mode'
 	tmux -L "$TMUX_SOCK" send-keys -t watch C-c
-	dead() { [ "$(tmux -L "$TMUX_SOCK" display-message -p -t watch '#{pane_dead}')" = 1 ]; }
-	ng_wait_for 5 dead
-	check_eq "9n tmux: Ctrl-C ends it with exit 0" "1 0" \
-		"$(tmux -L "$TMUX_SOCK" display-message -p -t watch '#{pane_dead} #{pane_dead_status}')"
+	# tmux marks the pane dead when the terminal closes, and has its exit
+	# status (or signal) only once it has reaped the process: wait for both
+	dead() {
+		local d
+		d=$(tmux -L "$TMUX_SOCK" display-message -p -t watch \
+			'#{pane_dead}:#{pane_dead_status}#{pane_dead_signal}')
+		[ "${d%%:*}" = 1 ] && [ -n "${d#*:}" ]
+	}
+	ng_wait_for 10 dead
+	check_eq "9n tmux: Ctrl-C ends it with exit 0 (status, signal)" "1 0 " \
+		"$(tmux -L "$TMUX_SOCK" display-message -p -t watch '#{pane_dead} #{pane_dead_status} #{pane_dead_signal}')"
 	tmux -L "$TMUX_SOCK" kill-server 2>/dev/null
 	ng_log "stats --watch screen (tmux, 100x45):"
 	sed -e 's/[[:space:]]*$//' -e '/^$/N;/^\n$/D' "$SCREEN" | sed 's/^/#   /'
