@@ -487,7 +487,9 @@ check_grep "6q ... and says so" "$NG_TMP/export.log" 'stopped by SIGTERM'
 check "6r the last file stays, complete" "$PROMTOOL" check metrics <"$TF/ntpguard.prom"
 check_eq "6s no temporary file left in the directory" "ntpguard.prom" "$(ls -A "$TF")"
 ng_bg export2 ns srv "$NG" export --dir "$TF" --interval 5
-sleep 0.5
+# its first line comes once SIGINT is held for the loop: before, the
+# default action would end it (a slow start under valgrind lost it here)
+ng_wait_for 60 grep -q '^ntpguard export: writing' "$NG_TMP/export2.log"
 kill -INT "$NG_BG_PID"
 wait "$NG_BG_PID"
 check_eq "6t export exits 0 on SIGINT" 0 "$?"
