@@ -41,6 +41,11 @@ BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
 
 CFLAGS  ?= -O2 -g
 CFLAGS  += -Wall -Wextra -std=gnu11 -D_GNU_SOURCE -Iheaders -I$(OUTPUT)
+# valgrind's client requests, where its header is installed (user/lib/state.c
+# marks what the kernel filled through bpf() commands valgrind does not model)
+ifneq ($(wildcard /usr/include/valgrind/memcheck.h),)
+CFLAGS  += -DNG_HAVE_VALGRIND
+endif
 # make SANITIZE=1 OUTPUT=build/asan: the CLI and the test runners built with
 # AddressSanitizer and UndefinedBehaviorSanitizer (tests/sanitize.sh runs
 # every suite against that build and sums up the reports).
