@@ -111,7 +111,7 @@ __u64 ng_netns_ino(void)
  * a decoder consumes before it fails, at least one). s[0] >= 0x80; the
  * string's NUL ends any sequence.
  */
-int ng_utf8_len(const unsigned char *s)
+static int utf8_len(const unsigned char *s)
 {
 	unsigned char lo = 0x80, hi = 0xbf;
 	int n;
@@ -140,26 +140,32 @@ int ng_utf8_len(const unsigned char *s)
 	return n;
 }
 
+const unsigned char *ng_put_utf8(FILE *f, const unsigned char *s, const char *bad)
+{
+	int n = utf8_len(s);
+
+	if (n > 0) {
+		fwrite(s, 1, (size_t)n, f);
+		return s + n;
+	}
+	fputs(bad, f);
+	return s - n;
+}
+
 void ng_json_str(FILE *f, const char *str)
 {
 	const unsigned char *s = (const unsigned char *)str;
 
 	fputc('"', f);
 	while (*s) {
-		int n;
-
 		if (*s == '"' || *s == '\\') {
 			fprintf(f, "\\%c", *s++);
 		} else if (*s < 0x20) {
 			fprintf(f, "\\u%04x", *s++);
 		} else if (*s < 0x80) {
 			fputc(*s++, f);
-		} else if ((n = ng_utf8_len(s)) > 0) {
-			fwrite(s, 1, (size_t)n, f);
-			s += n;
 		} else {
-			fputs("\\ufffd", f);     /* U+FFFD for what is not UTF-8 */
-			s += -n;
+			s = ng_put_utf8(f, s, "\\ufffd");
 		}
 	}
 	fputc('"', f);

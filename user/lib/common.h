@@ -45,9 +45,9 @@ __u64 ng_netns_ino(void);
  * Python's errors="replace" does) becomes U+FFFD. JSON has no way to carry
  * a raw byte; \u00XX would turn it into another character.
  */
-/* Length of the UTF-8 character at s (2-4), or -k: s is not UTF-8, skip k
- * bytes (only for bytes >= 0x80). */
-int ng_utf8_len(const unsigned char *s);
+/* Write the character at s (>= 0x80) as it is if it is UTF-8, else `bad`
+ * (U+FFFD in the caller's notation) for its ill-formed part; what follows. */
+const unsigned char *ng_put_utf8(FILE *f, const unsigned char *s, const char *bad);
 void ng_json_str(FILE *f, const char *s);
 
 /*

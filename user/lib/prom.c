@@ -38,8 +38,6 @@ void ng_prom_label(FILE *f, const char *str)
 
 	fputc('"', f);
 	while (*s) {
-		int n;
-
 		if (*s == '\\' || *s == '"') {
 			fprintf(f, "\\%c", *s++);
 		} else if (*s == '\n') {
@@ -47,12 +45,8 @@ void ng_prom_label(FILE *f, const char *str)
 			s++;
 		} else if (*s < 0x80) {
 			fputc(*s++, f);
-		} else if ((n = ng_utf8_len(s)) > 0) {
-			fwrite(s, 1, (size_t)n, f);
-			s += n;
 		} else {
-			fputs("\xef\xbf\xbd", f);   /* U+FFFD */
-			s += -n;
+			s = ng_put_utf8(f, s, "\xef\xbf\xbd");   /* U+FFFD */
 		}
 	}
 	fputc('"', f);
