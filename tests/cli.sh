@@ -27,6 +27,9 @@ ng_ns_add c
 if ns c ip link add dum0 type dummy 2>/dev/null; then
 	NOXDP_KIND=dummy
 else
+	# loaded on demand, ifb would also create ifb0 and ifb1 in the host's
+	# own namespace: load it without them
+	[ -d /sys/module/ifb ] || modprobe ifb numifbs=0 2>/dev/null
 	ns c ip link add dum0 type ifb || ng_die "cannot create a dummy or ifb device"
 	NOXDP_KIND=ifb
 fi
