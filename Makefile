@@ -224,7 +224,8 @@ $(NEXT)/ntpguard: $(filter-out $(addprefix $(OUTPUT)/,$(NEXT_OBJS)),$(USER_OBJS)
 
 # ---- tests -----------------------------------------------------------
 # bpf_unit and bpf_policy share one loader, and write policies through the
-# CLI's own code (ng_policy_commit), so they link its policy and common objects.
+# CLI's own code (ng_policy_commit), so they link its policy and common objects;
+# bpf_reflectors uses the loader's setup (ngt_init) and links the same.
 TEST_LOADER    := tests/bpf_loader.c tests/bpf_loader.h
 TEST_USER_OBJS := $(filter %/lib/policy.o %/lib/parse.o %/lib/common.o,$(USER_OBJS))
 
@@ -233,9 +234,10 @@ $(OUTPUT)/tests/bpf_unit $(OUTPUT)/tests/bpf_policy: $(OUTPUT)/tests/%: tests/%.
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(USER_INC) -Itests $< tests/bpf_loader.c $(TEST_USER_OBJS) $(LDLIBS) -o $@
 
-$(OUTPUT)/tests/bpf_reflectors: tests/bpf_reflectors.c $(OUTPUT)/ntpguard.skel.h $(HEADERS) | $(OUTPUT)/tests
+$(OUTPUT)/tests/bpf_reflectors: tests/bpf_reflectors.c $(TEST_LOADER) $(TEST_USER_OBJS) \
+		$(OUTPUT)/ntpguard.skel.h $(HEADERS) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $< $(LDLIBS) -lm -o $@
+	$(Q)$(CC) $(CFLAGS) $(USER_INC) -Itests $< tests/bpf_loader.c $(TEST_USER_OBJS) $(LDLIBS) -lm -o $@
 
 # ---- bench -----------------------------------------------------------
 $(OUTPUT)/bench/%.bpf.o: bench/bpf/%.bpf.c $(HEADERS) | $(OUTPUT)/bench

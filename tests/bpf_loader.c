@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * bpf_loader.c - the test loader shared by bpf_unit and bpf_policy (see
- * bpf_loader.h).
+ * bpf_loader.c - the test loader shared by bpf_unit and bpf_policy, and
+ * the setup bpf_reflectors shares with them (see bpf_loader.h).
  *
  * One CPU: the rate table is an LRU hash (BPF_MAP_TYPE_LRU_HASH, common
  * LRU). In kernel/bpf/bpf_lru_list.c every CPU that inserts takes free
@@ -78,15 +78,23 @@ static void pin_one_cpu(void)
 		fatal("sched_setaffinity: %s", strerror(errno));
 }
 
+void ngt_init(const char *prog)
+{
+	prog_name = prog;
+	libbpf_set_print(libbpf_print);
+	pin_one_cpu();
+	T.ncpus = libbpf_num_possible_cpus();
+	if (T.ncpus <= 0)
+		fatal("cannot count possible CPUs: %s", strerror(-T.ncpus));
+}
+
 void ngt_load(const char *prog, __u32 slot, __u32 lru_size)
 {
 	struct bpf_map *map;
 	struct timespec res;
 	int err;
 
-	prog_name = prog;
-	libbpf_set_print(libbpf_print);
-	pin_one_cpu();
+	ngt_init(prog);
 	T.skel = ntpguard_bpf__open();
 	if (!T.skel)
 		fatal("cannot open the skeleton: %s", strerror(errno));
@@ -117,9 +125,6 @@ void ngt_load(const char *prog, __u32 slot, __u32 lru_size)
 	T.events_fd = bpf_map__fd(T.skel->maps.ng_events);
 	clock_getres(CLOCK_MONOTONIC_COARSE, &res);
 	T.tick = (__u64)res.tv_sec * NG_NSEC + (__u64)res.tv_nsec;
-	T.ncpus = libbpf_num_possible_cpus();
-	if (T.ncpus <= 0)
-		fatal("cannot count possible CPUs: %s", strerror(-T.ncpus));
 	/* Per-CPU values are 8-byte aligned; struct ng_counter already is. */
 	_Static_assert(sizeof(struct ng_counter) % 8 == 0, "per-CPU value stride");
 	T.percpu = calloc((size_t)T.ncpus, sizeof(struct ng_counter));

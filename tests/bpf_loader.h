@@ -4,6 +4,8 @@
  * ntpguard program loaded from the skeleton for BPF_PROG_TEST_RUN (never
  * pinned, never attached), its maps, a state reset between test cases, and
  * the "ok N - name" / "N passed, N failed, N skipped" reporting.
+ * tests/bpf_reflectors.c loads its own instance (other map sizes) and uses
+ * only ngt_init().
  */
 #ifndef NG_BPF_LOADER_H
 #define NG_BPF_LOADER_H
@@ -29,6 +31,13 @@ struct ngt {
 };
 
 extern struct ngt T;
+
+/*
+ * libbpf's warnings without its debug/info chatter (NG_VERBOSE=1 shows
+ * info), this process pinned to one CPU (T.cpu), T.ncpus possible CPUs.
+ * Called by ngt_load; exits with "0 passed, 1 failed, 0 skipped" on error.
+ */
+void ngt_init(const char *prog);
 
 /*
  * Load the program with ng_slot = slot and a rate table of lru_size
