@@ -60,7 +60,7 @@ chmod 1777 "$REP"
 rc=0
 # What the suites need besides the checked CLI (run-all.sh builds it itself).
 if [ $# -gt 0 ]; then
-	make -s all test-bins build/tests/ntpresponder || exit 1
+	make -s all docs test-bins build/tests/ntpresponder || exit 1
 fi
 if [ $# -eq 0 ]; then
 	tests/run-all.sh || rc=1

@@ -45,19 +45,40 @@
 static char *verifier_log;
 static libbpf_print_fn_t next_libbpf_print;
 
+/* next_libbpf_print with arguments instead of a va_list */
+static int print_next(enum libbpf_print_level level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static int print_next(enum libbpf_print_level level, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = next_libbpf_print(level, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
 static int capture_libbpf_log(enum libbpf_print_level level, const char *fmt,
 			      va_list ap)
 {
 	va_list cp;
 	char *msg;
+	int n;
 
 	if (strstr(fmt, "BEGIN PROG LOAD LOG")) {
 		va_copy(cp, ap);
-		if (vasprintf(&msg, fmt, cp) >= 0) {
+		n = vasprintf(&msg, fmt, cp);
+		va_end(cp);
+		if (n >= 0) {
+			/* The log is what the kernel wrote into libbpf's buffer
+			 * during a BPF_PROG_LOAD that failed; valgrind marks that
+			 * buffer written only when the command succeeds. */
+			NG_KERNEL_FILLED(msg, (size_t)n + 1);
 			free(verifier_log);
 			verifier_log = msg;
+			return next_libbpf_print ? print_next(level, "%s", msg) : 0;
 		}
-		va_end(cp);
 	}
 	return next_libbpf_print ? next_libbpf_print(level, fmt, ap) : 0;
 }

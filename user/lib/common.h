@@ -60,4 +60,17 @@ double ng_mono_now(void);
  * ended the wait (SIGINT or SIGTERM), or 0 when the time came. */
 int ng_periodic_wait(const sigset_t *set, double start, double interval);
 
+/*
+ * Memory the kernel filled through a bpf() command that valgrind does not
+ * model, marked defined for memcheck (tests/sanitize.sh valgrind); a no-op
+ * outside valgrind. Used for BPF_MAP_LOOKUP_BATCH results (state.c) and a
+ * rejected program's verifier log (attach.c).
+ */
+#ifdef NG_HAVE_VALGRIND
+#include <valgrind/memcheck.h>
+#define NG_KERNEL_FILLED(p, n) VALGRIND_MAKE_MEM_DEFINED(p, n)
+#else
+#define NG_KERNEL_FILLED(p, n) ((void)(p), (void)(n))
+#endif
+
 #endif

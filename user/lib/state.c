@@ -14,16 +14,6 @@
 #include "policy.h"
 #include "state.h"
 
-/* Memory the kernel filled through a bpf() command valgrind does not model
- * (BPF_MAP_LOOKUP_BATCH: it warns "unhandled eBPF command 24" and takes the
- * keys and values for uninitialised). A no-op outside valgrind. */
-#ifdef NG_HAVE_VALGRIND
-#include <valgrind/memcheck.h>
-#define KERNEL_FILLED(p, n) VALGRIND_MAKE_MEM_DEFINED(p, n)
-#else
-#define KERNEL_FILLED(p, n) ((void)(p), (void)(n))
-#endif
-
 /* The maps by NG_MAPS_* bit: pin name and where its fd goes. */
 /* since: the first layout that has the map (older pins may lack it: its
  * fd stays -1, and the next load creates it, layout.c) */
@@ -320,9 +310,10 @@ static int table_batch(int fd, struct table *t, __u32 max)
 		if (!r || errno == ENOENT || errno == ENOSPC) {
 			int e = errno;
 
-			KERNEL_FILLED(t->keys + t->n * t->ksz, (size_t)count * t->ksz);
-			KERNEL_FILLED(t->vals + t->n * t->vsz, (size_t)count * t->vsz);
-			KERNEL_FILLED(&token, sizeof(token));
+			/* valgrind: "unhandled eBPF command 24" */
+			NG_KERNEL_FILLED(t->keys + t->n * t->ksz, (size_t)count * t->ksz);
+			NG_KERNEL_FILLED(t->vals + t->n * t->vsz, (size_t)count * t->vsz);
+			NG_KERNEL_FILLED(&token, sizeof(token));
 			errno = e;
 		}
 		if (r && errno == ENOSPC && chunk < (1u << 20)) {
