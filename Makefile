@@ -46,9 +46,9 @@ CFLAGS  += -Wall -Wextra -std=gnu11 -D_GNU_SOURCE -Iheaders -I$(OUTPUT)
 ifneq ($(wildcard /usr/include/valgrind/memcheck.h),)
 CFLAGS  += -DNG_HAVE_VALGRIND
 endif
-# make SANITIZE=1 OUTPUT=build/asan: the CLI and the test runners built with
-# AddressSanitizer and UndefinedBehaviorSanitizer (tests/sanitize.sh runs
-# every suite against that build and sums up the reports).
+# make SANITIZE=1 CC=clang OUTPUT=build/asan: the CLI and the test runners
+# built with AddressSanitizer and UndefinedBehaviorSanitizer (tests/sanitize.sh
+# runs every suite against that build and sums up the reports).
 ifeq ($(SANITIZE),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer
 endif

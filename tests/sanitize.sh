@@ -5,8 +5,9 @@
 # then a summary of what the checkers reported.
 #
 #   tests/sanitize.sh asan [SUITE...]      build/asan: ntpguard and the BPF
-#                                          test runners with ASan + UBSan
-#                                          (make SANITIZE=1 OUTPUT=build/asan)
+#                                          test runners with ASan + UBSan,
+#                                          built by clang (make SANITIZE=1
+#                                          CC=clang OUTPUT=build/asan)
 #   tests/sanitize.sh valgrind [SUITE...]  build/ntpguard under valgrind
 #                                          memcheck (definite leaks included;
 #                                          tests/valgrind.supp: what valgrind's
@@ -18,7 +19,10 @@
 # CLI as nobody). The closing lines: the suites' own "N passed, N failed,
 # N skipped", then "<mode>: N reports in N processes" with the first
 # lines of each report; exit 0 only when the suites passed and nothing
-# was reported.
+# was reported. First a control program with a known leak, a signed
+# overflow (asan) or a use of an uninitialised value (valgrind) runs
+# under the same checker settings: both of its findings must reach the
+# report directory, or nothing runs (so that no reports means something).
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
 
@@ -28,8 +32,14 @@ shift || true
 REP=$PWD/build/$MODE-reports
 case $MODE in
 asan)
-	make -s OUTPUT=build/asan SANITIZE=1 build/asan/ntpguard build/asan/tests/bpf_unit \
-		build/asan/tests/bpf_policy build/asan/tests/bpf_reflectors || exit 1
+	# clang: one runtime carries both checkers and honours log_path for
+	# both. gcc links libubsan as a second runtime that never reads
+	# log_path: UBSan's findings went to the CLI's stderr, uncounted.
+	[ "$(cat build/asan/.cc 2>/dev/null)" = clang ] || rm -rf build/asan
+	mkdir -p build/asan && echo clang >build/asan/.cc
+	make -s OUTPUT=build/asan SANITIZE=1 CC=clang build/asan/ntpguard \
+		build/asan/tests/bpf_unit build/asan/tests/bpf_policy \
+		build/asan/tests/bpf_reflectors || exit 1
 	export NTPGUARD=$PWD/build/asan/ntpguard NG_TESTBIN=$PWD/build/asan/tests
 	# log_path: one file per process, never on the tests' stderr;
 	# verify_asan_link_order=0: a test preloads a getrandom() shim.
@@ -56,6 +66,48 @@ esac
 rm -rf "$REP"
 mkdir -p "$REP"
 chmod 1777 "$REP"
+
+# The control: with the settings the suites get, the checker must write
+# its two findings into $REP.
+ctl=$PWD/build/$MODE-control
+cat >"$ctl.c" <<'CONTROL'
+#include <stdlib.h>
+__attribute__((noinline)) static int leak(int i)
+{
+	int *p = malloc(4 * sizeof(*p));	/* never freed */
+
+	return p[i] != 0;			/* never written */
+}
+
+int main(int argc, char **argv)
+{
+	int big = 0x7fffffff;
+
+	(void)argv;
+	big += argc;		/* signed overflow: UBSan */
+	if (leak(argc))		/* uninitialised: memcheck */
+		big++;
+	return big == 1;
+}
+CONTROL
+if [ "$MODE" = asan ]; then
+	clang -g -O1 -fsanitize=address,undefined -o "$ctl" "$ctl.c" || exit 1
+	"$ctl" 2>/dev/null
+	want='runtime error: signed integer overflow|ERROR: LeakSanitizer: detected'
+else
+	cc -g -O1 -o "$ctl" "$ctl.c" || exit 1
+	valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite \
+		--log-file="$REP/vg.%p" "$ctl" 2>/dev/null
+	want='uninitialised|definitely lost'
+fi
+found=$(cat "$REP"/* 2>/dev/null | grep -Eo "$want" | sort -u | wc -l)
+if [ "$found" -ne 2 ]; then
+	echo "sanitize: $found of the control's 2 findings reached $REP;" \
+		"the suites' would not either: nothing run" >&2
+	exit 1
+fi
+echo "sanitize: control ok (its $MODE findings reached $REP)"
+rm -f -- "$REP"/asan.* "$REP"/ubsan.* "$REP"/vg.*
 
 rc=0
 # What the suites need besides the checked CLI (run-all.sh builds it itself).
