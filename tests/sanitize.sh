@@ -49,17 +49,19 @@ asan)
 valgrind)
 	make -s all || exit 1
 	mkdir -p build/valgrind
+	# the wrapper's options, for the control below too
+	VG_OPTS="--quiet --leak-check=full --show-leak-kinds=definite \
+--errors-for-leak-kinds=definite --num-callers=40 \
+--suppressions=$PWD/tests/valgrind.supp --log-file=$REP/vg.%p"
 	cat >build/valgrind/ntpguard <<EOF
 #!/bin/sh
-exec valgrind --quiet --leak-check=full --show-leak-kinds=definite \\
-	--errors-for-leak-kinds=definite --num-callers=40 \\
-	--suppressions=$PWD/tests/valgrind.supp --log-file=$REP/vg.%p $PWD/build/ntpguard "\$@"
+exec valgrind $VG_OPTS $PWD/build/ntpguard "\$@"
 EOF
 	chmod 0755 build/valgrind/ntpguard
 	export NTPGUARD=$PWD/build/valgrind/ntpguard
 	;;
 *)
-	sed -n '4,21p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '4,25p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 	;;
 esac
@@ -96,8 +98,8 @@ if [ "$MODE" = asan ]; then
 	want='runtime error: signed integer overflow|ERROR: LeakSanitizer: detected'
 else
 	cc -g -O1 -o "$ctl" "$ctl.c" || exit 1
-	valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite \
-		--log-file="$REP/vg.%p" "$ctl" 2>/dev/null
+	# shellcheck disable=SC2086 # the options, one word each
+	valgrind $VG_OPTS "$ctl" 2>/dev/null
 	want='uninitialised|definitely lost'
 fi
 found=$(cat "$REP"/* 2>/dev/null | grep -Eo "$want" | sort -u | wc -l)
